@@ -1,0 +1,55 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+# Each sets up everything it needs on a fresh Debian machine with Python 3.11 and Node.
+
+PYTHON ?= python3.11
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(VENV)/bin/pip
+PWA    := static/pwa
+STAMP  := $(VENV)/.installed
+
+export XUNCHA_INSTANCE_PATH ?= $(CURDIR)/instance
+
+.PHONY: run test lint install system-deps pwa bench clean
+
+run: install pwa
+	$(VENV)/bin/xuncha db-upgrade
+	$(VENV)/bin/xuncha demo --if-empty
+	$(VENV)/bin/xuncha run --host 127.0.0.1 --port 5000
+
+test: install pwa system-deps
+	$(PY) -m playwright --version >/dev/null
+	$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 1; fi; exit $$rc
+
+lint: install
+	$(VENV)/bin/ruff check server sync forms tests bench
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON)"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e '.[test]'
+	touch $(STAMP)
+
+# Front-end packages come from npm; the build bundles them into static/pwa/vendor/.
+pwa: $(PWA)/node_modules/.installed
+
+$(PWA)/node_modules/.installed: $(PWA)/package.json $(PWA)/package-lock.json
+	cd $(PWA) && npm ci --no-audit --no-fund
+	cd $(PWA) && npm run build
+	touch $@
+
+# System packages: Chromium for the browser tests, a CJK font for PDFs and labels.
+# Installed from Debian when missing and we are root; otherwise tests that need them skip
+# and say why.
+system-deps:
+	@bash .ci/system-deps.sh
+
+bench: install
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) $(PWA)/node_modules $(PWA)/vendor instance/*.db

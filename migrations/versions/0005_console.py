@@ -1,0 +1,24 @@
+"""console: campaigns, assignments, bulletins
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-11-22
+
+Owned by the console work; filled in as its models land (pre-release: edit in place).
+"""
+from alembic import op  # noqa: F401
+import sqlalchemy as sa  # noqa: F401
+from sqlalchemy.dialects import postgresql  # noqa: F401
+
+revision = '0005'
+down_revision = '0004'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    pass
+
+
+def downgrade():
+    pass

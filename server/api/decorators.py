@@ -1,0 +1,116 @@
+"""Two small decorators that keep handlers short and feed the OpenAPI document.
+
+    @bp.post("/hazards/<uuid:hazard_id>/actions")
+    @arguments(HazardActionSchema())
+    @response(HazardSchema())
+    def act(args, hazard_id): ...
+
+`arguments` parses the JSON body (or the query string) with a marshmallow schema that
+raises on unknown fields, and passes the result as the first positional argument.
+`response` dumps the return value with a schema. Both record what they did on the view
+function so `server.api.openapi` can describe the endpoint from the same schemas.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+
+from flask import current_app, jsonify, request
+from marshmallow import Schema
+
+from server.errors import BadRequest, Invalid, TooLarge, UnsupportedMediaType
+
+
+def _spec(func) -> dict:
+    if not hasattr(func, "_apidoc"):
+        func._apidoc = {}
+    return func._apidoc
+
+
+def json_body(max_bytes: int | None = None) -> dict:
+    """The request's JSON object, or a contract error saying exactly what is wrong."""
+    mimetype = request.mimetype or ""
+    if mimetype != "application/json" and not mimetype.endswith("+json"):
+        raise UnsupportedMediaType("Send the body as application/json.",
+                                   details={"content_type": request.content_type or ""})
+    limit = max_bytes or current_app.config["MAX_JSON_BYTES"]
+    if request.content_length is not None and request.content_length > limit:
+        raise TooLarge(details={"limit": limit})
+    raw = request.get_data(cache=True)
+    if len(raw) > limit:
+        raise TooLarge(details={"limit": limit})
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise BadRequest("The body is not valid JSON.", code="malformed_json",
+                         details={"reason": str(exc)[:200]}) from None
+    if not isinstance(body, dict):
+        raise Invalid(details={"_schema": ["The body must be a JSON object."]})
+    return body
+
+
+def arguments(schema: Schema, location: str = "json", max_bytes: int | None = None):
+    def decorator(func):
+        _spec(func)["arguments"] = (schema, location)
+
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            if location == "json":
+                data = json_body(max_bytes)
+            elif location == "query":
+                data = _query_dict(schema)
+            else:  # pragma: no cover - programming error
+                raise ValueError(location)
+            return func(schema.load(data), *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def _query_dict(schema: Schema) -> dict:
+    out = {}
+    for key in request.args:
+        values = request.args.getlist(key)
+        field = schema.fields.get(key)
+        from marshmallow import fields as mf
+
+        if isinstance(field, mf.List):
+            out[key] = [v for value in values for v in value.split(",") if v != ""]
+        else:
+            out[key] = values[-1]
+    return out
+
+
+def response(schema: Schema | None = None, status: int = 200, description: str = ""):
+    def decorator(func):
+        _spec(func).setdefault("responses", {})[status] = (schema, description)
+
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            result = func(*args, **kwargs)
+            if status == 204:
+                return "", 204
+            headers = None
+            if isinstance(result, tuple):
+                result, headers = result
+            resp = jsonify(schema.dump(result) if schema is not None else result)
+            resp.status_code = status
+            if headers:
+                resp.headers.update(headers)
+            return resp
+
+        return wrapper
+
+    return decorator
+
+
+def doc(**info):
+    """Extra OpenAPI facts for a view: summary, tags, security, error codes."""
+
+    def decorator(func):
+        _spec(func).update(info)
+        return func
+
+    return decorator

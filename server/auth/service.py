@@ -1,0 +1,143 @@
+"""Login, logout, device revocation and user creation (services: flush, never commit)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import delete, func, select, update
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from server import audit
+from server.auth.scope import region_in_scope
+from server.auth.tokens import new_token, token_hash
+from server.errors import Conflict, Invalid, NotAllowed, NotFound, TooManyAttempts, Unauthorized
+from server.models import AuthToken, Device, LoginFailure, Region, User
+from server.models.types import utcnow
+from server.models.user import ROLE_RANK, ROLES
+
+# scrypt (werkzeug's default KDF), N=2^15, r=8, p=1.
+PASSWORD_METHOD = "scrypt"
+_DUMMY_HASH = generate_password_hash("not-a-password", method=PASSWORD_METHOD)
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=PASSWORD_METHOD)
+
+
+def _check_limit(session, username: str, max_failures: int, window: timedelta) -> None:
+    since = utcnow() - window
+    rows = session.execute(
+        select(func.count(), func.min(LoginFailure.at))
+        .where(LoginFailure.username == username, LoginFailure.at > since)).one()
+    count, oldest = rows
+    if count >= max_failures:
+        retry = max(1, int((oldest + window - utcnow()).total_seconds()) + 1)
+        raise TooManyAttempts(details={"retry_after": retry},
+                              headers={"Retry-After": str(retry)})
+
+
+def login(session, *, username: str, password: str, client_id: uuid.UUID,
+          device_name: str | None = None, remote_addr: str | None, max_failures: int,
+          window: timedelta) -> tuple[str, User, Device]:
+    """Check the password, bind the client_id to the user, issue a token.
+
+    Failures are counted per account in the database, so the limit holds across every
+    worker process. A locked account answers 429 even for the right password, so the
+    limit cannot be used to confirm a guess.
+    """
+    username = username.strip()
+    _check_limit(session, username, max_failures, window)
+    user = session.scalar(select(User).where(User.username == username))
+    ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
+    if not ok or user is None or not user.active:
+        return _fail(session, username, remote_addr, user)
+    device = session.get(Device, client_id)
+    if device is not None and device.user_id != user.id:
+        raise Conflict("This client_id belongs to another user; make a new one.",
+                       code="client_id_taken")
+    if device is None:
+        device = Device(client_id=client_id, user_id=user.id, name=device_name)
+        session.add(device)
+    elif device_name:
+        device.name = device_name
+    device.revoked_at = None
+    device.last_seen_at = utcnow()
+    token = new_token()
+    session.add(AuthToken(token_hash=token_hash(token), user_id=user.id, client_id=client_id))
+    session.execute(delete(LoginFailure).where(LoginFailure.username == username))
+    session.flush()
+    audit.record(session, "login", actor=user, target_type="device", target_id=client_id,
+                 remote_addr=remote_addr, details={"device_name": device_name})
+    return token, user, device
+
+
+class LoginFailed(Unauthorized):
+    code = "invalid_credentials"
+    message = "Wrong username or password."
+
+
+def _fail(session, username, remote_addr, user):
+    session.add(LoginFailure(username=username, remote_addr=remote_addr))
+    audit.record(session, "login_failed", actor=user, actor_name=username,
+                 remote_addr=remote_addr)
+    session.flush()
+    # The failure must be kept although the request answers 401: the caller commits
+    # on LoginFailed (see the auth blueprint).
+    raise LoginFailed()
+
+
+def logout(session, token: AuthToken) -> None:
+    token.revoked_at = utcnow()
+    audit.record(session, "logout", actor=token.user, target_type="device",
+                 target_id=token.client_id)
+    session.flush()
+
+
+def revoke_device(session, actor: User | None, client_id: uuid.UUID) -> Device:
+    """Revoke every token of a device (a lost phone). Its outbox stays on the server side
+    untouched; the phone gets 401 token_revoked on its next request."""
+    device = session.get(Device, client_id)
+    if device is None:
+        raise NotFound("No such device.")
+    if actor is not None:
+        if not actor.has_role("county_reviewer", "city_admin"):
+            raise NotAllowed()
+        owner_region = session.get(Region, device.user.region_code)
+        if not owner_region.path.startswith(actor.region.path):
+            raise NotFound("No such device.")
+    now = utcnow()
+    device.revoked_at = now
+    session.execute(update(AuthToken).where(AuthToken.client_id == client_id,
+                                            AuthToken.revoked_at.is_(None))
+                    .values(revoked_at=now))
+    audit.record(session, "device_revoked", actor=actor, actor_name=None if actor else "cli",
+                 target_type="device", target_id=client_id,
+                 details={"user": device.user.username})
+    session.flush()
+    return device
+
+
+def create_user(session, actor: User | None, *, username: str, name: str, role: str,
+                region_code: str, password: str, phone: str | None = None) -> User:
+    if role not in ROLES:
+        raise Invalid(details={"role": [f"One of {', '.join(ROLES)}."]})
+    if len(password) < 8:
+        raise Invalid(details={"password": ["At least 8 characters."]})
+    if actor is not None:
+        region_in_scope(session, actor, region_code)
+        if ROLE_RANK[role] > ROLE_RANK[actor.role] or not actor.has_role(
+                "county_reviewer", "city_admin"):
+            raise NotAllowed("You cannot give a role above your own.")
+    elif session.get(Region, region_code) is None:
+        raise NotFound(f"No region {region_code!r}.")
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise Conflict(f"Username {username!r} is taken.", code="username_taken")
+    user = User(username=username, name=name, role=role, region_code=region_code,
+                password_hash=hash_password(password), phone=phone)
+    session.add(user)
+    session.flush()
+    audit.record(session, "user_created", actor=actor, actor_name=None if actor else "cli",
+                 target_type="user", target_id=user.id,
+                 details={"username": username, "role": role, "region": region_code})
+    return user

@@ -1,0 +1,92 @@
+"""The one place where environment strings become typed settings.
+
+`create_app` loads `Defaults`, then the instance folder's `config.py` if any, then every
+`XUNCHA_*` environment variable (Flask parses each value as JSON when it can, so
+`XUNCHA_LOGIN_MAX_FAILURES=5` arrives as an int), then the test mapping. `finalize`
+checks and normalises what came in.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+class Defaults:
+    SECRET_KEY: str | None = None
+    DATABASE_URL: str | None = None  # default: SQLite file in the instance folder
+    BLOB_DIR: str | None = None  # default: <instance>/blobs
+    BASE_URL = "http://127.0.0.1:5000"
+    TIMEZONE = "Asia/Shanghai"
+
+    # Request bodies: blobs may be large photos; JSON bodies are limited separately.
+    MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+    MAX_JSON_BYTES = 2 * 1024 * 1024
+
+    SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+    # Login limit per account, held in the database so it holds across workers.
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_WINDOW_SECONDS = 15 * 60
+
+    # Plausibility checks on inspections.
+    GPS_MAX_DISTANCE_M = 300
+    GPS_MAX_ACCURACY_M = 100
+    CLOCK_SKEW_MAX_SECONDS = 10 * 60
+
+    # Hazard register.
+    DEFAULT_DEADLINE_DAYS = 7
+    ESCALATION_DAYS = 180
+    FOLLOW_UP_DAYS = 30
+
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    JSON_SORT_KEYS = False
+
+
+def finalize(config: dict, instance_path: str) -> None:
+    """Fill derived defaults and turn strings into the types the app uses."""
+    url = config.get("DATABASE_URL") or "sqlite:///" + os.path.join(instance_path, "xuncha.db")
+    config["DATABASE_URL"] = normalize_database_url(url)
+    config["SQLALCHEMY_DATABASE_URI"] = config["DATABASE_URL"]
+    config["BLOB_DIR"] = config.get("BLOB_DIR") or os.path.join(instance_path, "blobs")
+    config["BASE_URL"] = str(config["BASE_URL"]).rstrip("/")
+    try:
+        config["TZ"] = ZoneInfo(config["TIMEZONE"])
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"XUNCHA_TIMEZONE: unknown time zone {config['TIMEZONE']!r}") from exc
+    for key in ("LOGIN_MAX_FAILURES", "LOGIN_WINDOW_SECONDS", "SQLITE_BUSY_TIMEOUT_MS",
+                "MAX_CONTENT_LENGTH", "MAX_JSON_BYTES", "GPS_MAX_DISTANCE_M",
+                "DEFAULT_DEADLINE_DAYS", "ESCALATION_DAYS", "FOLLOW_UP_DAYS"):
+        config[key] = int(config[key])
+    config["LOGIN_WINDOW"] = timedelta(seconds=config["LOGIN_WINDOW_SECONDS"])
+    if not config.get("SECRET_KEY"):
+        config["SECRET_KEY"] = _instance_secret(instance_path)
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept the URLs people paste (postgres://, postgresql://) and pick psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _instance_secret(instance_path: str) -> str:
+    """A per-instance secret kept in the instance folder, made on first use.
+
+    Production sets XUNCHA_SECRET_KEY (and `xuncha check` says so); the embedded default
+    should still never run with a secret that is the same on every machine.
+    """
+    path = os.path.join(instance_path, "secret_key")
+    try:
+        with open(path, encoding="ascii") as fh:
+            return fh.read().strip()
+    except FileNotFoundError:
+        pass
+    os.makedirs(instance_path, exist_ok=True)
+    secret = os.urandom(32).hex()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(secret)
+    return secret

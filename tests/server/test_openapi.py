@@ -1,0 +1,11 @@
+def test_openapi_describes_the_api_from_the_view_schemas(client):
+    doc = client.get("/api/v1/openapi.json").get_json()
+    assert doc["openapi"].startswith("3.")
+    login = doc["paths"]["/api/v1/auth/login"]["post"]
+    schema_ref = login["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    name = schema_ref.rsplit("/", 1)[-1]
+    assert set(doc["components"]["schemas"][name]["properties"]) == {
+        "username", "password", "client_id", "device_name"}
+    assert "/api/v1/sites/{site_id}" in doc["paths"]
+    assert doc["paths"]["/api/v1/me"]["get"]["security"] == [{"bearer": []}]
+    assert "Error" in doc["components"]["schemas"]
