@@ -4,8 +4,14 @@ One aggregate per module; add new modules to the import list below.
 """
 
 from server.models.audit import AuditEntry
+from server.models.bulletin import Bulletin
+from server.models.hazard import Hazard, HazardAlias, HazardEvent
+from server.models.inspection import Inspection
+from server.models.notification import Notification
 from server.models.region import Region
 from server.models.site import Site
+from server.models.task import Task
 from server.models.user import AuthToken, Device, LoginFailure, User
 
-__all__ = ["AuditEntry", "AuthToken", "Device", "LoginFailure", "Region", "Site", "User"]
+__all__ = ["AuditEntry", "Bulletin", "Hazard", "HazardAlias", "HazardEvent", "Inspection",
+           "Notification", "Task", "AuthToken", "Device", "LoginFailure", "Region", "Site", "User"]

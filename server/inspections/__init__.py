@@ -1,0 +1,1 @@
+"""Inspections: submission (from sync), reads and review."""

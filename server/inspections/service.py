@@ -1,0 +1,249 @@
+"""Inspection services: submission (called by the sync engine), reads, review.
+
+Plain functions of (session, actor, …) that flush, never commit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+
+import forms
+from server import audit
+from server.auth.scope import get_in_scope, scoped
+from server.errors import Conflict, DomainError, Invalid, InvalidTransition, NotFound
+from server.models import Inspection, User
+from server.models.types import utcnow
+from server.register import service as register
+from server.sites.service import get_site
+
+# Flags (from sync.flags) that mean the QR tag was not scanned or did not verify.
+_SCAN_FAILED = {"no_qr_scan", "qr_invalid"}
+
+
+@dataclass
+class InspectionOutcome:
+    """What a submission did.
+
+    `hazards`: one {"derived_id", "hazard_id", "merged"} per failed item;
+    `verifications`: one {"hazard_id", "status": "applied"|"rejected", "error"} each.
+    """
+
+    inspection: Inspection
+    hazards: list[dict] = field(default_factory=list)
+    verifications: list[dict] = field(default_factory=list)
+
+
+# --- media ------------------------------------------------------------------------------
+
+def referenced_media(args: dict) -> set[str]:
+    """Every sha256 an inspection refers to: answer photos, verification photos, signatures."""
+    hashes: set[str] = set()
+    for answer in args.get("answers") or []:
+        hashes.update(answer.get("photos") or [])
+    for verification in args.get("verifications") or []:
+        hashes.update(verification.get("photos") or [])
+    signatures = args.get("signatures") or {}
+    for key in ("inspector", "site"):
+        if signatures.get(key):
+            hashes.add(signatures[key])
+    refusal = signatures.get("refusal") or {}
+    if refusal.get("photo"):
+        hashes.add(refusal["photo"])
+    return hashes
+
+
+def _blobs_missing(session, hashes: set[str]) -> set[str]:
+    """The hashes not yet stored; every one counts as present until evidence provides it."""
+    if not hashes:
+        return set()
+    try:
+        from server.evidence import blobs_missing
+    except ImportError:  # the evidence package's Blob table (migration 0004) is not there yet
+        return set()
+    return set(blobs_missing(session, hashes))
+
+
+def media_arrived(session, sha256: str) -> list[Inspection]:
+    """Hook for the evidence upload: clear `awaiting_media` where nothing is missing now.
+
+    Returns the inspections it cleared. Scans only inspections still awaiting media,
+    a short list (media normally follow within minutes).
+    """
+    cleared = []
+    waiting = session.scalars(select(Inspection).where(Inspection.awaiting_media.is_(True)))
+    for inspection in waiting:
+        hashes = referenced_media({"answers": inspection.answers,
+                                   "verifications": inspection.verifications,
+                                   "signatures": inspection.signatures})
+        if sha256 in hashes and not _blobs_missing(session, hashes):
+            inspection.awaiting_media = False
+            cleared.append(inspection)
+    session.flush()
+    return cleared
+
+
+# --- submission -------------------------------------------------------------------------
+
+def _checklist(code: str, version: int):
+    try:
+        return forms.get(code, version)
+    except forms.UnknownChecklist:
+        raise Invalid(f"Unknown checklist {code} v{version}.",
+                      details={"checklist": [f"no checklist {code} version {version}"]}) from None
+
+
+def _finding_data(checklist, answers: list, finding: dict, inspection_id, kind: str) -> dict:
+    item = checklist.item(finding["item"])
+    severity = finding["severity"]
+    # major_supplier: the gas company's major hazard (建城规〔2023〕4号 Art 9); for the
+    # site itself it is a general hazard that names the supplier.
+    return {
+        "id": forms.hazard_id(inspection_id, finding["item"]),
+        "sector": finding["sector"], "item": finding["item"],
+        "description": item.text.zh if item is not None else finding["item"],
+        "severity": "major" if severity == "major" else "general",
+        "supplier_major": severity == "major_supplier",
+        "supplier": forms.supplier(checklist, answers, finding["item"]),
+        "source": "cross_check" if kind == "cross_check" else "inspection",
+        "standard": finding.get("standard"), "photos": finding.get("photos") or [],
+        "note": finding.get("note"), "deadline_days": finding.get("deadline_days"),
+    }
+
+
+def _jsonable(value):
+    return register._jsonable(value)
+
+
+def submit_inspection(session, actor: User, args: dict, *, flags: list[str],
+                      device_sent_at: datetime | None = None) -> InspectionOutcome:
+    """`inspection.submit`: store the inspection, derive its hazards, apply verifications.
+
+    Raises NotFound (site not in scope), Invalid (unknown checklist, answers that do not
+    fit it), Conflict (the id is taken). A refused verification does not fail the
+    submission: its evidence is kept as a refused hazard event and reported in the outcome.
+    """
+    site = get_site(session, actor, args["site_id"])
+    inspection_id = uuid.UUID(str(args["id"]))
+    if session.get(Inspection, inspection_id) is not None:
+        raise Conflict(f"Inspection {inspection_id} already exists.",
+                       details={"id": str(inspection_id)})
+    code, version = args["checklist"]["code"], int(args["checklist"]["version"])
+    checklist = _checklist(code, version)
+    answers = _jsonable(list(args.get("answers") or []))
+    errors = forms.validate(checklist, answers)
+    if errors:
+        raise Invalid("The answers do not fit the checklist. 检查表填写有误。",
+                      details={"answers": errors})
+
+    location = args.get("location") or {}
+    scan = args.get("scan") or {}
+    all_flags = sorted(set(flags or []) | set(forms.flags(checklist, answers)))
+    verifications = _jsonable(list(args.get("verifications") or []))
+    inspection = Inspection(
+        id=inspection_id, site_id=site.id, region_code=site.region_code,
+        inspector_id=actor.id, client_id=args.get("client_id"), checklist_code=code,
+        checklist_version=version, kind=args["kind"], started_at=args["started_at"],
+        finished_at=args["finished_at"], device_sent_at=device_sent_at,
+        lat=location.get("lat"), lon=location.get("lon"), accuracy_m=location.get("accuracy_m"),
+        scan_code=scan.get("code"), scan_sig=scan.get("sig"),
+        scan_verified=bool(scan) and not (_SCAN_FAILED & set(all_flags)),
+        answers=answers, verifications=verifications,
+        signatures=_jsonable(dict(args.get("signatures") or {})), flags=all_flags,
+        review_state="submitted", received_at=utcnow(),
+    )
+    _supersede(session, actor, inspection, args.get("supersedes"))
+    session.add(inspection)
+    session.flush()
+
+    outcome = InspectionOutcome(inspection)
+    hazard_ids: list[str] = []
+    for finding in forms.findings(checklist, answers):
+        data = _finding_data(checklist, answers, finding, inspection_id, args["kind"])
+        hazard, merged = register.create_or_merge(
+            session, actor, site, data, inspection_id=inspection_id,
+            device_at=args["finished_at"])
+        outcome.hazards.append({"derived_id": data["id"], "hazard_id": hazard.id,
+                                "merged": merged})
+        hazard_ids.append(str(hazard.id))
+
+    for verification in args.get("verifications") or []:
+        result = _apply_verification(session, actor, site, inspection, verification)
+        outcome.verifications.append(result)
+        if result["status"] == "applied" and str(result["hazard_id"]) not in hazard_ids:
+            hazard_ids.append(str(result["hazard_id"]))
+
+    inspection.hazard_ids = hazard_ids
+    inspection.awaiting_media = bool(_blobs_missing(session, referenced_media(args)))
+    session.flush()
+    return outcome
+
+
+def _apply_verification(session, actor, site, inspection, verification: dict) -> dict:
+    wanted = verification["hazard_id"]
+    try:
+        hazard = register.get_hazard(session, actor, wanted)
+        if hazard.site_id != site.id:
+            raise Invalid("The hazard belongs to another site. 该隐患不属于本场所。",
+                          details={"hazard_id": str(wanted), "reason": "wrong_site"})
+    except DomainError as exc:
+        return {"hazard_id": wanted, "status": "rejected", "error": exc.to_dict()}
+    result = register.verify(session, actor, hazard.id, verification["result"],
+                             verification.get("note"), verification.get("photos") or [],
+                             inspection_id=inspection.id, device_at=inspection.finished_at)
+    if result.error is not None:
+        return {"hazard_id": hazard.id, "status": "rejected", "error": result.error.to_dict()}
+    return {"hazard_id": hazard.id, "status": "applied", "error": None}
+
+
+def _supersede(session, actor, inspection: Inspection, old_id) -> None:
+    """A resubmission replaces a returned inspection in the review queue.
+
+    Anything else (unknown, not returned, another site) is kept as a flag for the
+    reviewer instead of failing the submission: its evidence must not be lost.
+    """
+    if not old_id:
+        return
+    inspection.supersedes = old_id
+    old = session.scalar(scoped(select(Inspection).where(Inspection.id == old_id),
+                                Inspection.region_code, actor))
+    if (old is None or old.review_state != "returned" or old.site_id != inspection.site_id
+            or old.superseded_by is not None):
+        inspection.flags = sorted(set(inspection.flags) | {"supersedes_invalid"})
+        return
+    old.superseded_by = inspection.id
+
+
+# --- reads and review -------------------------------------------------------------------
+
+def get_inspection(session, actor: User, inspection_id) -> Inspection:
+    return get_in_scope(session, Inspection, inspection_id, actor, what="inspection")
+
+
+REVIEW_STATES = {"approve": "approved", "return": "returned", "reject": "rejected"}
+
+
+def review(session, actor: User, inspection_id, decision: str, comment: str | None) -> Inspection:
+    """A reviewer approves, returns (for correction) or rejects a submitted inspection."""
+    inspection = session.scalar(
+        scoped(select(Inspection).where(Inspection.id == inspection_id), Inspection.region_code,
+               actor).with_for_update(of=Inspection).execution_options(populate_existing=True))
+    if inspection is None:
+        raise NotFound(f"No inspection {inspection_id}.")
+    if inspection.review_state != "submitted":
+        raise InvalidTransition(
+            f"The inspection is already {inspection.review_state}. 该检查记录已审核。",
+            details={"review_state": inspection.review_state})
+    if inspection.superseded_by is not None:  # pragma: no cover - superseded ones are returned
+        raise InvalidTransition("The inspection was superseded.")
+    inspection.review_state = REVIEW_STATES[decision]
+    inspection.review_comment = comment
+    inspection.reviewer_id = actor.id
+    inspection.reviewed_at = utcnow()
+    session.flush()
+    audit.record(session, f"inspection.{decision}", actor=actor, target_type="inspection",
+                 target_id=inspection.id, details={"comment": comment})
+    return inspection
