@@ -34,6 +34,13 @@ class Defaults:
     GPS_MAX_DISTANCE_M = 300
     GPS_MAX_ACCURACY_M = 100
     CLOCK_SKEW_MAX_SECONDS = 10 * 60
+    # An inspection finished faster than this per answered item is flagged too_fast.
+    MIN_SECONDS_PER_ITEM = 2
+
+    # Sync: a push carries at most this many mutations; a pull page at most PULL_MAX.
+    PUSH_MAX_MUTATIONS = 100
+    PULL_DEFAULT_LIMIT = 500
+    PULL_MAX_LIMIT = 1000
 
     # Hazard register.
     DEFAULT_DEADLINE_DAYS = 7

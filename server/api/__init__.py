@@ -12,10 +12,10 @@ API_PREFIX = "/api/v1"
 
 
 def register_api(app: Flask) -> None:
-    from server.api import auth, meta, sites
+    from server.api import auth, meta, sites, sync
 
     api = Blueprint("api_v1", __name__, url_prefix=API_PREFIX)
-    for module in (meta, auth, sites):
+    for module in (meta, auth, sites, sync):
         api.register_blueprint(module.bp)
     app.register_blueprint(api)
 

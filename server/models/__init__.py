@@ -10,8 +10,13 @@ from server.models.inspection import Inspection
 from server.models.notification import Notification
 from server.models.region import Region
 from server.models.site import Site
+from server.models.sync import ChangeLog, MutationResult, SiteConflict, SiteRevision
 from server.models.task import Task
 from server.models.user import AuthToken, Device, LoginFailure, User
 
+# The change-log listener (registers itself on import).
+from server.models import changelog  # noqa: E402,F401  isort: skip
+
 __all__ = ["AuditEntry", "Bulletin", "Hazard", "HazardAlias", "HazardEvent", "Inspection",
-           "Notification", "Task", "AuthToken", "Device", "LoginFailure", "Region", "Site", "User"]
+           "Notification", "Task", "AuthToken", "ChangeLog", "MutationResult", "SiteConflict",
+           "SiteRevision", "Device", "LoginFailure", "Region", "Site", "User"]

@@ -21,6 +21,8 @@ SECTORS = ("gas", "fire", "construction", "fireworks", "forest", "rural")
 
 class Site(db.Model):
     __tablename__ = "sites"
+    # Pullable: the change-log listener logs every change and bumps `version`.
+    __pull_type__ = "site"
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     code: Mapped[str] = mapped_column(String(16), unique=True)

@@ -1,0 +1,118 @@
+"""The change-log writer: one session listener for every pullable model.
+
+A model is pullable when it declares `__pull_type__` ("site", "hazard", …). For each
+insert, update or delete of such a row the listener writes a `ChangeLog` entry through
+the flushing connection, so the entry commits or rolls back with the change itself
+(savepoints included). Optional declarations on the model:
+
+- `__pull_region__`: the attribute holding the region code (default "region_code");
+- `__pull_owner__`: an attribute naming the only user who may pull the row;
+- a `version` column is bumped on every real update unless the flush already set it.
+
+Sites also get a `SiteRevision` per version (which fields changed) for field-level merge.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import and_, bindparam, delete, event, insert, inspect, literal_column
+from sqlalchemy.orm import Session
+
+from server.models.sync import ChangeLog, SiteRevision
+from server.models.types import utcnow
+
+_IGNORED_FOR_REVISION = frozenset({"version", "updated_at", "created_at"})
+
+
+def _pullable(obj) -> bool:
+    return getattr(type(obj), "__pull_type__", None) is not None
+
+
+def _changed_columns(obj) -> list[str]:
+    state = inspect(obj)
+    return [attr.key for attr in state.mapper.column_attrs
+            if state.attrs[attr.key].history.has_changes()]
+
+
+@event.listens_for(Session, "before_flush")
+def _bump_versions(session, _flush_context, _instances):
+    for obj in list(session.dirty):
+        if not _pullable(obj) or not hasattr(obj, "version"):
+            continue
+        if inspect(obj).mapper.version_id_col is not None:
+            continue  # SQLAlchemy (or the domain code) versions this row itself
+        changed = _changed_columns(obj)
+        if not changed or "version" in changed:
+            continue  # nothing real changed, or the domain code set the version itself
+        obj.version = (obj.version or 0) + 1
+        if type(obj).__pull_type__ == "site":
+            fields = sorted(set(changed) - _IGNORED_FOR_REVISION)
+            if fields:
+                session.add(SiteRevision(site_id=obj.id, version=obj.version, fields=fields,
+                                         actor_id=session.info.get("sync_actor_id"),
+                                         client_id=session.info.get("sync_client_id")))
+
+
+def _region_history(obj) -> tuple[str | None, str | None]:
+    """(current region, the region it left in this flush or None)."""
+    attr = getattr(type(obj), "__pull_region__", "region_code")
+    current = getattr(obj, attr)
+    history = inspect(obj).attrs[attr].history
+    previous = history.deleted[0] if history.deleted else None
+    return current, (previous if previous not in (None, current) else None)
+
+
+def _row(obj, op: str, region_code: str, merged_into=None) -> dict:
+    owner_attr = getattr(type(obj), "__pull_owner__", None)
+    return {"type": type(obj).__pull_type__, "entity_id": obj.id, "op": op,
+            "version": getattr(obj, "version", 0) or 0, "region_code": region_code,
+            "owner_id": getattr(obj, owner_attr) if owner_attr else None,
+            "merged_into": merged_into}
+
+
+@event.listens_for(Session, "after_flush")
+def _write_change_log(session, _flush_context):
+    rows = []
+    for obj in session.new:
+        if _pullable(obj):
+            rows.append(_row(obj, "put", _region_history(obj)[0]))
+    for obj in session.dirty:
+        if _pullable(obj) and _changed_columns(obj):
+            current, left = _region_history(obj)
+            if left is not None:
+                rows.append(_row(obj, "remove", left))
+            rows.append(_row(obj, "put", current))
+    for obj in session.deleted:
+        if _pullable(obj):
+            current, left = _region_history(obj)
+            rows.append(_row(obj, "remove", left or current))
+    if rows:
+        write_rows(session, rows)
+
+
+def record_removal(session, pull_type: str, entity_id, region_code: str, *, version: int = 0,
+                   merged_into=None) -> None:
+    """Log that a thing left the feed with no row of its own (e.g. a merged derived hazard)."""
+    write_rows(session, [{"type": pull_type, "entity_id": entity_id, "op": "remove",
+                          "version": version, "region_code": region_code, "owner_id": None,
+                          "merged_into": merged_into}])
+
+
+def write_rows(session, rows: list[dict]) -> None:
+    """Replace each thing's entry for that region by a new one at the end of the feed.
+
+    Entries of the same thing in *other* regions stay: a device of that region may still
+    need the `remove` that tells it the thing left.
+    """
+    conn = session.connection()
+    table = ChangeLog.__table__
+    conn.execute(
+        delete(table).where(and_(table.c.type == bindparam("d_type"),
+                                 table.c.entity_id == bindparam("d_entity_id"),
+                                 table.c.region_code == bindparam("d_region_code"))),
+        [{"d_type": r["type"], "d_entity_id": r["entity_id"], "d_region_code": r["region_code"]}
+         for r in rows])
+    stmt = insert(table)
+    if conn.dialect.name == "postgresql":
+        stmt = stmt.values(txid=literal_column("pg_current_xact_id()::text::bigint"))
+    now = utcnow()
+    conn.execute(stmt, [dict(r, at=now) for r in rows])

@@ -1,0 +1,86 @@
+"""Sync wire schemas: the push envelope, push results, pull query and page.
+
+Mutation `args` are validated per mutation by the schema in `sync.registry`, so one bad
+mutation is recorded as rejected instead of failing the whole push.
+"""
+
+from marshmallow import RAISE, Schema, fields, validate
+
+MUTATION_STATUSES = ("applied", "duplicate", "rejected")
+PULL_TYPES = ("site", "hazard", "inspection", "checklist", "task")
+
+
+class MutationSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=2**53))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    at = fields.AwareDateTime(load_default=None, allow_none=True)
+    args = fields.Dict(keys=fields.String(), required=True)
+
+
+class PushSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    client_id = fields.UUID(required=True)
+    sent_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    # The count limit (413) is checked by the engine; this only keeps absurd bodies out.
+    mutations = fields.List(fields.Nested(MutationSchema), required=True)
+
+
+class EntityRefSchema(Schema):
+    type = fields.String(dump_only=True)
+    id = fields.UUID(dump_only=True)
+    version = fields.Integer(dump_only=True)
+
+
+class ErrorObjectSchema(Schema):
+    code = fields.String(dump_only=True)
+    message = fields.String(dump_only=True)
+    details = fields.Dict(dump_only=True)
+
+
+class MutationResultSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    status = fields.String(dump_only=True, metadata={"enum": list(MUTATION_STATUSES)})
+    entity = fields.Nested(EntityRefSchema, dump_only=True, allow_none=True)
+    error = fields.Nested(ErrorObjectSchema, dump_only=True, allow_none=True)
+    # Extensions beyond the contract: what a duplicate first was; derived hazards merged
+    # into open ones; fields that lost a merge; plausibility flags; verification outcomes.
+    first_status = fields.String(dump_only=True)
+    merged = fields.List(fields.Dict(), dump_only=True)
+    conflicts = fields.List(fields.String(), dump_only=True)
+    flags = fields.List(fields.String(), dump_only=True)
+    verifications = fields.List(fields.Dict(), dump_only=True)
+
+
+class PushResponseSchema(Schema):
+    last_mutation_id = fields.Integer(dump_only=True)
+    server_time = fields.AwareDateTime(dump_only=True)
+    results = fields.List(fields.Nested(MutationResultSchema), dump_only=True)
+
+
+class PullQuerySchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    cursor = fields.String(load_default=None, validate=validate.Length(max=2000))
+    limit = fields.Integer(load_default=None, validate=validate.Range(min=1, max=1000))
+
+
+class ChangeSchema(Schema):
+    type = fields.String(dump_only=True, metadata={"enum": list(PULL_TYPES)})
+    id = fields.String(dump_only=True)
+    op = fields.String(dump_only=True, metadata={"enum": ["put", "remove"]})
+    version = fields.Integer(dump_only=True)
+    data = fields.Dict(dump_only=True)
+
+
+class PullResponseSchema(Schema):
+    changes = fields.List(fields.Nested(ChangeSchema), dump_only=True)
+    cursor = fields.String(dump_only=True)
+    has_more = fields.Boolean(dump_only=True)
+    last_mutation_id = fields.Integer(dump_only=True)
+    server_time = fields.AwareDateTime(dump_only=True)

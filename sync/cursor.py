@@ -1,0 +1,40 @@
+"""The pull cursor: an opaque, signed token (the client can neither read nor forge it).
+
+It carries the caller it was issued to and their scope, so a cursor used by someone else
+or after the scope changed is refused (409 cursor_reset), and the position in the feed
+(see `sync.pull` for lo/hi/seq).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from itsdangerous import BadSignature, URLSafeSerializer
+
+_SALT = "xuncha.sync.cursor.v1"
+
+
+class CursorInvalid(Exception):
+    """Tampered, foreign or stale cursor."""
+
+
+@dataclass(frozen=True)
+class Position:
+    user: str  # user id
+    scope: str  # region path of the user when the cursor was made
+    lo: int  # every change below this watermark has been served
+    hi: int | None  # the window being paged (None: no window open)
+    seq: int  # last seq served inside the window
+    checklists: str  # fingerprint of the checklist set already served
+
+
+def encode(secret: str, pos: Position) -> str:
+    return URLSafeSerializer(secret, salt=_SALT).dumps(asdict(pos))
+
+
+def decode(secret: str, token: str) -> Position:
+    try:
+        data = URLSafeSerializer(secret, salt=_SALT).loads(token)
+        return Position(**data)
+    except (BadSignature, TypeError, ValueError) as exc:
+        raise CursorInvalid(str(exc)) from None

@@ -1,0 +1,1 @@
+"""Mutation families, one module each; they register themselves in `sync.registry`."""

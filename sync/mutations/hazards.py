@@ -1,0 +1,132 @@
+"""hazard.report, hazard.update (field-level merge), hazard.rectification_reported,
+hazard.comment — thin adapters onto the register's services (server.register.service).
+
+A refused lifecycle transition does not raise: the register keeps the evidence as a
+refused event and answers with `.error`; the mutation is then rejected but what was
+written stays (the savepoint is released, not rolled back).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from marshmallow import RAISE, Schema, fields, validate
+
+from server.errors import Invalid
+from sync.merge import earlier, merge_fields
+from sync.registry import Applied, Context, entity, mutation
+
+_sha256 = validate.Regexp(r"^[0-9a-f]{64}$", error="Not a lowercase SHA-256 hex digest.")
+Photos = fields.List(fields.String(validate=_sha256), validate=validate.Length(max=20))
+_phone = validate.Regexp(r"^[0-9+\-() ]{3,32}$", error="Not a phone number.")
+
+
+def _register():
+    from server.register import service
+
+    return service
+
+
+class HazardReportArgs(Schema):
+    class Meta:
+        unknown = RAISE
+
+    id = fields.UUID(required=True)
+    site_id = fields.UUID(required=True)
+    sector = fields.String(required=True, validate=validate.OneOf(
+        ("gas", "fire", "construction", "fireworks", "forest", "rural")))
+    description = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    severity = fields.String(required=True, validate=validate.OneOf(("general", "major")))
+    source = fields.String(required=True, validate=validate.OneOf(
+        ("self_check", "public_report", "inspection")))
+    item = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=32))
+    photos = fields.List(fields.String(validate=_sha256), load_default=list,
+                         validate=validate.Length(max=20))
+
+
+class HazardChangesSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    deadline = fields.Date(allow_none=True)
+    measures = fields.String(allow_none=True, validate=validate.Length(max=2000))
+    responsible_name = fields.String(allow_none=True, validate=validate.Length(max=100))
+    responsible_phone = fields.String(allow_none=True, validate=_phone)
+
+
+class HazardUpdateArgs(Schema):
+    class Meta:
+        unknown = RAISE
+
+    id = fields.UUID(required=True)
+    base_version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    changes = fields.Nested(HazardChangesSchema, required=True, validate=validate.Length(min=1))
+
+
+class RectificationArgs(Schema):
+    class Meta:
+        unknown = RAISE
+
+    id = fields.UUID(required=True)
+    note = fields.String(required=True, validate=validate.Length(max=2000))
+    photos = fields.List(fields.String(validate=_sha256), required=True,
+                         validate=validate.Length(max=20))
+
+
+class CommentArgs(Schema):
+    class Meta:
+        unknown = RAISE
+
+    id = fields.UUID(required=True)
+    text = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    photos = fields.List(fields.String(validate=_sha256), load_default=list,
+                         validate=validate.Length(max=20))
+
+
+@mutation("hazard.report", HazardReportArgs())
+def report(ctx: Context, args: dict) -> Applied:
+    hazard = _register().report_hazard(ctx.session, ctx.actor, args)
+    return Applied(entity("hazard", hazard))
+
+
+def _jsonable(value):
+    return value.isoformat() if isinstance(value, date) else value
+
+
+@mutation("hazard.update", HazardUpdateArgs())
+def update(ctx: Context, args: dict) -> Applied:
+    register = _register()
+    hazard = register.get_hazard(ctx.session, ctx.actor, args["id"])
+    if args["base_version"] > hazard.version:
+        raise Invalid(details={"base_version": [f"The hazard is only at version {hazard.version}."]})
+    changes = args["changes"]
+    changed = register.hazard_fields_changed_since(ctx.session, hazard, args["base_version"])
+    current = {name: getattr(hazard, name) for name in changes}
+    merge = merge_fields(changes, changed, current, rules={"deadline": earlier})
+    conflicts = [{k: _jsonable(v) for k, v in c.as_dict().items()} for c in merge.conflicts]
+    outcome = register.update_hazard(ctx.session, ctx.actor, hazard.id, merge.apply, conflicts)
+    hazard = getattr(outcome, "hazard", None) or register.get_hazard(ctx.session, ctx.actor,
+                                                                     hazard.id)
+    out = Applied(entity("hazard", hazard), error=getattr(outcome, "error", None))
+    if merge.conflicts:
+        out.extra["conflicts"] = [c.field for c in merge.conflicts]
+    return out
+
+
+@mutation("hazard.rectification_reported", RectificationArgs())
+def rectification_reported(ctx: Context, args: dict) -> Applied:
+    register = _register()
+    outcome = register.report_rectification(ctx.session, ctx.actor, args["id"], args["note"],
+                                            args["photos"])
+    hazard = getattr(outcome, "hazard", None) or register.get_hazard(ctx.session, ctx.actor,
+                                                                     args["id"])
+    return Applied(entity("hazard", hazard), error=outcome.error)
+
+
+@mutation("hazard.comment", CommentArgs())
+def comment(ctx: Context, args: dict) -> Applied:
+    register = _register()
+    outcome = register.comment(ctx.session, ctx.actor, args["id"], args["text"], args["photos"])
+    hazard = getattr(outcome, "hazard", None) or register.get_hazard(ctx.session, ctx.actor,
+                                                                     args["id"])
+    return Applied(entity("hazard", hazard), error=outcome.error)

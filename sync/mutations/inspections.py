@@ -1,0 +1,160 @@
+"""inspection.submit: plausibility flags here, the inspection and its hazards in the
+register (server.inspections.service.submit_inspection)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from marshmallow import RAISE, Schema, fields, validate, validates_schema
+from marshmallow import ValidationError as MarshmallowValidationError
+
+from server.models.changelog import record_removal
+from server.sites import service as sites
+from sync import flags as plausibility
+from sync.registry import Applied, Context, entity, mutation
+
+_sha256 = validate.Regexp(r"^[0-9a-f]{64}$", error="Not a lowercase SHA-256 hex digest.")
+
+
+def _photos(required=True, **kw):
+    return fields.List(fields.String(validate=_sha256), validate=validate.Length(max=20),
+                       **({"required": True} if required else {"load_default": list}), **kw)
+
+
+class _Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class ChecklistRef(_Strict):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+
+
+class Location(_Strict):
+    lat = fields.Float(required=True, validate=validate.Range(min=-90, max=90))
+    lon = fields.Float(required=True, validate=validate.Range(min=-180, max=180))
+    accuracy_m = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=0))
+
+
+class Scan(_Strict):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    sig = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
+class Answer(_Strict):
+    item = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    value = fields.Raw(required=True, allow_none=True)
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    photos = _photos(required=False)
+
+
+class Verification(_Strict):
+    hazard_id = fields.UUID(required=True)
+    result = fields.String(required=True, validate=validate.OneOf(("rectified", "not_rectified")))
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    photos = _photos(required=False)
+
+
+class Refusal(_Strict):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    witness_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    photo = fields.String(required=True, validate=_sha256)
+
+
+class Signatures(_Strict):
+    inspector = fields.String(required=True, validate=_sha256)
+    site = fields.String(load_default=None, allow_none=True, validate=_sha256)
+    refusal = fields.Nested(Refusal, load_default=None, allow_none=True)
+
+
+class InspectionSubmitArgs(_Strict):
+    id = fields.UUID(required=True)
+    site_id = fields.UUID(required=True)
+    checklist = fields.Nested(ChecklistRef, required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(
+        ("routine", "verification", "cross_check", "follow_up")))
+    started_at = fields.AwareDateTime(required=True)
+    finished_at = fields.AwareDateTime(required=True)
+    location = fields.Nested(Location, load_default=None, allow_none=True)
+    scan = fields.Nested(Scan, load_default=None, allow_none=True)
+    answers = fields.List(fields.Nested(Answer), required=True,
+                          validate=validate.Length(max=500))
+    verifications = fields.List(fields.Nested(Verification), load_default=list,
+                                validate=validate.Length(max=100))
+    signatures = fields.Nested(Signatures, required=True)
+    supersedes = fields.UUID(load_default=None, allow_none=True)
+
+    @validates_schema
+    def _one_answer_per_item(self, data, **_kw):
+        items = [a["item"] for a in data.get("answers", [])]
+        if len(items) != len(set(items)):
+            raise MarshmallowValidationError("Each item is answered once.", "answers")
+
+
+def _qr_verifier():
+    """The evidence module's QR check when present; else the same HMAC rule here."""
+    try:
+        from server.evidence.qr import verify
+    except ImportError:  # pragma: no cover - depends on the evidence work landing
+        def verify(code: str, sig: str, secret: str) -> bool:
+            mac = hmac.new(secret.encode(), code.encode(), hashlib.sha256).hexdigest()
+            return hmac.compare_digest(mac[:len(sig)], sig) and len(sig) >= 8
+    return verify
+
+
+def compute_flags(ctx: Context, args: dict, site) -> list[str]:
+    scan = args.get("scan")
+    scan_valid = None
+    if scan is not None:
+        scan_valid = (scan["code"].upper() == (site.code or "").upper()
+                      and bool(_qr_verifier()(scan["code"], scan["sig"], ctx.settings.secret)))
+    loc = args.get("location")
+    evidence = plausibility.Evidence(
+        server_now=ctx.server_now, sent_at=ctx.sent_at, started_at=args["started_at"],
+        finished_at=args["finished_at"], account_created_at=ctx.actor.created_at,
+        item_count=len(args["answers"]),
+        location=(loc["lat"], loc["lon"], loc.get("accuracy_m")) if loc else None,
+        site_location=(site.lat, site.lon) if site.lat is not None and site.lon is not None
+        else None,
+        scanned=scan is not None, scan_valid=scan_valid)
+    return plausibility.plausibility_flags(evidence, ctx.settings.limits)
+
+
+@mutation("inspection.submit", InspectionSubmitArgs())
+def submit(ctx: Context, args: dict) -> Applied:
+    from server.inspections.service import submit_inspection
+
+    site = sites.get_site(ctx.session, ctx.actor, args["site_id"])
+    flags = compute_flags(ctx, args, site)
+    outcome = submit_inspection(ctx.session, ctx.actor, args, flags=flags,
+                                device_sent_at=ctx.sent_at)
+    inspection = outcome.inspection
+    merged = []
+    for h in outcome.hazards:
+        if h.get("merged"):
+            # The device made this hazard offline under its derived id: tell it (and
+            # everyone in scope) that the id now lives on as the open hazard.
+            record_removal(ctx.session, "hazard", h["derived_id"], inspection.region_code,
+                           merged_into=h["hazard_id"])
+            merged.append({"derived_id": str(h["derived_id"]),
+                           "hazard_id": str(h["hazard_id"])})
+    out = Applied(entity("inspection", inspection))
+    out.extra["flags"] = list(inspection.flags or flags)
+    if merged:
+        out.extra["merged"] = merged
+    errors = [v for v in outcome.verifications if v.get("error") is not None]
+    if errors:
+        out.extra["verifications"] = [
+            {"hazard_id": str(v["hazard_id"]), "status": v.get("status"),
+             "error": _err(v["error"])} for v in outcome.verifications]
+    return out
+
+
+def _err(error) -> dict | None:
+    if error is None:
+        return None
+    if isinstance(error, dict):
+        return error
+    return {"code": error.code, "message": error.message, "details": error.details or {}}

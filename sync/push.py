@@ -1,0 +1,182 @@
+"""Push: apply a device's mutations exactly once, in order, each in its own savepoint.
+
+The device row is locked before its counter is read, so two concurrent pushes of the
+same batch (a double "send") serialize: the second sees every mutation as a duplicate.
+Results and the advanced counter are written in the same transaction as the changes;
+the caller commits once. A transient database error propagates (the whole request rolls
+back and answers 503); a unique-key race inside a mutation becomes RetryLater, because
+on retry the mutation sees the winner's row and decides properly (merge or reject).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from marshmallow import ValidationError
+from sqlalchemy import insert, literal_column, select
+from sqlalchemy.exc import IntegrityError
+
+from server.errors import Conflict, DomainError, Invalid, NotAllowed, RetryLater, TooLarge
+from server.models import Device, MutationResult, User
+from server.models.types import utcnow
+from sync import registry
+from sync.flags import Limits
+
+
+@dataclass(frozen=True)
+class Settings:
+    max_mutations: int
+    limits: Limits
+    secret: str
+
+    @classmethod
+    def from_config(cls, config) -> Settings:
+        return cls(max_mutations=int(config["PUSH_MAX_MUTATIONS"]),
+                   limits=Limits.from_config(config), secret=config["SECRET_KEY"])
+
+
+@dataclass
+class PushOutcome:
+    last_mutation_id: int
+    server_time: datetime
+    results: list[dict]
+
+
+def _error_dict(exc: DomainError) -> dict:
+    return {"code": exc.code, "message": exc.message, "details": exc.details or {}}
+
+
+def _lock_device(session, client_id) -> Device:
+    stmt = select(Device).where(Device.client_id == client_id).with_for_update()
+    return session.execute(stmt.execution_options(populate_existing=True)).scalar_one()
+
+
+def _check_order(mutations: list[dict], last: int) -> None:
+    """New ids must continue the counter with no gap; otherwise nothing is applied."""
+    expected = last + 1
+    for m in mutations:
+        if m["id"] <= last:
+            continue
+        if m["id"] != expected:
+            # Nothing of this push is applied: the client resends from `expected`.
+            raise Conflict("A mutation is missing; resend from the expected id.",
+                           code="mutation_gap", details={"expected": last + 1})
+        expected += 1
+
+
+def push(session, actor: User, client_id, body: dict, settings: Settings) -> PushOutcome:
+    if body["client_id"] != client_id:
+        raise NotAllowed("This client_id does not belong to your login.",
+                         code="client_id_mismatch",
+                         details={"client_id": str(body["client_id"])})
+    mutations = body["mutations"]
+    if len(mutations) > settings.max_mutations:
+        raise TooLarge(f"At most {settings.max_mutations} mutations per push.",
+                       details={"limit": settings.max_mutations, "count": len(mutations)})
+    ids = [m["id"] for m in mutations]
+    if len(set(ids)) != len(ids) or ids != sorted(ids):
+        raise Invalid("Mutation ids must be distinct and ascending.",
+                      details={"mutations": ["ids must be distinct and ascending"]})
+
+    device = _lock_device(session, client_id)
+    if device.user_id != actor.id:
+        raise NotAllowed(code="client_id_mismatch", details={"client_id": str(client_id)})
+    last = device.last_mutation_id
+    _check_order(mutations, last)
+
+    now = utcnow()
+    # Site revisions made by this push remember the device (its own later edits of the
+    # same field are not conflicts).
+    session.info["sync_actor_id"], session.info["sync_client_id"] = actor.id, client_id
+    try:
+        return _apply_all(session, actor, client_id, body, settings, device, last, now)
+    finally:
+        session.info.pop("sync_actor_id", None)
+        session.info.pop("sync_client_id", None)
+
+
+def _apply_all(session, actor, client_id, body, settings, device, last, now) -> PushOutcome:
+    mutations = body["mutations"]
+    ids = [m["id"] for m in mutations]
+    stored = _stored_results(session, client_id, [i for i in ids if i <= last])
+    results, rows = [], []
+    for m in mutations:
+        if m["id"] <= last:
+            results.append(_duplicate(m["id"], stored.get(m["id"])))
+            continue
+        ctx = registry.Context(session=session, actor=actor, client_id=client_id,
+                               mutation_id=m["id"], device_at=m.get("at"),
+                               sent_at=body.get("sent_at"), server_now=now, settings=settings)
+        result = apply_one(ctx, m["name"], m["args"])
+        results.append(dict(result, id=m["id"]))
+        rows.append({"client_id": client_id, "mutation_id": m["id"], "name": m["name"][:64],
+                     "status": result["status"], "user_id": actor.id,
+                     "device_at": m.get("at"), "received_at": now,
+                     "result": {k: v for k, v in result.items() if k != "status"}})
+        last = m["id"]
+    if rows:
+        stmt = insert(MutationResult.__table__)
+        if session.get_bind().dialect.name == "postgresql":
+            stmt = stmt.values(txid=literal_column("pg_current_xact_id()::text::bigint"))
+        session.execute(stmt, rows)
+        device.last_mutation_id = last
+    device.last_sync_at = now
+    session.flush()
+    return PushOutcome(last_mutation_id=last, server_time=now, results=results)
+
+
+def apply_one(ctx: registry.Context, name: str, raw_args: dict) -> dict:
+    """Apply one mutation in a savepoint; return {status, entity?, error?, …}."""
+    spec = registry.get(name)
+    if spec is None:
+        return _rejected(DomainError(f"Unknown mutation {name!r}.", code="unknown_mutation",
+                                     details={"name": name}))
+    try:
+        args = spec.schema.load(raw_args)
+    except ValidationError as exc:
+        messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        return _rejected(Invalid(details=messages))
+    savepoint = ctx.session.begin_nested()
+    try:
+        applied = spec.handler(ctx, args)
+        ctx.session.flush()
+    except DomainError as exc:
+        savepoint.rollback()
+        return _rejected(exc)
+    except IntegrityError as exc:
+        # Two writers raced for the same unique key; the loser retries and then sees
+        # the winner's row.
+        savepoint.rollback()
+        raise RetryLater("A concurrent change collided; retry.",
+                         headers={"Retry-After": "1"}) from exc
+    except BaseException:
+        savepoint.rollback()
+        raise
+    savepoint.commit()
+    out: dict = {"status": "rejected" if applied.error else "applied",
+                 "entity": applied.entity}
+    if applied.error is not None:
+        out["error"] = _error_dict(applied.error)
+    out.update(applied.extra)
+    return out
+
+
+def _rejected(exc: DomainError) -> dict:
+    return {"status": "rejected", "entity": None, "error": _error_dict(exc)}
+
+
+def _stored_results(session, client_id, ids: list[int]) -> dict[int, MutationResult]:
+    if not ids:
+        return {}
+    rows = session.scalars(select(MutationResult).where(
+        MutationResult.client_id == client_id, MutationResult.mutation_id.in_(ids)))
+    return {r.mutation_id: r for r in rows}
+
+
+def _duplicate(mutation_id: int, stored: MutationResult | None) -> dict:
+    out = {"id": mutation_id, "status": "duplicate"}
+    if stored is not None:
+        out.update(stored.result or {})
+        out["first_status"] = stored.status
+    return out

@@ -1,0 +1,79 @@
+"""The mutation registry: name → (args schema, handler).
+
+A handler is `handler(ctx, args) -> Applied`; it calls domain services, which flush and
+raise domain errors. It runs inside the mutation's own savepoint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from marshmallow import Schema
+
+from server.errors import DomainError
+
+
+@dataclass
+class Context:
+    """What a mutation handler may know about the push it came in."""
+
+    session: Any
+    actor: Any  # server.models.User
+    client_id: Any
+    mutation_id: int
+    device_at: datetime | None  # the mutation's `at` on the device clock (a fact only)
+    sent_at: datetime | None
+    server_now: datetime
+    settings: Any  # sync.push.Settings
+
+
+@dataclass
+class Applied:
+    """A handler's answer. `error` set: rejected, but what was written is KEPT (the
+    evidence of a refused transition), unlike a raised error, which rolls back."""
+
+    entity: dict | None = None
+    error: DomainError | None = None
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Mutation:
+    name: str
+    schema: Schema
+    handler: Callable[[Context, dict], Applied]
+
+
+_REGISTRY: dict[str, Mutation] = {}
+
+
+def mutation(name: str, schema: Schema):
+    def decorator(func):
+        if name in _REGISTRY:
+            raise ValueError(f"mutation {name!r} registered twice")
+        _REGISTRY[name] = Mutation(name, schema, func)
+        return func
+
+    return decorator
+
+
+def get(name: str) -> Mutation | None:
+    _load()
+    return _REGISTRY.get(name)
+
+
+def names() -> list[str]:
+    _load()
+    return sorted(_REGISTRY)
+
+
+def _load() -> None:
+    # The families register themselves on import.
+    from sync.mutations import hazards, inspections, sites  # noqa: F401
+
+
+def entity(pull_type: str, obj) -> dict:
+    return {"type": pull_type, "id": str(obj.id), "version": obj.version}
