@@ -21,6 +21,9 @@ from server.models.sync import ChangeLog, SiteRevision
 from server.models.types import utcnow
 
 _IGNORED_FOR_REVISION = frozenset({"version", "updated_at", "created_at"})
+# Owners for models that don't declare `__pull_owner__` themselves: an inspection goes
+# to its own inspector only (contract: "the caller's own, with review state").
+_DEFAULT_OWNERS = {"inspection": "inspector_id"}
 
 
 def _pullable(obj) -> bool:
@@ -62,7 +65,8 @@ def _region_history(obj) -> tuple[str | None, str | None]:
 
 
 def _row(obj, op: str, region_code: str, merged_into=None) -> dict:
-    owner_attr = getattr(type(obj), "__pull_owner__", None)
+    owner_attr = getattr(type(obj), "__pull_owner__", None) or _DEFAULT_OWNERS.get(
+        type(obj).__pull_type__)
     return {"type": type(obj).__pull_type__, "entity_id": obj.id, "op": op,
             "version": getattr(obj, "version", 0) or 0, "region_code": region_code,
             "owner_id": getattr(obj, owner_attr) if owner_attr else None,

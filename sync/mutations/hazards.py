@@ -13,6 +13,7 @@ from datetime import date
 from marshmallow import RAISE, Schema, fields, validate
 
 from server.errors import Invalid
+from server.models.changelog import record_removal
 from sync.merge import earlier, merge_fields
 from sync.registry import Applied, Context, entity, mutation
 
@@ -85,8 +86,14 @@ class CommentArgs(Schema):
 
 @mutation("hazard.report", HazardReportArgs())
 def report(ctx: Context, args: dict) -> Applied:
-    hazard = _register().report_hazard(ctx.session, ctx.actor, args)
-    return Applied(entity("hazard", hazard))
+    hazard = _register().report_hazard(ctx.session, ctx.actor, args, device_at=ctx.device_at)
+    out = Applied(entity("hazard", hazard))
+    if hazard.id != args["id"]:
+        # The site already had this item open: the report became a finding of that one.
+        record_removal(ctx.session, "hazard", args["id"], hazard.region_code,
+                       merged_into=hazard.id)
+        out.extra["merged"] = [{"derived_id": str(args["id"]), "hazard_id": str(hazard.id)}]
+    return out
 
 
 def _jsonable(value):
@@ -104,10 +111,9 @@ def update(ctx: Context, args: dict) -> Applied:
     current = {name: getattr(hazard, name) for name in changes}
     merge = merge_fields(changes, changed, current, rules={"deadline": earlier})
     conflicts = [{k: _jsonable(v) for k, v in c.as_dict().items()} for c in merge.conflicts]
-    outcome = register.update_hazard(ctx.session, ctx.actor, hazard.id, merge.apply, conflicts)
-    hazard = getattr(outcome, "hazard", None) or register.get_hazard(ctx.session, ctx.actor,
-                                                                     hazard.id)
-    out = Applied(entity("hazard", hazard), error=getattr(outcome, "error", None))
+    outcome = register.update_hazard(ctx.session, ctx.actor, hazard.id, merge.apply, conflicts,
+                                     device_at=ctx.device_at)
+    out = Applied(entity("hazard", outcome.hazard), error=outcome.error)
     if merge.conflicts:
         out.extra["conflicts"] = [c.field for c in merge.conflicts]
     return out
@@ -117,16 +123,13 @@ def update(ctx: Context, args: dict) -> Applied:
 def rectification_reported(ctx: Context, args: dict) -> Applied:
     register = _register()
     outcome = register.report_rectification(ctx.session, ctx.actor, args["id"], args["note"],
-                                            args["photos"])
-    hazard = getattr(outcome, "hazard", None) or register.get_hazard(ctx.session, ctx.actor,
-                                                                     args["id"])
-    return Applied(entity("hazard", hazard), error=outcome.error)
+                                            args["photos"], device_at=ctx.device_at)
+    return Applied(entity("hazard", outcome.hazard), error=outcome.error)
 
 
 @mutation("hazard.comment", CommentArgs())
 def comment(ctx: Context, args: dict) -> Applied:
     register = _register()
-    outcome = register.comment(ctx.session, ctx.actor, args["id"], args["text"], args["photos"])
-    hazard = getattr(outcome, "hazard", None) or register.get_hazard(ctx.session, ctx.actor,
-                                                                     args["id"])
-    return Applied(entity("hazard", hazard), error=outcome.error)
+    outcome = register.comment(ctx.session, ctx.actor, args["id"], args["text"], args["photos"],
+                               device_at=ctx.device_at)
+    return Applied(entity("hazard", outcome.hazard), error=outcome.error)
