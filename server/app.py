@@ -56,6 +56,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     register_api(app)
 
+    from server.console import register_console
+
+    register_console(app)
+
     from server.cli import register_cli
 
     register_cli(app)

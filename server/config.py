@@ -48,6 +48,14 @@ class Defaults:
     FOLLOW_UP_DAYS = 30
 
     SQLALCHEMY_TRACK_MODIFICATIONS = False
+
+    # The review console's cookie session. Production behind HTTPS sets
+    # XUNCHA_SESSION_COOKIE_SECURE=true (`xuncha check` should say so).
+    SESSION_COOKIE_NAME = "xuncha_console"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    PERMANENT_SESSION_LIFETIME = 8 * 60 * 60  # one working day
     JSON_SORT_KEYS = False
 
 

@@ -14,7 +14,7 @@ from server.auth.tokens import new_token, token_hash
 from server.errors import Conflict, Invalid, NotAllowed, NotFound, TooManyAttempts, Unauthorized
 from server.models import AuthToken, Device, LoginFailure, Region, User
 from server.models.types import utcnow
-from server.models.user import ROLE_RANK, ROLES
+from server.models.user import REVIEWER_ROLES, ROLE_RANK, ROLES
 
 # scrypt (werkzeug's default KDF), N=2^15, r=8, p=1.
 PASSWORD_METHOD = "scrypt"
@@ -46,12 +46,8 @@ def login(session, *, username: str, password: str, client_id: uuid.UUID,
     worker process. A locked account answers 429 even for the right password, so the
     limit cannot be used to confirm a guess.
     """
-    username = username.strip()
-    _check_limit(session, username, max_failures, window)
-    user = session.scalar(select(User).where(User.username == username))
-    ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
-    if not ok or user is None or not user.active:
-        return _fail(session, username, remote_addr, user)
+    user = authenticate(session, username=username, password=password,
+                        remote_addr=remote_addr, max_failures=max_failures, window=window)
     device = session.get(Device, client_id)
     if device is not None and device.user_id != user.id:
         raise Conflict("This client_id belongs to another user; make a new one.",
@@ -65,11 +61,41 @@ def login(session, *, username: str, password: str, client_id: uuid.UUID,
     device.last_seen_at = utcnow()
     token = new_token()
     session.add(AuthToken(token_hash=token_hash(token), user_id=user.id, client_id=client_id))
-    session.execute(delete(LoginFailure).where(LoginFailure.username == username))
     session.flush()
     audit.record(session, "login", actor=user, target_type="device", target_id=client_id,
                  remote_addr=remote_addr, details={"device_name": device_name})
     return token, user, device
+
+
+def authenticate(session, *, username: str, password: str, remote_addr: str | None,
+                 max_failures: int, window: timedelta) -> User:
+    """Check a password under the per-account login limit; the phone login and the staff
+    console share it, so one limit counts every attempt on an account.
+
+    Raises TooManyAttempts (even for the right password) or LoginFailed; on LoginFailed
+    the caller commits so the counted failure is kept.
+    """
+    username = username.strip()
+    _check_limit(session, username, max_failures, window)
+    user = session.scalar(select(User).where(User.username == username))
+    ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
+    if not ok or user is None or not user.active:
+        _fail(session, username, remote_addr, user)
+    session.execute(delete(LoginFailure).where(LoginFailure.username == username))
+    return user
+
+
+def console_login(session, *, username: str, password: str, remote_addr: str | None,
+                  max_failures: int, window: timedelta) -> User:
+    """A staff member opens the review console (cookie session, no device, no token)."""
+    user = authenticate(session, username=username, password=password,
+                        remote_addr=remote_addr, max_failures=max_failures, window=window)
+    if not user.has_role(*REVIEWER_ROLES):
+        raise NotAllowed("The console is for county and city reviewers. "
+                         "本后台仅供县、市级审核人员使用。")
+    audit.record(session, "console_login", actor=user, remote_addr=remote_addr)
+    session.flush()
+    return user
 
 
 class LoginFailed(Unauthorized):

@@ -1,0 +1,90 @@
+"""Hazard register (隐患台账): the filtered table, a hazard's page and the staff actions.
+
+Every action is `register.service.act` (the register's own permission checks, lifecycle
+and audit entry); the page only collects the arguments and the version it showed.
+"""
+
+from __future__ import annotations
+
+from flask import redirect, render_template, request, url_for
+from marshmallow import Schema, fields, validate
+
+from server.console import bp
+from server.console.forms import parse
+from server.console.session import current_staff
+from server.extensions import db
+from server.models.hazard import LISTING_LEVELS, SEVERITIES, SOURCES, STATUSES
+from server.models.site import SECTORS
+from server.register import service as register
+
+PER_PAGE = (25, 50, 100, 200)
+
+
+class HazardQuery(Schema):
+    region = fields.String(validate=validate.Length(max=20))
+    sector = fields.List(fields.String(validate=validate.OneOf(SECTORS)))
+    status = fields.List(fields.String(validate=validate.OneOf(STATUSES)))
+    severity = fields.String(validate=validate.OneOf(SEVERITIES))
+    overdue = fields.Boolean()
+    listed = fields.Boolean()
+    source = fields.String(validate=validate.OneOf(SOURCES))
+    found_from = fields.Date()
+    found_to = fields.Date()
+    sort = fields.String(load_default="-found_at", validate=validate.OneOf(list(register.SORTS)))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    per_page = fields.Integer(load_default=50, validate=validate.OneOf(PER_PAGE))
+
+
+def _action_form(**extra) -> Schema:
+    extra["version"] = fields.Integer(required=True)
+    return Schema.from_dict(extra)()
+
+
+_text = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+ACTION_FORMS = {
+    "plan": _action_form(
+        measures=_text, deadline=fields.Date(required=True),
+        responsible_name=fields.String(required=True, validate=validate.Length(min=1, max=100)),
+        responsible_phone=fields.String(validate=validate.Length(max=32))),
+    "set_severity": _action_form(severity=fields.String(
+        required=True, validate=validate.OneOf(SEVERITIES)), reason=_text),
+    "sign_off": _action_form(),
+    "list": _action_form(level=fields.String(required=True,
+                                             validate=validate.OneOf(LISTING_LEVELS))),
+    "delist": _action_form(reason=_text),
+    "stop_work": _action_form(order_no=fields.String(
+        required=True, validate=validate.Length(min=1, max=64))),
+    "lift_stop_work": _action_form(reason=_text),
+    "comment": _action_form(text=_text),
+}
+HAZARD_QUERY = HazardQuery()
+
+
+@bp.get("/hazards")
+def hazards():
+    args = parse(HAZARD_QUERY, request.args)
+    page = register.search_hazards(db.session, current_staff(), **args)
+    from server.console.service import townships
+
+    return render_template("console/hazards.html", page=page, args=args,
+                           regions=townships(db.session, current_staff()),
+                           sectors=SECTORS, statuses=STATUSES, sources=SOURCES,
+                           severities=SEVERITIES, per_pages=PER_PAGE)
+
+
+@bp.get("/hazards/<uuid:hazard_id>")
+def hazard(hazard_id):
+    detail = register.hazard_detail(db.session, current_staff(), hazard_id)
+    if detail.id != hazard_id:  # a merged derived id: show the hazard under its own id
+        return redirect(url_for("console.hazard", hazard_id=detail.id))
+    return render_template("console/hazard.html", h=detail, levels=LISTING_LEVELS,
+                           severities=SEVERITIES)
+
+
+@bp.post("/hazards/<uuid:hazard_id>/actions/<any(" + ",".join(ACTION_FORMS) + "):action>")
+def hazard_action(hazard_id, action):
+    args = parse(ACTION_FORMS[action], request.form)
+    version = args.pop("version")
+    register.act(db.session, current_staff(), hazard_id, action, args,
+                 expected_version=version)
+    return redirect(url_for("console.hazard", hazard_id=hazard_id))

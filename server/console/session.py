@@ -1,0 +1,77 @@
+"""Who is using the console: the staff member behind the session cookie.
+
+Checked before every console view except the login page and static files, so a view
+cannot forget it. Only the cookie counts; the Authorization header is never read.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import g, redirect, request, session, url_for
+
+from server.console import bp, csrf
+from server.errors import Unauthorized
+from server.extensions import db
+from server.models import User
+from server.models.user import REVIEWER_ROLES
+
+PUBLIC_ENDPOINTS = frozenset({"console.login", "console.login_post", "console.set_lang",
+                              "console.static"})
+
+
+def start(user: User) -> None:
+    """Begin a session: drop whatever the cookie held before (no session fixation)."""
+    lang = session.get("lang")
+    session.clear()
+    session.permanent = True
+    session["uid"] = str(user.id)
+    if lang:
+        session["lang"] = lang
+    csrf.rotate()
+
+
+def end() -> None:
+    session.clear()
+
+
+def _staff_from_cookie() -> User | None:
+    try:
+        uid = uuid.UUID(session.get("uid", ""))
+    except ValueError:
+        return None
+    user = db.session.get(User, uid)
+    # A deactivated account or one moved to a field role loses the console at once.
+    if user is None or not user.active or user.role not in REVIEWER_ROLES:
+        return None
+    return user
+
+
+@bp.before_request
+def _require_staff():
+    csrf.check_request()
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    user = _staff_from_cookie()
+    if user is None:
+        session.pop("uid", None)
+        if request.method == "GET":
+            return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
+        raise Unauthorized("Please log in again. 请重新登录。")
+    g.staff = user
+    return None
+
+
+def current_staff() -> User:
+    return g.staff
+
+
+@bp.context_processor
+def _template_helpers():
+    from flask import current_app
+
+    from server.console.i18n import label, lang, translate
+
+    return {"_": translate, "label": label, "lang": lang(), "csrf_token": csrf.csrf_token,
+            "staff": g.get("staff"), "url_map_endpoints": current_app.view_functions,
+            "tz": current_app.config["TZ"]}
