@@ -151,9 +151,10 @@ def upgrade():
         batch_op.create_index('ix_hazard_events_inspection_id', ['inspection_id'], unique=False)
 
     op.create_table('notifications',
-    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('key', sa.String(length=200), nullable=False),
     sa.Column('recipient_id', sa.Uuid(), nullable=False),
+    sa.Column('region_code', sa.String(length=20), nullable=False),
     sa.Column('kind', sa.String(length=32), nullable=False),
     sa.Column('hazard_id', sa.Uuid(), nullable=True),
     sa.Column('title', sa.String(length=200), nullable=False),
@@ -163,11 +164,12 @@ def upgrade():
     sa.Column('read_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['hazard_id'], ['hazards.id'], name=op.f('fk_notifications_hazard_id_hazards')),
     sa.ForeignKeyConstraint(['recipient_id'], ['users.id'], name=op.f('fk_notifications_recipient_id_users')),
+    sa.ForeignKeyConstraint(['region_code'], ['regions.code'], name=op.f('fk_notifications_region_code_regions')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_notifications')),
     sa.UniqueConstraint('key', name=op.f('uq_notifications_key'))
     )
     with op.batch_alter_table('notifications', schema=None) as batch_op:
-        batch_op.create_index('ix_notifications_recipient_id_id', ['recipient_id', 'id'], unique=False)
+        batch_op.create_index('ix_notifications_recipient_id_created_at', ['recipient_id', 'created_at'], unique=False)
 
     op.create_table('tasks',
     sa.Column('id', sa.Uuid(), nullable=False),
@@ -203,7 +205,7 @@ def downgrade():
 
     op.drop_table('tasks')
     with op.batch_alter_table('notifications', schema=None) as batch_op:
-        batch_op.drop_index('ix_notifications_recipient_id_id')
+        batch_op.drop_index('ix_notifications_recipient_id_created_at')
 
     op.drop_table('notifications')
     with op.batch_alter_table('hazard_events', schema=None) as batch_op:

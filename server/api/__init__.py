@@ -12,10 +12,10 @@ API_PREFIX = "/api/v1"
 
 
 def register_api(app: Flask) -> None:
-    from server.api import auth, meta, sites, sync
+    from server.api import auth, checklists, hazards, inspections, meta, notifications, sites, sync
 
     api = Blueprint("api_v1", __name__, url_prefix=API_PREFIX)
-    for module in (meta, auth, sites, sync):
+    for module in (meta, auth, sites, checklists, sync, hazards, inspections, notifications):
         api.register_blueprint(module.bp)
     app.register_blueprint(api)
 

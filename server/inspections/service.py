@@ -9,16 +9,16 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 import forms
 from server import audit
-from server.auth.scope import get_in_scope, scoped
+from server.auth.scope import get_in_scope, region_in_scope, scoped
 from server.errors import Conflict, DomainError, Invalid, InvalidTransition, NotFound
-from server.models import Inspection, User
+from server.models import Inspection, Region, User
 from server.models.types import utcnow
 from server.register import service as register
-from server.sites.service import get_site
+from server.sites.service import Page, get_site
 
 # Flags (from sync.flags) that mean the QR tag was not scanned or did not verify.
 _SCAN_FAILED = {"no_qr_scan", "qr_invalid"}
@@ -247,3 +247,26 @@ def review(session, actor: User, inspection_id, decision: str, comment: str | No
     audit.record(session, f"inspection.{decision}", actor=actor, target_type="inspection",
                  target_id=inspection.id, details={"comment": comment})
     return inspection
+
+
+def search_inspections(session, actor: User, *, review_state=None, kind=None, region=None,
+                       site_id=None, awaiting_media=None, page: int = 1,
+                       per_page: int = 50) -> Page:
+    """The scoped list, oldest first: the review queue reads it front to back."""
+    stmt = scoped(select(Inspection), Inspection.region_code, actor)
+    if region:
+        root = region_in_scope(session, actor, region)
+        stmt = stmt.where(Inspection.region_code.in_(
+            select(Region.code).where(Region.path.startswith(root.path, autoescape=True))))
+    if review_state:
+        stmt = stmt.where(Inspection.review_state == review_state)
+    if kind:
+        stmt = stmt.where(Inspection.kind == kind)
+    if site_id:
+        stmt = stmt.where(Inspection.site_id == site_id)
+    if awaiting_media is not None:
+        stmt = stmt.where(Inspection.awaiting_media.is_(awaiting_media))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery()))
+    items = session.scalars(stmt.order_by(Inspection.received_at, Inspection.id)
+                            .limit(per_page).offset((page - 1) * per_page)).all()
+    return Page(list(items), total, page, per_page)

@@ -18,6 +18,8 @@ REVIEW_STATES = ("submitted", "approved", "returned", "rejected")
 class Inspection(db.Model):
     __tablename__ = "inspections"
     __pull_type__ = "inspection"
+    # A device pulls only its user's own inspections (with their review state).
+    __pull_owner__ = "inspector_id"
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     site_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sites.id"))
