@@ -1,0 +1,37 @@
+"""Sector checklists (行业检查表) as versioned data, and the rules that find hazards.
+
+Pure Python: no Flask, no database, nothing else of ours. The definitions live in
+forms/checklists/<code>.v<N>.toml; a submission names {code, version} and is checked
+against exactly that version.
+"""
+
+from __future__ import annotations
+
+from forms.answers import validate
+from forms.catalogue import Catalogue, UnknownChecklist, load_all, load_dir
+from forms.definition import Checklist, Item
+from forms.loader import DefinitionError, load_file
+from forms.rules import HAZARD_NAMESPACE, fails, findings, flags, hazard_id, supplier
+from forms.served import served, summary
+
+__all__ = [
+    "HAZARD_NAMESPACE", "Catalogue", "Checklist", "DefinitionError", "Item",
+    "UnknownChecklist", "checklists_for", "fails", "findings", "flags", "get", "hazard_id",
+    "latest", "load_all", "load_dir", "load_file", "served", "summary", "supplier",
+    "validate",
+]
+
+
+def get(code: str, version: int) -> Checklist:
+    """A checklist version of the repo; raises UnknownChecklist."""
+    return load_all().get(code, version)
+
+
+def latest() -> list[Checklist]:
+    """The newest version of each of the repo's checklists, ordered by code."""
+    return load_all().latest()
+
+
+def checklists_for(kind: str, sectors) -> list[Checklist]:
+    """The latest checklists for a site of this kind and these sectors, in code order."""
+    return load_all().checklists_for(kind, sectors)

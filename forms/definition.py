@@ -1,0 +1,140 @@
+"""A sector checklist (行业检查表) as loaded from its definition file.
+
+Everything here is immutable: a published version never changes, so neither does the
+object that represents it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+KINDS = ("yes_no", "number", "choice", "text")
+SEVERITIES = ("general", "major", "major_supplier")
+RULE_OPS = ("equals", "in", "below", "above")
+# The contract's site kinds and sectors (API-CONTRACT, site.create).
+SITE_KINDS = (
+    "household", "restaurant", "shop", "small_venue", "self_built_commercial",
+    "rental_housing", "construction_site", "enterprise", "fireworks_point", "forest_area",
+)
+SECTORS = ("gas", "fire", "construction", "fireworks", "forest", "rural")
+# Unit codes, not display text: the field app shows them in the user's language.
+UNITS = ("m", "mm", "kg", "%", "pcs", "persons", "storeys")
+
+
+@dataclass(frozen=True)
+class Text:
+    """A text in both languages of the UI, Chinese first."""
+
+    zh: str
+    en: str
+
+    def as_dict(self) -> dict:
+        return {"zh": self.zh, "en": self.en}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """When an answer fails: one of equals / in / below / above (strict)."""
+
+    op: str
+    operand: Any  # a tuple for "in"
+
+    def as_dict(self) -> dict:
+        return {self.op: list(self.operand) if self.op == "in" else self.operand}
+
+
+@dataclass(frozen=True)
+class Standard:
+    name: str
+    clause: str
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "clause": self.clause}
+
+
+@dataclass(frozen=True)
+class OtherStandard:
+    """A second judgement of the same failure, e.g. the gas company's major hazard."""
+
+    name: str
+    clause: str
+    severity: str
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "clause": self.clause, "severity": self.severity}
+
+
+@dataclass(frozen=True)
+class Choice:
+    key: str
+    text: Text
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A priority flag (e.g. of the self-built-house campaign) raised by an answer."""
+
+    code: str
+    rule: Rule
+
+
+@dataclass(frozen=True)
+class Item:
+    code: str
+    kind: str
+    text: Text
+    hint: Text
+    severity: str
+    deadline_days: int
+    fail: Rule | None = None
+    photo_on_fail: bool = False
+    test_on_site: bool = False
+    required: bool = True
+    standard: Standard | None = None
+    unit: str | None = None
+    choices: tuple[Choice, ...] = ()
+    min: float | None = None
+    max: float | None = None
+    integer: bool = False
+    # Repo-only facts, not served: they feed the register and reports.
+    gps: bool = False
+    composite: bool = False
+    supplier_item: str | None = None
+    related: tuple[str, ...] = ()
+    other_standards: tuple[OtherStandard, ...] = ()
+    flag: Flag | None = None
+    notes: str | None = None
+
+    @property
+    def parent(self) -> str | None:
+        """The sheet item a lettered sub-item belongs to (GAS-H-05a → GAS-H-05)."""
+        return self.code[:-1] if self.code[-1].islower() else None
+
+    @property
+    def choice_keys(self) -> tuple[str, ...]:
+        return tuple(choice.key for choice in self.choices)
+
+
+@dataclass(frozen=True)
+class Checklist:
+    code: str
+    version: int
+    sector: str
+    title: Text
+    applies_to: tuple[str, ...]
+    items: tuple[Item, ...]
+    notes: str | None = None
+    source: str = field(default="", compare=False)
+
+    @cached_property
+    def _by_code(self) -> dict[str, Item]:
+        return {item.code: item for item in self.items}
+
+    def item(self, code: str) -> Item | None:
+        return self._by_code.get(code) if isinstance(code, str) else None
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.code, self.version)

@@ -1,0 +1,217 @@
+"""Read one checklist definition file (TOML) into a Checklist, or say what is wrong.
+
+Every problem in a file is collected and reported together, each with the item it is
+in, so whoever edits the data fixes a file in one pass. Nothing broken gets past load.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from forms.definition import SECTORS, SEVERITIES, SITE_KINDS, Checklist, Item, Text
+from forms.item_reader import ItemReader
+
+CHECKLIST_CODE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
+FILE_NAME = re.compile(r"^(?P<code>.+)\.v(?P<version>\d+)\.toml$")
+CJK = re.compile(r"[\u3400-\u9fff]")
+MAX_DEADLINE_DAYS = 365
+DEFAULT_DEADLINES = {"general": 7, "major": 30, "major_supplier": 30}
+
+TOP_KEYS = {"code", "version", "sector", "title", "applies_to", "deadline_days", "standards",
+            "items", "notes"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    item: str | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"item {self.item}: {self.message}" if self.item else self.message
+
+
+class DefinitionError(ValueError):
+    """A checklist definition file that must not be used, with every problem found."""
+
+    def __init__(self, path: Path | str, problems: list[Problem]):
+        self.path = str(path)
+        self.problems = list(problems)
+        super().__init__("\n".join(f"{self.path}: {problem}" for problem in self.problems))
+
+
+def load_file(path: Path | str) -> Checklist:
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise DefinitionError(path, [Problem(None, f"cannot read the file: {exc}")]) from None
+    return from_dict(raw, path)
+
+
+def from_dict(raw: dict, path: Path | str) -> Checklist:
+    """Build a checklist from a parsed definition; `path` names it in errors."""
+    path = Path(path)
+    reader = _Reader(path)
+    checklist = reader.checklist(raw)
+    if reader.problems:
+        raise DefinitionError(path, reader.problems)
+    return checklist
+
+
+class _Reader:
+    def __init__(self, path: Path):
+        self.path = path
+        self.problems: list[Problem] = []
+        self.standards: dict[str, str] = {}
+        self.deadlines = dict(DEFAULT_DEADLINES)
+
+    def bad(self, item: str | None, message: str) -> None:
+        self.problems.append(Problem(item, message))
+
+    # -- the checklist ----------------------------------------------------------------
+
+    def checklist(self, raw: dict) -> Checklist | None:
+        for key in sorted(set(raw) - TOP_KEYS):
+            self.bad(None, f"unknown key {key!r}")
+        code = raw.get("code")
+        if not isinstance(code, str) or not CHECKLIST_CODE.match(code):
+            self.bad(None, "code must be lowercase words joined by '-', e.g. 'gas-household'")
+        version = raw.get("version")
+        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+            self.bad(None, "version must be a whole number from 1")
+        match = FILE_NAME.match(self.path.name)
+        if not match or (match["code"], match["version"]) != (code, str(version)):
+            self.bad(None, f"the file must be named '{code}.v{version}.toml' after its code and version")
+        sector = raw.get("sector")
+        if sector not in SECTORS:
+            self.bad(None, f"sector must be one of {', '.join(SECTORS)}")
+        title = self.text(None, "title", raw.get("title"))
+        applies_to = self.applies_to(raw.get("applies_to"))
+        self.read_deadlines(raw.get("deadline_days", {}))
+        self.read_standards(raw.get("standards", {}))
+        notes = self.optional_str(None, "notes", raw.get("notes"))
+        items = self.items(raw.get("items"))
+        if self.problems:
+            return None
+        return Checklist(code=code, version=version, sector=sector, title=title,
+                         applies_to=applies_to, items=items, notes=notes, source=str(self.path))
+
+    def applies_to(self, value: Any) -> tuple[str, ...]:
+        if not isinstance(value, list) or not value:
+            self.bad(None, "applies_to must list at least one site kind")
+            return ()
+        for kind in value:
+            if kind not in SITE_KINDS:
+                self.bad(None, f"applies_to: unknown site kind {kind!r}")
+        if len(set(map(str, value))) != len(value):
+            self.bad(None, "applies_to lists a site kind twice")
+        return tuple(value)
+
+    def read_deadlines(self, value: Any) -> None:
+        if not isinstance(value, dict):
+            self.bad(None, "deadline_days must be a table of severity = days")
+            return
+        for severity, days in value.items():
+            if severity not in SEVERITIES:
+                self.bad(None, f"deadline_days: unknown severity {severity!r}")
+            elif self.days(None, f"deadline_days.{severity}", days):
+                self.deadlines[severity] = days
+
+    def read_standards(self, value: Any) -> None:
+        if not isinstance(value, dict):
+            self.bad(None, "standards must be a table of short name = full name")
+            return
+        for ref, name in value.items():
+            if isinstance(name, str) and name.strip():
+                self.standards[ref] = name
+            else:
+                self.bad(None, f"standards.{ref} must be the standard's full name")
+
+    def items(self, value: Any) -> tuple[Item, ...]:
+        if not isinstance(value, list) or not value:
+            self.bad(None, "a checklist needs at least one [[items]] table")
+            return ()
+        items: list[Item] = []
+        seen: set[str] = set()
+        for index, raw in enumerate(value):
+            code = raw.get("code") if isinstance(raw, dict) else None
+            label = code if isinstance(code, str) and code else f"#{index + 1}"
+            if label in seen:
+                self.bad(label, "duplicate item code")
+            seen.add(label)
+            if not isinstance(raw, dict):
+                self.bad(label, "an item must be a table")
+                continue
+            item = ItemReader(self, label).item(raw)
+            if item is not None:
+                items.append(item)
+        self.cross_check(items)
+        return tuple(items)
+
+    def cross_check(self, items: list[Item]) -> None:
+        by_code = {item.code: item for item in items}
+        for item in items:
+            if item.parent and item.parent not in by_code:
+                self.bad(item.code, f"sub-item of {item.parent}, which is not in this checklist")
+            if item.supplier_item is not None:
+                target = by_code.get(item.supplier_item)
+                if target is None or target.kind != "text":
+                    self.bad(item.code, f"supplier_item {item.supplier_item!r} must be a text item of this checklist")
+
+    # -- shared field readers -----------------------------------------------------------
+
+    def text(self, item: str | None, key: str, value: Any) -> Text | None:
+        if not isinstance(value, dict):
+            self.bad(item, f"{key} must be a table {{ zh = ..., en = ... }}")
+            return None
+        for extra in sorted(set(value) - {"zh", "en"}):
+            self.bad(item, f"{key}: unknown key {extra!r}")
+        zh, en = value.get("zh"), value.get("en")
+        ok = True
+        for lang, text in (("zh", zh), ("en", en)):
+            if not isinstance(text, str) or not text.strip():
+                self.bad(item, f"{key}: missing translation {lang!r}")
+                ok = False
+        if ok and not CJK.search(zh):
+            self.bad(item, f"{key}.zh has no Chinese text")
+            ok = False
+        if ok and CJK.search(en):
+            self.bad(item, f"{key}.en contains Chinese text")
+            ok = False
+        return Text(zh=zh, en=en) if ok else None
+
+    def days(self, item: str | None, key: str, value: Any) -> bool:
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_DEADLINE_DAYS:
+            return True
+        self.bad(item, f"{key} must be a whole number of days from 0 to {MAX_DEADLINE_DAYS}")
+        return False
+
+    def optional_str(self, item: str | None, key: str, value: Any) -> str | None:
+        if value is None or (isinstance(value, str) and value.strip()):
+            return value
+        self.bad(item, f"{key} must be non-empty text")
+        return None
+
+    def standard(self, item: str, key: str, value: Any, extra_keys: frozenset = frozenset()):
+        """A {ref|name, clause} table → (name, clause), or None after reporting."""
+        if not isinstance(value, dict):
+            self.bad(item, f"{key} must be a table {{ ref = ..., clause = ... }}")
+            return None
+        for extra in sorted(set(value) - {"ref", "name", "clause"} - extra_keys):
+            self.bad(item, f"{key}: unknown key {extra!r}")
+        if ("ref" in value) == ("name" in value):
+            self.bad(item, f"{key} needs exactly one of ref (a key of [standards]) or name")
+            return None
+        name = self.standards.get(value["ref"]) if "ref" in value else value["name"]
+        if "ref" in value and name is None:
+            self.bad(item, f"{key}: unknown standard ref {value['ref']!r}")
+            return None
+        clause = value.get("clause")
+        if not isinstance(name, str) or not name.strip() or not isinstance(clause, str) or not clause.strip():
+            self.bad(item, f"{key} needs a standard name and a clause")
+            return None
+        return name, clause

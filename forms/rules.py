@@ -1,0 +1,124 @@
+"""From answers to findings: which failed items imply which hazards.
+
+The field app does the same offline with static/pwa/js/rules.js, which evaluates the same
+rules from the served definitions; tests/forms/test_js_agreement.py keeps the two equal.
+So the semantics here are deliberately small and type-strict:
+
+- a null (or missing) value never fails;
+- `equals` / `in` compare booleans only with booleans, numbers with numbers, strings with
+  strings;
+- `below` / `above` compare finite numbers only (a boolean is not a number), strictly.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from typing import Any
+
+from forms.definition import Checklist, Item, Rule
+
+HAZARD_NAMESPACE = uuid.UUID("6f1c3c52-5a4e-4f4e-9a38-7d0c2b1e8a11")
+
+
+def is_number(value: Any) -> bool:
+    """A finite JSON number, as the browser would see it (booleans are not numbers)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int too large for a double: Infinity in JavaScript
+        return False
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    if is_number(a) and is_number(b):
+        return a == b
+    return isinstance(a, str) and isinstance(b, str) and a == b
+
+
+def rule_matches(rule: Rule, value: Any) -> bool:
+    if value is None:
+        return False
+    if rule.op == "equals":
+        return _same(value, rule.operand)
+    if rule.op == "in":
+        return any(_same(value, candidate) for candidate in rule.operand)
+    if not is_number(value):
+        return False
+    return value < rule.operand if rule.op == "below" else value > rule.operand
+
+
+def fails(item: Item, value: Any) -> bool:
+    """Whether this answer value is a failure of the item (a hazard)."""
+    return item.fail is not None and rule_matches(item.fail, value)
+
+
+def hazard_id(inspection_id: uuid.UUID | str, item_code: str) -> uuid.UUID:
+    """The id of the hazard a failed item implies, computed the same way on the phone."""
+    canonical = str(uuid.UUID(str(inspection_id)))
+    return uuid.uuid5(HAZARD_NAMESPACE, f"{canonical}:{item_code}")
+
+
+def first_answers(checklist: Checklist, answers: Any) -> dict[str, dict]:
+    """The first answer given for each item of the checklist; anything malformed is skipped."""
+    out: dict[str, dict] = {}
+    if not isinstance(answers, list):
+        return out
+    for answer in answers:
+        if isinstance(answer, dict):
+            code = answer.get("item")
+            if checklist.item(code) is not None and code not in out:
+                out[code] = answer
+    return out
+
+
+def findings(checklist: Checklist, answers: Any, inspection_id: uuid.UUID | str | None = None) -> list[dict]:
+    """One finding per failed item, in the checklist's item order.
+
+    Pure and total: answers that are not well formed simply produce no finding (validate()
+    is what reports them). With an inspection id, each finding carries its hazard id.
+    """
+    first = first_answers(checklist, answers)
+    out = []
+    for item in checklist.items:
+        answer = first.get(item.code)
+        if answer is None or not fails(item, answer.get("value")):
+            continue
+        photos, note = answer.get("photos"), answer.get("note")
+        out.append({
+            "hazard_id": str(hazard_id(inspection_id, item.code)) if inspection_id is not None else None,
+            "item": item.code,
+            "sector": checklist.sector,
+            "severity": item.severity,
+            "standard": item.standard.as_dict() if item.standard else None,
+            "deadline_days": item.deadline_days,
+            "photos": list(photos) if isinstance(photos, list) else [],
+            "note": note if isinstance(note, str) else None,
+        })
+    return out
+
+
+def supplier(checklist: Checklist, answers: Any, item_code: str) -> str | None:
+    """The supplier a finding is attributed to (major_supplier items, cylinder defects)."""
+    item = checklist.item(item_code)
+    if item is None or item.supplier_item is None:
+        return None
+    value = first_answers(checklist, answers).get(item.supplier_item, {}).get("value")
+    if not isinstance(value, str) or not value.strip():
+        return None
+    return value.strip()
+
+
+def flags(checklist: Checklist, answers: Any) -> list[str]:
+    """Priority flags raised by the answers (e.g. the self-built-house campaign), sorted."""
+    first = first_answers(checklist, answers)
+    raised = {
+        item.flag.code
+        for item in checklist.items
+        if item.flag is not None and item.code in first
+        and rule_matches(item.flag.rule, first[item.code].get("value"))
+    }
+    return sorted(raised)

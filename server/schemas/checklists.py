@@ -1,0 +1,54 @@
+"""Checklist schemas: the served form fixed by the contract's Checklists section.
+
+The data comes from forms.served() / forms.summary(); these schemas describe it for the
+OpenAPI document and dump it unchanged (absent optional keys stay absent).
+"""
+
+from marshmallow import Schema, fields
+
+from server.schemas.common import BilingualText
+
+
+class StandardSchema(Schema):
+    name = fields.String(dump_only=True)
+    clause = fields.String(dump_only=True)
+
+
+class ChoiceSchema(Schema):
+    key = fields.String(dump_only=True)
+    text = fields.Nested(BilingualText, dump_only=True)
+
+
+class ChecklistItemSchema(Schema):
+    code = fields.String(dump_only=True)
+    text = fields.Nested(BilingualText, dump_only=True)
+    hint = fields.Nested(BilingualText, dump_only=True)
+    kind = fields.String(dump_only=True, metadata={"enum": ["yes_no", "number", "choice", "text"]})
+    unit = fields.String(dump_only=True, metadata={"description": "number items only"})
+    choices = fields.List(fields.Nested(ChoiceSchema), dump_only=True,
+                          metadata={"description": "choice items only"})
+    fail = fields.Dict(keys=fields.String(), values=fields.Raw(), dump_only=True, metadata={
+        "description": 'One of {"equals": v}, {"in": [v, ...]}, {"below": n}, {"above": n} '
+                       "(strict); absent when the item never fails."})
+    photo_on_fail = fields.Boolean(dump_only=True)
+    test_on_site = fields.Boolean(dump_only=True)
+    severity = fields.String(dump_only=True, metadata={"enum": ["general", "major", "major_supplier"]})
+    standard = fields.Nested(StandardSchema, dump_only=True)
+    deadline_days = fields.Integer(dump_only=True)
+    required = fields.Boolean(dump_only=True)
+
+
+class ChecklistSummarySchema(Schema):
+    code = fields.String(dump_only=True)
+    version = fields.Integer(dump_only=True)
+    sector = fields.String(dump_only=True)
+    title = fields.Nested(BilingualText, dump_only=True)
+    applies_to = fields.List(fields.String(), dump_only=True)
+
+
+class ChecklistSchema(ChecklistSummarySchema):
+    items = fields.List(fields.Nested(ChecklistItemSchema), dump_only=True)
+
+
+class ChecklistListSchema(Schema):
+    checklists = fields.List(fields.Nested(ChecklistSummarySchema), dump_only=True)

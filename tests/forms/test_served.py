@@ -1,0 +1,57 @@
+"""The served form is exactly the contract's (API-CONTRACT, Checklists)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import forms
+
+CHECKLISTS = list(forms.load_all())
+ITEM_KEYS = {"code", "text", "hint", "kind", "photo_on_fail", "test_on_site", "severity",
+             "deadline_days", "required"}
+OPTIONAL_ITEM_KEYS = {"unit", "choices", "fail", "standard"}
+
+
+def test_summary_form():
+    assert forms.summary(forms.get("gas-restaurant", 1)) == {
+        "code": "gas-restaurant", "version": 1, "sector": "gas",
+        "title": {"zh": "燃气安全检查(餐饮等非居民用户)", "en": "Gas safety: restaurants and other non-household users"},
+        "applies_to": ["restaurant", "shop", "small_venue", "self_built_commercial", "enterprise"],
+    }
+
+
+def test_the_contracts_example_item():
+    served = forms.served(forms.get("gas-restaurant", 1))
+    assert served["items"][0] == {
+        "code": "GAS-R-01",
+        "text": {"zh": "已安装可燃气体报警装置并能正常工作", "en": "A combustible gas alarm is installed and works"},
+        "hint": {"zh": "按测试按钮检查声光报警;餐饮场所依法必须安装",
+                 "en": "Press the test button for sound and light; restaurants must have one by law"},
+        "kind": "yes_no", "fail": {"equals": False}, "photo_on_fail": True, "test_on_site": True,
+        "severity": "general", "standard": {"name": "中华人民共和国安全生产法", "clause": "第三十六条"},
+        "deadline_days": 7, "required": True,
+    }
+
+
+@pytest.mark.parametrize("checklist", CHECKLISTS, ids=lambda c: c.code)
+def test_served_items_have_exactly_the_contracts_keys(checklist):
+    served = forms.served(checklist)
+    assert json.loads(json.dumps(served, ensure_ascii=False)) == served  # plain JSON
+    assert set(served) == {"code", "version", "sector", "title", "applies_to", "items"}
+    for entry, item in zip(served["items"], checklist.items, strict=True):
+        assert ITEM_KEYS <= set(entry) <= ITEM_KEYS | OPTIONAL_ITEM_KEYS, item.code
+        assert ("unit" in entry) == (entry["kind"] == "number")
+        assert ("choices" in entry) == (entry["kind"] == "choice")
+        assert ("fail" in entry) == (item.fail is not None)
+        if "fail" in entry:
+            ((op, operand),) = entry["fail"].items()
+            assert op in ("equals", "in", "below", "above")
+            assert not isinstance(operand, tuple)
+        if entry["severity"] != "general":
+            assert set(entry["standard"]) == {"name", "clause"}
+        assert set(entry["text"]) == set(entry["hint"]) == {"zh", "en"}
+        assert entry["severity"] in ("general", "major", "major_supplier")
+        assert entry["kind"] in ("yes_no", "number", "choice", "text")
+        assert "supplier_item" not in entry and "composite" not in entry  # repo-only
