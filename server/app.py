@@ -56,6 +56,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     register_api(app)
 
+    from server.pwa import bp as pwa_bp
+
+    app.register_blueprint(pwa_bp)
+
     from server.console import register_console
 
     register_console(app)

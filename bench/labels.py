@@ -1,0 +1,68 @@
+"""Benchmark: one A4 label sheet PDF for 500 sites (a township's worth of tags).
+
+Run:  .venv/bin/python -m bench.labels [--sites 500] [--repeat 5]
+
+Prints seconds per sheet (median of the repetitions, after one warm-up that also loads
+the CJK font), pages, PDF size, and the time per label. Figures are printed, never
+asserted. Needs a CJK font (Debian fonts-wqy-microhei, see .ci/system-deps.sh).
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import statistics
+import sys
+import time
+
+from server.evidence import qr
+from server.evidence.labels import LABELS_PER_PAGE, Label, find_cjk_font, label_sheet_pdf
+
+_NAMES = ("张记川味饭店", "城南街道幸福里社区第三网格九小场所联合检查点（东区B栋102室）",
+          "Lucky Star KTV 幸运星歌厅", "老李家常菜，烧烤。", "液化石油气供应站",
+          "桃源镇王家庄村3组15号自建房（经营性）")
+_VILLAGES = ("桃源镇王家庄村", "城南街道幸福里社区", "青山乡石门村第二村民小组")
+
+
+def make_labels(count: int) -> list[Label]:
+    """`count` labels with realistic, varied names (short, long, mixed scripts)."""
+    labels = []
+    for i in range(count):
+        code = qr.new_site_code()
+        labels.append(Label(
+            site_name=f"{_NAMES[i % len(_NAMES)]}{i}",
+            site_code=code,
+            village=_VILLAGES[i % len(_VILLAGES)],
+            payload=qr.payload_url("https://xuncha.example.gov.cn", code, "bench-secret"),
+        ))
+    return labels
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sites", type=int, default=500)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args(argv)
+
+    labels = make_labels(args.sites)
+    print(f"font: {find_cjk_font()}")
+    print(f"python {platform.python_version()}, {platform.machine()}")
+    start = time.perf_counter()
+    pdf = label_sheet_pdf(labels)
+    print(f"first sheet (includes loading the font): {time.perf_counter() - start:.2f} s")
+    times = []
+    for _ in range(args.repeat):
+        start = time.perf_counter()
+        pdf = label_sheet_pdf(labels)
+        times.append(time.perf_counter() - start)
+    median = statistics.median(times)
+    pages = -(-args.sites // LABELS_PER_PAGE)
+    print(f"\n{args.sites} sites, {pages} A4 pages, {len(pdf) / 1e6:.2f} MB PDF")
+    print(f"{'seconds per sheet':<24}median {median:.2f}   min {min(times):.2f}   "
+          f"max {max(times):.2f}   ({args.repeat} runs)")
+    print(f"{'milliseconds per label':<24}{median / args.sites * 1000:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
