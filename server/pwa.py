@@ -1,0 +1,212 @@
+"""Serving the field app (PWA): the app shell, its versioned assets and the service worker.
+
+- `/app/` (and any `/app/...` page, and the QR tag URL `/s/<code>.<sig>`) answer the shell
+  page, so a tag scanned with the phone's own camera opens the app on that site.
+- `/app/v/<version>/<path>` serves the shell's files. The version is a hash of all of
+  them, so these URLs never change content and are cached for a year (immutable).
+- `/sw.js` is the service worker, stamped with the version and the precache list; it lives
+  at the root so its scope covers both `/app/` and `/s/`. Never cached by HTTP, so a new
+  deployment is seen on the next check.
+
+Text assets are gzipped once per file version and kept in memory: the first load on a
+2G/3G link is what the 250 KB budget is about.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import threading
+
+from flask import Blueprint, Response, abort, redirect, request
+
+bp = Blueprint("pwa", __name__)
+
+PWA_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                       "static", "pwa")
+APP_PREFIX = "/app"
+# Files of the shell: everything the app needs offline. Build inputs are left out.
+_SHELL_DIRS = ("js", "vendor", "icons")
+_SHELL_FILES = ("app.css", "index.html", "manifest.webmanifest", "sw.js")
+_TYPES = {
+    ".js": "text/javascript; charset=utf-8",
+    ".mjs": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".html": "text/html; charset=utf-8",
+    ".png": "image/png",
+    ".svg": "image/svg+xml",
+    ".json": "application/json",
+    ".webmanifest": "application/manifest+json",
+}
+_COMPRESSIBLE = (".js", ".mjs", ".css", ".html", ".svg", ".json", ".webmanifest")
+_IMMUTABLE = "public, max-age=31536000, immutable"
+# Scripts only from our origin (no CDN, no inline script); images may be blob: (photos
+# held in IndexedDB) or data: (signature previews).
+_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' blob: data:; media-src 'self' blob:; connect-src 'self'; "
+        "worker-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'self'; "
+        "frame-ancestors 'none'")
+
+
+class _Shell:
+    """The shell's file list and version, recomputed only when a file changes."""
+
+    def __init__(self, root: str):
+        self.root = root
+        self._lock = threading.Lock()
+        self._stamp: tuple | None = None
+        self.version = ""
+        self.files: list[str] = []
+        self._gz: dict[tuple[str, float], bytes] = {}
+
+    def _walk(self) -> list[tuple[str, float, int]]:
+        out = []
+        for name in _SHELL_FILES:
+            path = os.path.join(self.root, name)
+            if os.path.isfile(path):
+                st = os.stat(path)
+                out.append((name, st.st_mtime, st.st_size))
+        for folder in _SHELL_DIRS:
+            base = os.path.join(self.root, folder)
+            for dirpath, dirnames, filenames in os.walk(base):
+                dirnames.sort()
+                for filename in sorted(filenames):
+                    if filename.startswith("."):
+                        continue
+                    path = os.path.join(dirpath, filename)
+                    st = os.stat(path)
+                    rel = os.path.relpath(path, self.root).replace(os.sep, "/")
+                    out.append((rel, st.st_mtime, st.st_size))
+        return out
+
+    def refresh(self) -> None:
+        listing = self._walk()
+        stamp = tuple(listing)
+        with self._lock:
+            if stamp == self._stamp:
+                return
+            digest = hashlib.sha256()
+            for rel, _mtime, _size in listing:
+                digest.update(rel.encode() + b"\0")
+                with open(os.path.join(self.root, rel), "rb") as fh:
+                    digest.update(hashlib.sha256(fh.read()).digest())
+            self.version = digest.hexdigest()[:12]
+            self.files = [rel for rel, _m, _s in listing]
+            self._stamp = stamp
+
+    def asset_url(self, rel: str) -> str:
+        return f"{APP_PREFIX}/v/{self.version}/{rel}"
+
+    def read(self, rel: str) -> bytes:
+        with open(os.path.join(self.root, rel), "rb") as fh:
+            return fh.read()
+
+    def gzipped(self, key: str, data: bytes) -> bytes:
+        cache_key = (key, hashlib.sha256(data).hexdigest())
+        with self._lock:
+            hit = self._gz.get(cache_key)
+        if hit is None:
+            hit = gzip.compress(data, compresslevel=9, mtime=0)
+            with self._lock:
+                if len(self._gz) > 512:
+                    self._gz.clear()
+                self._gz[cache_key] = hit
+        return hit
+
+    def precache(self) -> list[str]:
+        """What the service worker stores at install: the shell page and every asset."""
+        assets = [self.asset_url(rel) for rel in self.files
+                  if rel not in ("index.html", "sw.js", "manifest.webmanifest")]
+        return [f"{APP_PREFIX}/", f"{APP_PREFIX}/manifest.webmanifest", *assets]
+
+
+_shell = _Shell(PWA_DIR)
+
+
+def shell() -> _Shell:
+    _shell.refresh()
+    return _shell
+
+
+def _send(data: bytes, content_type: str, cache_control: str, *, compressible: bool,
+          key: str) -> Response:
+    headers = {"Cache-Control": cache_control, "X-Content-Type-Options": "nosniff",
+               "Vary": "Accept-Encoding"}
+    etag = hashlib.sha256(data).hexdigest()[:20]
+    if compressible and "gzip" in request.headers.get("Accept-Encoding", ""):
+        data = _shell.gzipped(key, data)
+        headers["Content-Encoding"] = "gzip"
+        etag += "-gz"
+    response = Response(data, content_type=content_type, headers=headers)
+    response.set_etag(etag)
+    return response.make_conditional(request)
+
+
+def _shell_page() -> Response:
+    sh = shell()
+    html = sh.read("index.html").decode("utf-8")
+    html = html.replace("{{ASSETS}}", f"{APP_PREFIX}/v/{sh.version}")
+    html = html.replace("{{VERSION}}", sh.version)
+    response = _send(html.encode("utf-8"), _TYPES[".html"], "no-cache", compressible=True,
+                     key="index.html")
+    response.headers["Content-Security-Policy"] = _CSP
+    response.headers["Referrer-Policy"] = "same-origin"
+    return response
+
+
+@bp.get("/")
+def root():
+    return redirect(f"{APP_PREFIX}/", code=302)
+
+
+@bp.get(APP_PREFIX)
+def app_no_slash():
+    return redirect(f"{APP_PREFIX}/", code=301)
+
+
+@bp.get(f"{APP_PREFIX}/")
+def app_shell():
+    return _shell_page()
+
+
+@bp.get("/s/<string:tag>")
+def site_tag(tag):
+    """The URL in a site's QR tag: the shell, which resolves the tag (offline too)."""
+    return _shell_page()
+
+
+@bp.get(f"{APP_PREFIX}/manifest.webmanifest")
+def manifest():
+    sh = shell()
+    doc = json.loads(sh.read("manifest.webmanifest"))
+    for icon in doc.get("icons", []):
+        icon["src"] = sh.asset_url(icon["src"])
+    data = json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    return _send(data, _TYPES[".webmanifest"], "no-cache", compressible=True,
+                 key="manifest.webmanifest")
+
+
+@bp.get(f"{APP_PREFIX}/v/<string:version>/<path:rel>")
+def asset(version, rel):
+    sh = shell()
+    # An old version's URL is not served with new bytes: the immutable cache would keep
+    # the mismatch forever. The old service worker still holds its own copy.
+    if version != sh.version or rel not in sh.files or rel in ("index.html", "sw.js"):
+        abort(404)
+    ext = os.path.splitext(rel)[1]
+    return _send(sh.read(rel), _TYPES.get(ext, "application/octet-stream"), _IMMUTABLE,
+                 compressible=ext in _COMPRESSIBLE, key=rel)
+
+
+@bp.get("/sw.js")
+def service_worker():
+    sh = shell()
+    source = sh.read("sw.js").decode("utf-8")
+    source = source.replace('"__VERSION__"', json.dumps(sh.version))
+    source = source.replace("__PRECACHE__", json.dumps(sh.precache()))
+    response = _send(source.encode("utf-8"), _TYPES[".js"], "no-cache", compressible=True,
+                     key="sw.js")
+    response.headers["Service-Worker-Allowed"] = "/"
+    return response

@@ -1,0 +1,155 @@
+// Boot and routing. The shell is the same page for every URL (/app/, /app/#/site/…, and
+// the QR tag URL /s/<code>.<sig>); the hash says which screen to show.
+import { t, setLang, lang, translateStatic } from "./i18n.js";
+import { h, mount, toast } from "./ui.js";
+import * as local from "./local.js";
+import { requestPersistence } from "./storage.js";
+import * as home from "./views/home.js";
+import * as login from "./views/login.js";
+import * as sites from "./views/sites.js";
+import * as site from "./views/site.js";
+import * as siteNew from "./views/site_new.js";
+import * as scan from "./views/scan.js";
+import * as inspect from "./views/inspect.js";
+import * as verify from "./views/verify.js";
+import * as returned from "./views/returned.js";
+import * as outbox from "./views/outbox.js";
+import * as settings from "./views/settings.js";
+
+const ROUTES = [
+  [/^$/, home, "home"],
+  [/^login$/, login, null],
+  [/^sites$/, sites, "sites"],
+  [/^sites\/new$/, siteNew, "sites"],
+  [/^site\/([\w-]+)$/, site, "sites"],
+  [/^tag\/(.+)$/, scan, "scan"],
+  [/^scan$/, scan, "scan"],
+  [/^inspect\/([\w-]+)$/, inspect, "sites"],
+  [/^verify\/([\w-]+)$/, verify, "sites"],
+  [/^returned$/, returned, "home"],
+  [/^outbox$/, outbox, "outbox"],
+  [/^settings$/, settings, null],
+];
+
+let cleanup = null;
+let renderSeq = 0;
+
+function currentPath() {
+  return decodeURIComponent(location.hash.replace(/^#\/?/, ""));
+}
+
+export function go(path, { replace = false } = {}) {
+  const target = `#/${path}`;
+  if (replace) {
+    history.replaceState(null, "", `/app/${target}`);
+    route();
+  } else if (location.hash === target) {
+    route();
+  } else {
+    location.hash = target;
+  }
+}
+
+async function route() {
+  const seq = ++renderSeq;
+  const path = currentPath();
+  const session = await local.session();
+  if (seq !== renderSeq) return;
+  if (!session && path !== "login") { go("login", { replace: true }); return; }
+  if (session && path === "login") { go("", { replace: true }); return; }
+  let matched = null;
+  for (const [pattern, view, tab] of ROUTES) {
+    const m = pattern.exec(path);
+    if (m) { matched = { view, tab, params: m.slice(1) }; break; }
+  }
+  if (!matched) { go("", { replace: true }); return; }
+  if (typeof cleanup === "function") { try { cleanup(); } catch { /* view already gone */ } }
+  cleanup = null;
+  const root = document.getElementById("view");
+  document.getElementById("tabs").hidden = !session;
+  for (const a of document.querySelectorAll("#tabs a")) {
+    a.classList.toggle("active", a.dataset.tab === matched.tab);
+  }
+  try {
+    cleanup = await matched.view.render(root, ...matched.params);
+  } catch (err) {
+    console.error(err);
+    mount(root, h("p", { class: "error", role: "alert" }, t("err.unknown", { msg: err.message })));
+  }
+  if (seq === renderSeq) root.focus({ preventScroll: true });
+  window.scrollTo(0, 0);
+}
+
+function showNet(status) {
+  const el = document.getElementById("net");
+  if (!el) return;
+  el.textContent = status.running ? t("net.syncing")
+    : status.online === false ? t("net.offline") : t("net.online");
+}
+
+// A new version waits until the user says so: replacing the app in the middle of an
+// inspection would lose nothing (drafts are stored) but would surprise.
+function offerUpdate(registration) {
+  const banner = document.getElementById("banner");
+  mount(banner,
+    h("span", {}, t("update.ready")),
+    h("button", {
+      type: "button", class: "btn primary",
+      onclick: () => registration.waiting?.postMessage({ type: "skip-waiting" }),
+    }, t("update.apply")));
+  banner.hidden = false;
+  banner.onclick = null;
+}
+
+async function registerServiceWorker() {
+  if (!("serviceWorker" in navigator)) return;
+  let reloading = false;
+  const hadController = Boolean(navigator.serviceWorker.controller);
+  navigator.serviceWorker.addEventListener("controllerchange", () => {
+    // First install: the page is already current. An accepted update: load the new shell.
+    if (!hadController || reloading) return;
+    reloading = true;
+    location.reload();
+  });
+  try {
+    const registration = await navigator.serviceWorker.register("/sw.js", { scope: "/" });
+    if (registration.waiting && navigator.serviceWorker.controller) offerUpdate(registration);
+    registration.addEventListener("updatefound", () => {
+      const worker = registration.installing;
+      worker?.addEventListener("statechange", () => {
+        if (worker.state === "installed" && navigator.serviceWorker.controller) {
+          offerUpdate(registration);
+        }
+      });
+    });
+    // Check for a new version whenever the app comes back to the foreground.
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "visible") registration.update().catch(() => {});
+    });
+  } catch (err) {
+    console.warn("service worker not registered", err);
+  }
+}
+
+async function boot() {
+  setLang(lang());
+  translateStatic();
+  // The QR tag URL opened by the phone's camera: route inside the shell to the tag.
+  const tagMatch = /^\/s\/([^/]+)$/.exec(location.pathname);
+  if (tagMatch) {
+    history.replaceState(null, "", `/app/#/tag/${encodeURIComponent(location.href)}`);
+  }
+  window.addEventListener("hashchange", route);
+  local.onSyncStatus(showNet);
+  await route();
+  registerServiceWorker();
+  local.startBackgroundSync();
+  if (await local.session()) requestPersistence();
+  window.xunchaReady = true; // tests and the benchmark wait for this
+  document.documentElement.dataset.ready = "1";
+}
+
+boot().catch((err) => {
+  console.error(err);
+  toast(t("err.unknown", { msg: err.message }), "error");
+});

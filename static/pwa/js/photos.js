@@ -1,0 +1,97 @@
+// Photos on the phone: decode (EXIF orientation applied), shrink to a long edge of ~1600 px,
+// encode JPEG under ~300 KB, and name the bytes by their SHA-256. Evidence is addressed by
+// content: the same bytes are the same photo on the phone and on the server.
+
+export const MAX_EDGE = 1600;
+export const TARGET_BYTES = 300 * 1024;
+const QUALITIES = [0.82, 0.72, 0.62, 0.52];
+
+/** Lowercase hex SHA-256 of a Blob or ArrayBuffer (SubtleCrypto: needs a secure context). */
+export async function sha256Hex(data) {
+  const buffer = data instanceof Blob ? await data.arrayBuffer() : data;
+  const digest = await crypto.subtle.digest("SHA-256", buffer);
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+async function decode(file) {
+  // "from-image" applies the EXIF orientation, so a portrait photo stays portrait.
+  try {
+    return await createImageBitmap(file, { imageOrientation: "from-image" });
+  } catch {
+    // Older engines: an <img> applies EXIF orientation by default (CSS image-orientation).
+    const url = URL.createObjectURL(file);
+    try {
+      const img = new Image();
+      img.src = url;
+      await img.decode();
+      return img;
+    } finally {
+      URL.revokeObjectURL(url);
+    }
+  }
+}
+
+function makeCanvas(width, height) {
+  if (typeof OffscreenCanvas !== "undefined") return new OffscreenCanvas(width, height);
+  const canvas = document.createElement("canvas");
+  canvas.width = width;
+  canvas.height = height;
+  return canvas;
+}
+
+function encode(canvas, quality) {
+  if (canvas.convertToBlob) return canvas.convertToBlob({ type: "image/jpeg", quality });
+  return new Promise((resolve, reject) => canvas.toBlob(
+    (blob) => (blob ? resolve(blob) : reject(new Error("encode failed"))), "image/jpeg", quality));
+}
+
+function draw(source, width, height) {
+  const canvas = makeCanvas(width, height);
+  const ctx = canvas.getContext("2d", { alpha: false });
+  ctx.fillStyle = "#fff"; // a transparent PNG must not turn black in JPEG
+  ctx.fillRect(0, 0, width, height);
+  ctx.imageSmoothingEnabled = true;
+  ctx.imageSmoothingQuality = "high";
+  ctx.drawImage(source, 0, 0, width, height);
+  return canvas;
+}
+
+/**
+ * Compress a camera/gallery file. Returns {blob, sha256, size, width, height, type}.
+ * Shrinks further when the quality steps alone cannot reach the target (a busy scene).
+ */
+export async function compressPhoto(file, { maxEdge = MAX_EDGE, targetBytes = TARGET_BYTES } = {}) {
+  const source = await decode(file);
+  const srcW = source.width || source.naturalWidth;
+  const srcH = source.height || source.naturalHeight;
+  if (!srcW || !srcH) throw new Error("empty image");
+  let scale = Math.min(1, maxEdge / Math.max(srcW, srcH));
+  let blob = null;
+  let width = 0;
+  let height = 0;
+  try {
+    for (let round = 0; round < 4 && !blob; round++) {
+      width = Math.max(1, Math.round(srcW * scale));
+      height = Math.max(1, Math.round(srcH * scale));
+      const canvas = draw(source, width, height);
+      for (const quality of QUALITIES) {
+        const candidate = await encode(canvas, quality);
+        if (candidate.size <= targetBytes) { blob = candidate; break; }
+      }
+      if (canvas.width) { canvas.width = 0; canvas.height = 0; } // free memory early
+      scale *= 0.8;
+    }
+    if (!blob) {
+      const canvas = draw(source, width, height);
+      blob = await encode(canvas, 0.45);
+    }
+  } finally {
+    source.close?.();
+  }
+  return { blob, sha256: await sha256Hex(blob), size: blob.size, width, height, type: "image/jpeg" };
+}
+
+/** A PNG (signature) as stored evidence: {blob, sha256, size, type}. */
+export async function hashBlob(blob) {
+  return { blob, sha256: await sha256Hex(blob), size: blob.size, type: blob.type || "image/png" };
+}

@@ -1,0 +1,280 @@
+// An inspection, step by step: choose the checklist → answer the items → check the derived
+// hazards → sign → submit to the outbox. Every change is written to the draft at once, so
+// closing the app (or a flat battery) loses nothing.
+import { t, tx } from "../i18n.js";
+import { h, mount, ask, toast, fmtDateTime } from "../ui.js";
+import * as local from "../local.js";
+import { fails, findings } from "../rules.js";
+import { currentPosition } from "../geo.js";
+import { signatureField } from "../signature.js";
+import { hashBlob } from "../photos.js";
+import { photoField, thumbs, photoUrl } from "./photofield.js";
+
+function severityTag(severity) {
+  if (severity === "major") return h("span", { class: "tag major" }, t("insp.major"));
+  if (severity === "major_supplier") return h("span", { class: "tag major" }, t("insp.majorSupplier"));
+  return null;
+}
+
+function standardLine(item) {
+  if (!item.standard) return null;
+  return h("div", { class: "std" }, t("insp.std", { name: item.standard.name || "", clause: item.standard.clause || "" }));
+}
+
+/** Answers as the contract lists them: only answered items, in checklist order. */
+export function answerList(definition, answers) {
+  const out = [];
+  for (const item of definition.items) {
+    const a = answers[item.code];
+    if (!a || a.value === null || a.value === undefined || a.value === "") continue;
+    const entry = { item: item.code, value: a.value, photos: a.photos || [] };
+    if (a.note) entry.note = a.note;
+    out.push(entry);
+  }
+  return out;
+}
+
+export function problems(definition, answers) {
+  let missing = 0;
+  let missingPhotos = 0;
+  for (const item of definition.items) {
+    const a = answers[item.code];
+    const answered = a && a.value !== null && a.value !== undefined && a.value !== "";
+    if (!answered && item.required !== false) missing++;
+    if (answered && item.photo_on_fail && fails(item, a.value) && !(a.photos || []).length) missingPhotos++;
+  }
+  return { missing, missingPhotos };
+}
+
+export async function render(root, draftId) {
+  let draft = await local.getDraft(draftId);
+  if (!draft) { location.hash = "#/"; return; }
+  const site = await local.getSite(draft.site_id);
+  let saveTimer = null;
+  const save = (immediate = false) => {
+    draft.updated_at = new Date().toISOString();
+    clearTimeout(saveTimer);
+    if (immediate) return local.saveDraft(draft);
+    saveTimer = setTimeout(() => local.saveDraft(draft), 250);
+    return null;
+  };
+  const flush = () => { clearTimeout(saveTimer); local.saveDraft(draft); };
+  // Location is recorded in the background; GPS may take a while in a village.
+  if (!draft.location) {
+    currentPosition().then((pos) => {
+      if (!draft.location) { draft.location = { lat: pos.lat, lon: pos.lon, accuracy_m: pos.accuracy_m }; save(); }
+    }).catch(() => {});
+  }
+  const header = () => h("div", {},
+    h("h1", {}, `${t("insp.title")} · ${site ? site.name : ""}`),
+    draft.supersedes ? h("div", { class: "notice" }, t("insp.returnedFrom"),
+      draft.returned_comment ? h("div", {}, t("insp.reviewerSays", { c: draft.returned_comment })) : null) : null);
+
+  let definition = null;
+  const showStep = async () => {
+    if (!draft.checklist) return chooseStep();
+    definition = definition || await local.getChecklist(draft.checklist.code, draft.checklist.version);
+    if (!definition) { draft.checklist = null; return chooseStep(); }
+    if (draft.step === "review") return reviewStep();
+    if (draft.step === "sign") return signStep();
+    return itemsStep();
+  };
+
+  async function chooseStep() {
+    const { suggested, others } = await local.checklistsFor(site);
+    const choose = (c) => async () => {
+      draft.checklist = { code: c.code, version: c.version };
+      draft.checklist_title = c.title;
+      draft.step = "items";
+      await save(true);
+      showStep();
+    };
+    const item = (c, primary) => h("li", {}, h("button", { type: "button", class: `btn block ${primary ? "primary" : ""}`,
+      "data-test": `checklist-${c.code}`, onclick: choose(c) }, tx(c.title)));
+    mount(root, header(), h("h2", {}, t("insp.choose")),
+      !suggested.length && !others.length ? h("p", { class: "error" }, t("insp.noChecklists")) : null,
+      suggested.length ? h("h3", {}, t("insp.suggested")) : null,
+      h("ul", { class: "list" }, suggested.map((c) => item(c, true))),
+      others.length ? h("h3", {}, t("insp.others")) : null,
+      h("ul", { class: "list" }, others.map((c) => item(c, false))),
+      discardButton());
+  }
+
+  function discardButton() {
+    return h("button", { type: "button", class: "btn block", onclick: async () => {
+      if (!ask(t("insp.discardAsk"))) return;
+      await local.deleteDraft(draft.id);
+      location.hash = `#/site/${draft.site_id}`;
+    } }, t("insp.discard"));
+  }
+
+  function itemsStep() {
+    const progress = h("div", { class: "small", "aria-live": "polite" });
+    const updateProgress = () => {
+      const answered = definition.items.filter((i) => {
+        const a = draft.answers[i.code];
+        return a && a.value !== null && a.value !== undefined && a.value !== "";
+      }).length;
+      mount(progress, t("insp.progress", { a: answered, n: definition.items.length }));
+    };
+    const cards = definition.items.map((item) => itemCard(item, updateProgress));
+    updateProgress();
+    mount(root, header(), h("p", { class: "muted small" }, tx(draft.checklist_title || definition.title)),
+      progress, cards,
+      h("div", { class: "stickyfoot" }, h("button", { type: "button", class: "btn primary block", "data-test": "to-review",
+        onclick: async () => { draft.step = "review"; await save(true); showStep(); } }, t("insp.review"))),
+      discardButton());
+  }
+
+  function itemCard(item, onAnswer) {
+    const card = h("div", { class: "item", "data-item": item.code });
+    const answer = () => (draft.answers[item.code] ??= { value: null, note: "", photos: [] });
+    const set = (value) => {
+      answer().value = value;
+      save();
+      redraw();
+      onAnswer();
+    };
+    const redraw = () => {
+      const a = draft.answers[item.code] || { value: null, note: "", photos: [] };
+      const failed = fails(item, a.value);
+      card.className = `item${item.severity !== "general" ? " is-major" : ""}${failed ? " failed" : ""}`;
+      let control;
+      if (item.kind === "yes_no") {
+        const yn = (value, label) => h("button", { type: "button", "aria-pressed": String(a.value === value),
+          class: fails(item, value) ? "fail" : "", "data-answer": String(value), onclick: () => set(a.value === value ? null : value) }, label);
+        control = h("div", { class: "yesno" }, yn(true, t("insp.yes")), yn(false, t("insp.no")));
+      } else if (item.kind === "number") {
+        const input = h("input", { type: "number", inputmode: "decimal", step: "any", value: a.value ?? "",
+          "aria-label": tx(item.text), onchange: () => {
+            const v = input.value === "" ? null : Number(input.value);
+            set(Number.isFinite(v) ? v : null);
+          } });
+        control = h("div", { class: "inline" }, input, h("span", { class: "unit" }, item.unit || ""));
+      } else if (item.kind === "choice") {
+        control = h("div", { class: "choices" }, (item.choices || []).map((c) => h("button", {
+          type: "button", "aria-pressed": String(a.value === c.key), onclick: () => set(a.value === c.key ? null : c.key),
+        }, tx(c.text))));
+      } else {
+        const input = h("textarea", { rows: 2, "aria-label": tx(item.text), onchange: () => set(input.value.trim() || null) }, a.value ?? "");
+        control = input;
+      }
+      const note = h("input", { placeholder: t("insp.note"), value: a.note || "", "aria-label": t("insp.note"),
+        oninput: () => { answer().note = note.value; save(); } });
+      const needPhoto = failed && item.photo_on_fail && !(a.photos || []).length;
+      mount(card,
+        h("div", { class: "q" }, tx(item.text)),
+        h("div", {}, severityTag(item.severity),
+          item.test_on_site ? h("span", { class: "tag warn" }, t("insp.testOnSite")) : null,
+          item.required === false ? h("span", { class: "tag" }, t("insp.optional")) : null,
+          h("span", { class: "small muted" }, ` ${item.code}`)),
+        tx(item.hint) ? h("div", { class: "hint" }, tx(item.hint)) : null,
+        standardLine(item),
+        control,
+        needPhoto ? h("div", { class: "needphoto", role: "alert" }, t("insp.needPhoto")) : null,
+        failed || (a.photos || []).length ? photoField({ photos: a.photos || [], testId: `photo-${item.code}`,
+          onChange: (list) => { answer().photos = list; save(true); const was = needPhoto; if (was !== (failed && item.photo_on_fail && !list.length)) redraw(); } }) : null,
+        note);
+    };
+    redraw();
+    return card;
+  }
+
+  function reviewStep() {
+    const answers = answerList(definition, draft.answers);
+    const found = findings(definition, answers, draft.id);
+    const { missing, missingPhotos } = problems(definition, draft.answers);
+    const byCode = new Map(definition.items.map((i) => [i.code, i]));
+    mount(root, header(),
+      h("h2", { "data-test": "derived-title" }, found.length ? t("insp.derived", { n: found.length }) : t("insp.noDerived")),
+      h("ul", { class: "list", "data-test": "derived" }, found.map((f) => h("li", { class: `item ${f.severity !== "general" ? "is-major" : ""}`, "data-hazard": f.hazard_id },
+        h("div", { class: "q" }, tx(byCode.get(f.item)?.text)),
+        h("div", {}, severityTag(f.severity) || h("span", { class: "tag" }, t("insp.general")), ` ${f.item} · `,
+          t("insp.deadline", { n: f.deadline_days ?? "—" })),
+        standardLine(byCode.get(f.item) || {}),
+        f.note ? h("div", {}, f.note) : null,
+        thumbs(f.photos)))),
+      missing ? h("p", { class: "error" }, t("insp.missing", { n: missing })) : null,
+      missingPhotos ? h("p", { class: "error" }, t("insp.missingPhotos", { n: missingPhotos })) : null,
+      h("button", { type: "button", class: "btn primary block", "data-test": "to-sign", disabled: Boolean(missing || missingPhotos),
+        onclick: async () => { draft.step = "sign"; await save(true); showStep(); } }, t("insp.sign")),
+      h("button", { type: "button", class: "btn block", onclick: async () => { draft.step = "items"; await save(true); showStep(); } }, t("insp.back")));
+  }
+
+  function signatureBlock(role, title) {
+    const wrap = h("section", { "data-test": `sign-${role}` });
+    const draw = async () => {
+      const saved = draft.signatures[role];
+      if (saved) {
+        mount(wrap, h("h3", {}, title), h("img", { class: "sigdone", alt: title, src: await photoUrl(saved) }),
+          h("button", { type: "button", class: "btn", onclick: () => { delete draft.signatures[role]; save(true); draw(); refreshSubmit(); } }, t("insp.clear")));
+        return;
+      }
+      const field = signatureField();
+      const confirm = h("button", { type: "button", class: "btn ok", "data-test": `confirm-${role}`, onclick: async () => {
+        if (field.isEmpty()) return;
+        const stored = await hashBlob(await field.toBlob());
+        await local.putBlob(stored);
+        draft.signatures[role] = stored.sha256;
+        await save(true);
+        field.destroy();
+        draw();
+        refreshSubmit();
+      } }, t("save"));
+      mount(wrap, h("h3", {}, title), field.element,
+        h("div", { class: "row" }, h("button", { type: "button", class: "btn", onclick: () => field.clear() }, t("insp.clear")), confirm));
+    };
+    draw();
+    return wrap;
+  }
+
+  let refreshSubmit = () => {};
+
+  function signStep() {
+    draft.signatures ??= {};
+    const refusing = Boolean(draft.signatures.refusal);
+    const refusal = () => {
+      const r = draft.signatures.refusal ??= { reason: "", witness_name: "", photo: null };
+      const reason = h("textarea", { rows: 2, oninput: () => { r.reason = reason.value; save(); refreshSubmit(); } }, r.reason);
+      const witness = h("input", { value: r.witness_name, oninput: () => { r.witness_name = witness.value; save(); refreshSubmit(); } });
+      return h("section", { class: "notice" },
+        h("label", { class: "field" }, t("insp.refusal.reason"), reason),
+        h("label", { class: "field" }, t("insp.refusal.witness"), witness),
+        h("div", { class: "field" }, t("insp.refusal.photo"),
+          photoField({ photos: r.photo ? [r.photo] : [], testId: "refusal-photo",
+            onChange: (list) => { r.photo = list[list.length - 1] || null; save(true); refreshSubmit(); } })),
+        h("button", { type: "button", class: "btn", onclick: () => { delete draft.signatures.refusal; save(true); signStep(); } }, t("cancel")));
+    };
+    const gps = h("p", { class: "small" }, `${t("insp.gps")}: `,
+      draft.location ? t("gps.got", { a: draft.location.accuracy_m }) : t("gps.none"));
+    const submit = h("button", { type: "button", class: "btn primary block", "data-test": "submit", onclick: async () => {
+      submit.disabled = true;
+      draft.finished_at = new Date().toISOString();
+      flush();
+      await local.submitInspection(draft, definition);
+      toast(t("insp.submitted"));
+      location.hash = `#/site/${draft.site_id}`;
+    } }, t("insp.submit"));
+    const hint = h("p", { class: "small muted" });
+    refreshSubmit = () => {
+      const s = draft.signatures;
+      const r = s.refusal;
+      const siteOk = Boolean(s.site) || Boolean(r && r.reason.trim() && r.witness_name.trim() && r.photo);
+      const ok = Boolean(s.inspector) && siteOk;
+      submit.disabled = !ok;
+      mount(hint, ok ? "" : t("insp.needSigs"));
+    };
+    mount(root, header(),
+      refusing ? refusal() : signatureBlock("site", t("insp.signSite")),
+      refusing ? null : h("button", { type: "button", class: "btn block", onclick: () => { delete draft.signatures.site; draft.signatures.refusal = { reason: "", witness_name: "", photo: null }; save(true); signStep(); } }, t("insp.refuse")),
+      signatureBlock("inspector", t("insp.signInspector")),
+      gps, hint, submit,
+      h("button", { type: "button", class: "btn block", onclick: async () => { draft.step = "review"; await save(true); showStep(); } }, t("back")),
+      h("p", { class: "small muted" }, `${t("insp.draftSaved")} · ${fmtDateTime(draft.updated_at)}`));
+    refreshSubmit();
+  }
+
+  await showStep();
+  return () => { if (saveTimer) flush(); };
+}
+

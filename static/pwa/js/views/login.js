@@ -1,0 +1,38 @@
+// Log in (online, once). After this the phone holds a token and a copy of the area.
+import { t } from "../i18n.js";
+import { h, mount } from "../ui.js";
+import * as local from "../local.js";
+
+export async function render(root) {
+  const message = h("p", { class: "muted" }, t("login.needOnline"));
+  const username = h("input", { name: "username", autocomplete: "username", required: true,
+    autocapitalize: "none", spellcheck: false });
+  const password = h("input", { name: "password", type: "password", autocomplete: "current-password",
+    required: true });
+  const submit = h("button", { type: "submit", class: "btn primary block" }, t("login.submit"));
+  const form = h("form", { onsubmit: async (event) => {
+    event.preventDefault();
+    submit.disabled = true;
+    mount(message, t("loading"));
+    message.className = "muted";
+    try {
+      await local.login(username.value.trim(), password.value);
+      mount(message, t("login.loading"));
+      await local.syncNow().catch(() => {}); // the first pull; the sync bar shows any error
+      location.hash = "#/";
+    } catch (err) {
+      message.className = "error";
+      message.setAttribute("role", "alert");
+      mount(message, err.code === "invalid_credentials" ? t("login.failed")
+        : err.code === "too_many_attempts" ? t("login.tooMany")
+          : err.code === "network" ? t("login.offline") : t("err.unknown", { msg: err.message }));
+    } finally {
+      submit.disabled = false;
+    }
+  } },
+  h("label", { class: "field" }, t("login.username"), username),
+  h("label", { class: "field" }, t("login.password"), password),
+  submit);
+  mount(root, h("h1", {}, t("login.title")), message, form);
+  username.focus();
+}

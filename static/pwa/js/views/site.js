@@ -1,0 +1,57 @@
+// One site: details, open hazards with their deadlines, its inspections, start inspecting.
+import { t, tx } from "../i18n.js";
+import { h, mount, fmtDate, fmtDateTime, link, button } from "../ui.js";
+import * as local from "../local.js";
+
+export function hazardTags(hazard) {
+  return [
+    hazard.severity && hazard.severity !== "general" ? h("span", { class: "tag major" }, t("insp.major")) : null,
+    hazard.overdue ? h("span", { class: "tag overdue" }, t("overdue")) : null,
+    h("span", { class: "tag" }, t(`status.${hazard.status}`)),
+  ];
+}
+
+export function hazardCard(hazard, site = null) {
+  return h("a", { class: "card", href: `#/verify/${hazard.id}`, "data-test": "hazard-card",
+    "data-hazard": hazard.id },
+  h("div", { class: "title" }, hazard.item ? `${hazard.item} ` : "", hazardTags(hazard)),
+  h("div", {}, hazard.description || ""),
+  site ? h("div", { class: "meta" }, site.name) : null,
+  h("div", { class: "meta" }, t("site.deadline", { d: fmtDate(hazard.deadline) })));
+}
+
+export async function render(root, siteId) {
+  const site = await local.getSite(siteId);
+  if (!site) {
+    mount(root, h("p", { class: "error" }, t("site.notFound")), link(t("back"), "#/sites"));
+    return;
+  }
+  const [hazards, history, drafts] = await Promise.all([
+    local.hazardsOfSite(siteId), local.inspectionsOfSite(siteId), local.draftsForSite(siteId),
+  ]);
+  const open = hazards.filter((z) => z.status !== "closed");
+  mount(root,
+    h("h1", { "data-test": "site-name" }, site.name),
+    h("dl", { class: "kv" },
+      h("dt", {}, t("site.code")), h("dd", {}, site.code || "—"),
+      h("dt", {}, t("site.kind")), h("dd", {}, t(`kind.${site.kind}`)),
+      h("dt", {}, t("site.address")), h("dd", {}, site.address || "—"),
+      h("dt", {}, t("site.region")), h("dd", {}, site.region?.name || site.region_code || "—"),
+      h("dt", {}, t("site.contact")), h("dd", {}, [site.contact_name, site.contact_phone].filter(Boolean).join(" ") || "—")),
+    drafts.map((draft) => h("div", { class: "notice" }, `${t("site.draft")} · ${fmtDateTime(draft.updated_at)} `,
+      link(t("site.continue"), `#/inspect/${draft.id}`, "btn"))),
+    button(t("site.inspect"), async () => {
+      const draft = await local.newDraft(site, { scan: local.takeScan(site.code) });
+      location.hash = `#/inspect/${draft.id}`;
+    }, "btn primary block", { "data-test": "start-inspection" }),
+    h("h2", {}, t("site.openHazards"), ` (${open.length})`),
+    open.length ? h("ul", { class: "list" }, open.map((z) => h("li", {}, hazardCard(z))))
+      : h("p", { class: "muted" }, t("site.noHazards")),
+    h("h2", {}, t("site.history")),
+    history.length ? h("ul", { class: "list" }, history.map((insp) => h("li", { class: "card" },
+      h("div", { class: "title" }, tx(insp.checklist_title) || insp.checklist?.code || "",
+        " ", h("span", { class: "tag" }, t(`review.${insp.review_state || "local"}`))),
+      h("div", { class: "meta" }, fmtDateTime(insp.finished_at || insp.received_at)),
+      insp.comment ? h("div", {}, t("insp.reviewerSays", { c: insp.comment })) : null)))
+      : h("p", { class: "muted" }, t("site.noHistory")));
+}

@@ -1,0 +1,108 @@
+"""Serving the field app: shell, versioned assets, service worker, manifest, tag URLs."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+
+import pytest
+
+
+@pytest.fixture
+def shell_page(client):
+    return client.get("/app/")
+
+
+def _asset_prefix(html: str) -> str:
+    return re.search(r'src="(/app/v/[0-9a-f]{12})/js/app.js"', html).group(1)
+
+
+def test_shell_page_is_html_never_cached_and_locked_down(shell_page):
+    assert shell_page.status_code == 200
+    assert shell_page.content_type == "text/html; charset=utf-8"
+    assert shell_page.headers["Cache-Control"] == "no-cache"
+    csp = shell_page.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-eval" not in csp
+    html = shell_page.get_data(as_text=True)
+    assert '<html lang="zh-CN">' in html
+    assert "{{" not in html  # every placeholder was filled
+
+
+def test_versioned_assets_are_immutable_and_typed(client, shell_page):
+    prefix = _asset_prefix(shell_page.get_data(as_text=True))
+    js = client.get(f"{prefix}/js/app.js")
+    assert js.status_code == 200
+    assert js.content_type == "text/javascript; charset=utf-8"
+    assert "immutable" in js.headers["Cache-Control"]
+    assert js.headers["X-Content-Type-Options"] == "nosniff"
+    css = client.get(f"{prefix}/app.css")
+    assert css.content_type == "text/css; charset=utf-8"
+    png = client.get(f"{prefix}/icons/icon-192.png")
+    assert png.content_type == "image/png"
+    assert png.data[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_assets_are_gzipped_when_the_phone_accepts_it(client, shell_page):
+    prefix = _asset_prefix(shell_page.get_data(as_text=True))
+    plain = client.get(f"{prefix}/js/i18n.js")
+    zipped = client.get(f"{prefix}/js/i18n.js", headers={"Accept-Encoding": "gzip, br"})
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in zipped.headers["Vary"]
+    assert gzip.decompress(zipped.data) == plain.data
+    assert len(zipped.data) < len(plain.data) / 2
+
+
+def test_old_or_unknown_versions_and_build_files_are_not_served(client, shell_page):
+    prefix = _asset_prefix(shell_page.get_data(as_text=True))
+    assert client.get("/app/v/000000000000/js/app.js").status_code == 404
+    assert client.get(f"{prefix}/package.json").status_code == 404
+    assert client.get(f"{prefix}/node_modules/idb/package.json").status_code == 404
+    assert client.get(f"{prefix}/../server/pwa.py").status_code == 404
+
+
+def test_etag_revalidation_answers_304(client, shell_page):
+    again = client.get("/app/", headers={"If-None-Match": shell_page.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_service_worker_is_stamped_with_version_and_precache_list(client, shell_page):
+    prefix = _asset_prefix(shell_page.get_data(as_text=True))
+    version = prefix.rsplit("/", 1)[-1]
+    sw = client.get("/sw.js")
+    assert sw.status_code == 200
+    assert sw.content_type == "text/javascript; charset=utf-8"
+    assert sw.headers["Cache-Control"] == "no-cache"
+    source = sw.get_data(as_text=True)
+    assert f'const VERSION = "{version}";' in source
+    precache = json.loads(re.search(r"const PRECACHE = (\[.*?\]);", source).group(1))
+    assert "/app/" in precache
+    assert f"{prefix}/js/app.js" in precache
+    assert f"{prefix}/vendor/jsqr.js" in precache
+    assert not any("/api/" in url for url in precache)
+    for url in precache:  # everything it will cache at install exists
+        assert client.get(url).status_code == 200, url
+
+
+def test_manifest_points_at_versioned_icons(client):
+    resp = client.get("/app/manifest.webmanifest")
+    assert resp.content_type == "application/manifest+json"
+    doc = resp.get_json(force=True)
+    assert doc["lang"] == "zh-CN" and doc["display"] == "standalone"
+    assert doc["scope"] == "/"
+    sizes = {icon["sizes"] for icon in doc["icons"]}
+    assert {"192x192", "512x512"} <= sizes
+    assert any(icon["purpose"] == "maskable" for icon in doc["icons"])
+    for icon in doc["icons"]:
+        assert client.get(icon["src"]).status_code == 200
+
+
+def test_qr_tag_url_answers_the_shell(client, shell_page):
+    resp = client.get("/s/K7Q2MX4.ABCDEFGHIJ")
+    assert resp.status_code == 200
+    assert resp.get_data() == shell_page.get_data()
+
+
+def test_root_and_bare_app_redirect_to_the_shell(client):
+    assert client.get("/").headers["Location"].endswith("/app/")
+    assert client.get("/app").headers["Location"].endswith("/app/")
