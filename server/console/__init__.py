@@ -32,6 +32,7 @@ def register_console(app: Flask) -> None:
         campaigns,
         dashboard,
         errors,
+        exports,
         people,
         register,
         review,

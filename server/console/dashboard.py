@@ -1,1 +1,41 @@
-"""Placeholder; filled in below."""
+"""Dashboard (统计): server-made SVG charts of the register in the staff member's scope."""
+
+from __future__ import annotations
+
+from flask import current_app, render_template
+
+from server.console import bp, charts, stats
+from server.console.i18n import label, translate
+from server.console.session import current_staff
+from server.extensions import db
+
+
+@bp.get("/dashboard")
+def dashboard():
+    cfg = current_app.config
+    board = stats.dashboard(db.session, current_staff(),
+                            many=cfg["SIGNAL_MANY_HAZARDS"],
+                            far_below=cfg["SIGNAL_FAR_BELOW_PEERS"])
+    return render_template("console/dashboard.html", b=board, svg=_charts(board))
+
+
+def _charts(b: stats.Dashboard) -> dict:
+    found, closed = translate("发现"), translate("已销号")
+    towns = list(b.by_township)
+    town_labels = [b.township_names.get(c, c) for c in towns]
+    sectors = list(b.by_sector)
+    return {
+        "months": charts.line_chart(translate("发现数与销号数"), b.months,
+                                    [(found, b.found_by_month), (closed, b.closed_by_month)]),
+        "townships": charts.bar_chart(translate("按乡镇"), town_labels, [
+            (found, [b.by_township[c].found for c in towns]),
+            (closed, [b.by_township[c].closed for c in towns]),
+            (translate("重大隐患"), [b.by_township[c].major for c in towns])]),
+        "sectors": charts.bar_chart(translate("按行业"), [label("sector", s) for s in sectors], [
+            (found, [b.by_sector[s].found for s in sectors]),
+            (closed, [b.by_sector[s].closed for s in sectors])]),
+        "rates": charts.bar_chart(translate("整改率") + " / " + translate("挂牌率"), town_labels, [
+            (translate("整改率"), [round(100 * b.by_township[c].rectification_rate) for c in towns]),
+            (translate("挂牌率"), [round(100 * b.by_township[c].listed_rate) for c in towns])],
+            unit="%"),
+    }

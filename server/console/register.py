@@ -77,8 +77,10 @@ def hazard(hazard_id):
     detail = register.hazard_detail(db.session, current_staff(), hazard_id)
     if detail.id != hazard_id:  # a merged derived id: show the hazard under its own id
         return redirect(url_for("console.hazard", hazard_id=detail.id))
+    from server.console.service import resolved_conflicts
+
     return render_template("console/hazard.html", h=detail, levels=LISTING_LEVELS,
-                           severities=SEVERITIES)
+                           severities=SEVERITIES, resolved=resolved_conflicts(detail.events))
 
 
 @bp.post("/hazards/<uuid:hazard_id>/actions/<any(" + ",".join(ACTION_FORMS) + "):action>")
@@ -87,4 +89,19 @@ def hazard_action(hazard_id, action):
     version = args.pop("version")
     register.act(db.session, current_staff(), hazard_id, action, args,
                  expected_version=version)
+    return redirect(url_for("console.hazard", hazard_id=hazard_id))
+
+
+class ResolveForm(Schema):
+    choice = fields.String(required=True, validate=validate.OneOf(("keep", "apply")))
+    version = fields.Integer(required=True)
+
+
+@bp.post("/hazards/<uuid:hazard_id>/conflicts/<int:seq>/resolve")
+def resolve_conflict(hazard_id, seq):
+    from server.console.service import resolve_hazard_conflict
+
+    args = parse(ResolveForm(), request.form)
+    resolve_hazard_conflict(db.session, current_staff(), hazard_id, seq, args["choice"],
+                            args["version"])
     return redirect(url_for("console.hazard", hazard_id=hazard_id))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from server.extensions import db
@@ -145,3 +146,48 @@ def test_action_form_refuses_unknown_fields(console, world):
 
 def test_region_filter_is_scoped(console, world):
     assert console(region=COUNTY1).get(f"/console/hazards?region={COUNTY2}").status_code == 404
+
+
+def test_ledger_export_holds_only_my_county_and_respects_filters(console, world):
+    import io
+
+    from openpyxl import load_workbook
+
+    def rows(c, query=""):
+        resp = c.get("/console/exports/ledger.xlsx" + query)
+        assert resp.status_code == 200
+        sheet = load_workbook(io.BytesIO(resp.data)).active
+        return [r for r in sheet.iter_rows(values_only=True)][1:]
+
+    mine = rows(console())
+    assert {r[1] for r in mine} == {"张记面馆"} and len(mine) == 2
+    assert len(rows(console(), "?severity=major")) == 1
+    everything = rows(console("city_admin", CITY))
+    assert {r[1] for r in everything} == {"张记面馆", "李家饭店"}
+    # Another county's region as a filter is a 404, not an empty or leaky file.
+    assert console().get(f"/console/exports/ledger.xlsx?region={COUNTY2}").status_code == 404
+
+
+def test_sync_conflicts_are_shown_and_resolved(console, world, session):
+    from server.register import service as register
+
+    h = _major(world)
+    register.update_hazard(session, world["inspector1"], h.id, {}, [
+        {"field": "responsible_name", "server_value": "张三", "losing_value": "李四",
+         "rule": "server_kept"}])
+    session.commit()
+    h = _hazard(h.id)
+    c = console()
+    html = c.get(f"/console/hazards/{h.id}").get_data(as_text=True)
+    seq = int(re.search(r'data-conflict="(\d+)"', html).group(1))
+    assert "李四" in html
+    resp = c.post(f"/console/hazards/{h.id}/conflicts/{seq}/resolve",
+                  {"choice": "apply", "version": h.version})
+    assert resp.status_code == 302, resp.get_data(as_text=True)
+    h = _hazard(h.id)
+    assert h.responsible_name == "李四"
+    html = c.get(f"/console/hazards/{h.id}").get_data(as_text=True)
+    assert f'data-conflict="{seq}">✓' in html
+    again = c.post(f"/console/hazards/{h.id}/conflicts/{seq}/resolve",
+                   {"choice": "keep", "version": h.version})
+    assert again.status_code == 409
