@@ -48,8 +48,8 @@ $(PWA)/node_modules/.installed: $(PWA)/package.json $(PWA)/package-lock.json
 system-deps:
 	@bash .ci/system-deps.sh
 
-bench: install
-	$(PY) -m bench
+bench: install pwa
+	$(PY) -m bench $(BENCH)
 
 clean:
 	rm -rf $(VENV) $(PWA)/node_modules $(PWA)/vendor instance/*.db
