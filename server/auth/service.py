@@ -167,3 +167,44 @@ def create_user(session, actor: User | None, *, username: str, name: str, role: 
                  target_type="user", target_id=user.id,
                  details={"username": username, "role": role, "region": region_code})
     return user
+
+
+def change_user(session, actor: User, user_id, *, role: str | None = None,
+                region_code: str | None = None, active: bool | None = None) -> User:
+    """Change a user's role, region or active flag (staff, within their scope).
+
+    Both the user's current region and the new one must lie in the actor's scope, and
+    nobody grants a role above their own, so a county reviewer can neither pull a user
+    out of another county nor make a city admin. Moving a user changes what their phone
+    may pull; the sync engine answers their next pull with cursor_reset.
+    """
+    if not actor.has_role(*REVIEWER_ROLES):
+        raise NotAllowed()
+    user = session.get(User, user_id)
+    if user is None or not user.region.path.startswith(actor.region.path):
+        raise NotFound("No such user.")
+    if user.id == actor.id:
+        raise NotAllowed("You cannot change your own account. 不能修改自己的账号。")
+    if ROLE_RANK[user.role] > ROLE_RANK[actor.role]:
+        raise NotFound("No such user.")
+    changes = {}
+    if role is not None and role != user.role:
+        if role not in ROLES:
+            raise Invalid(details={"role": [f"One of {', '.join(ROLES)}."]})
+        if ROLE_RANK[role] > ROLE_RANK[actor.role]:
+            raise NotAllowed("You cannot give a role above your own.")
+        changes["role"] = [user.role, role]
+        user.role = role
+    if region_code is not None and region_code != user.region_code:
+        region_in_scope(session, actor, region_code)
+        changes["region"] = [user.region_code, region_code]
+        user.region_code = region_code
+    if active is not None and active != user.active:
+        changes["active"] = [user.active, active]
+        user.active = active
+    if changes:
+        session.flush()
+        session.expire(user, ["region"])
+        audit.record(session, "user_changed", actor=actor, target_type="user",
+                     target_id=user.id, details={"username": user.username, **changes})
+    return user

@@ -162,3 +162,32 @@ def resolve_hazard_conflict(session, actor: User, hazard_id, seq: int, choice: s
 def resolved_conflicts(events) -> set[int]:
     return {e.data.get("resolves") for e in events
             if e.type == "comment" and not e.refused and (e.data or {}).get("resolves")}
+
+
+def users_in_scope(session, actor: User, *, q: str | None = None) -> list[User]:
+    stmt = scoped(select(User), User.region_code, actor)
+    if q:
+        like = f"%{q.strip()}%"
+        stmt = stmt.where(or_(User.username.ilike(like), User.name.ilike(like)))
+    return list(session.scalars(stmt.order_by(User.region_code, User.username).limit(500)))
+
+
+def user_devices(session, actor: User, user_id) -> tuple[User, list[dict]]:
+    """A user's phones with their last sync and how many inspections still wait for photos."""
+    from server.auth.scope import get_in_scope
+    from server.models import Device
+
+    user = get_in_scope(session, User, user_id, actor, what="user")
+    devices = list(session.scalars(select(Device).where(Device.user_id == user.id)
+                                   .order_by(Device.created_at)))
+    waiting = dict(session.execute(
+        select(Inspection.client_id, func.count()).where(
+            Inspection.client_id.in_([d.client_id for d in devices]),
+            Inspection.awaiting_media.is_(True)).group_by(Inspection.client_id)).all()
+    ) if devices else {}
+    return user, [{"device": d, "awaiting_media": waiting.get(d.client_id, 0)} for d in devices]
+
+
+def assignable_regions(session, actor: User) -> list[Region]:
+    stmt = scoped(select(Region), Region.code, actor)
+    return list(session.scalars(stmt.order_by(Region.path)))
