@@ -88,22 +88,34 @@ def search_sites(session, actor: User, *, q: str | None = None, region: str | No
 SITE_CSV_COLUMNS = ("name", "kind", "region_code", "address")
 
 
-def import_sites(session, text: str) -> int:
-    """Import sites from CSV all-or-nothing; every bad row is reported, none is written.
+@dataclass
+class ImportCheck:
+    """A dry run of a site file: the rows that would be written and every row's errors."""
+
+    rows: list[dict]
+    errors: list[str]
+    lines: list[int]
+
+
+def check_site_rows(session, text: str, actor: User | None = None) -> ImportCheck:
+    """Validate a site CSV without writing anything (the console's import preview).
 
     Columns: name, kind, region_code, address, and optionally id, lat, lon,
-    contact_name, contact_phone, sectors (separated by ; or |).
+    contact_name, contact_phone, sectors (separated by ; or |). With an actor, a row's
+    region must lie in the actor's scope, reported like an unknown region.
     """
     from server.schemas.sites import SiteImportSchema
 
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     missing = [c for c in SITE_CSV_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
-        raise Invalid("The site file has errors; nothing was imported.",
-                      details={"rows": [f"line 1: missing column(s): {', '.join(missing)}"]})
+        return ImportCheck([], [f"line 1: missing column(s): {', '.join(missing)}"], [])
     schema = SiteImportSchema()
-    known_regions = set(session.scalars(select(Region.code)))
-    errors, valid = [], []
+    region_stmt = select(Region.code)
+    if actor is not None:
+        region_stmt = scoped(region_stmt, Region.code, actor)
+    known_regions = set(session.scalars(region_stmt))
+    errors, valid, lines = [], [], []
     seen_ids = set()
     for line, raw in enumerate(reader, start=2):
         row = {k: (v or "").strip() for k, v in raw.items() if k is not None}
@@ -127,9 +139,42 @@ def import_sites(session, text: str) -> int:
                 continue
             seen_ids.add(data["id"])
         valid.append(data)
-    if errors:
+        lines.append(line)
+    return ImportCheck(valid, errors, lines)
+
+
+def import_sites(session, text: str, actor: User | None = None) -> int:
+    """Import sites from CSV all-or-nothing; every bad row is reported, none is written."""
+    check = check_site_rows(session, text, actor)
+    if check.errors:
         raise Invalid("The site file has errors; nothing was imported.",
-                      details={"rows": errors})
-    for data in valid:
-        create_site(session, None, data)
-    return len(valid)
+                      details={"rows": check.errors})
+    for data in check.rows:
+        create_site(session, actor, data)
+    return len(check.rows)
+
+
+def site_file_text(filename: str, data: bytes) -> str:
+    """The CSV text of an uploaded site file: CSV (UTF-8, or GBK as Excel saves it on
+    Chinese Windows) or the first sheet of an XLSX workbook."""
+    if filename.lower().endswith(".xlsx"):
+        from openpyxl import load_workbook
+
+        try:
+            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many kinds for a file that is not XLSX
+            raise Invalid("Not a readable XLSX file. 无法读取该XLSX文件。",
+                          details={"file": [str(exc)[:200]]}) from None
+        out = io.StringIO()
+        writer = csv.writer(out)
+        for row in book.worksheets[0].iter_rows(values_only=True):
+            writer.writerow(["" if v is None else v for v in row])
+        book.close()
+        return out.getvalue()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise Invalid("The file is neither UTF-8 nor GBK text.",  # pragma: no cover - gb18030
+                  details={"file": ["unreadable encoding"]})    # decodes nearly anything
