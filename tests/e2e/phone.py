@@ -50,10 +50,16 @@ def wait_controlled(page, timeout=15000):
 
 
 def sync_now(page, timeout=90000):
+    """Press "sync now" and wait for that run to finish (the last-sync time moves on)."""
     page.goto("/app/#/outbox")
     page.wait_for_selector("[data-test=sync-now]")
-    page.click("[data-test=sync-now]")
     wait_synced(page, timeout)
+    before = page.get_attribute(".syncbar", "data-last-sync")
+    page.click("[data-test=sync-now]")
+    page.wait_for_function(
+        """before => { const bar = document.querySelector('.syncbar');
+            return bar && !bar.dataset.running && bar.dataset.lastSync !== before; }""",
+        arg=before, timeout=timeout)
 
 
 def sync_text(page) -> str:
@@ -189,3 +195,107 @@ def sign(page, role):
 
 def hazard_id(inspection_id: str, item_code: str) -> str:
     return str(uuid.uuid5(HAZARD_NAMESPACE, f"{inspection_id.lower()}:{item_code}"))
+
+
+def fresh_site(server, kind, region_prefix):
+    """A site of this kind nobody has inspected yet (tests share one server)."""
+    seen = {row[0].replace("-", "") for row in query(server, "SELECT site_id FROM inspections")}
+    rows = query(server, "SELECT id, code, name FROM sites WHERE kind = ? AND region_code LIKE ? "
+                 "ORDER BY code DESC", kind, region_prefix + "%")
+    for site_id, code, name in rows:
+        if site_id.replace("-", "") not in seen:
+            return {"id": str(uuid.UUID(site_id)), "code": code, "name": name}
+    raise LookupError(f"no uninspected {kind} left")
+
+
+def served_checklist(code):
+    """The served form of the latest version: what the phone renders."""
+    import forms
+
+    return forms.served(next(c for c in forms.latest() if c.code == code))
+
+
+def walk_checklist(page, definition, tmp_path, failing=()):
+    """Answer every required item: passing, except `failing` (each with a photo)."""
+    page.wait_for_selector(".item")
+    for n, item in enumerate(definition["items"]):
+        if item.get("required", True) is False and item["code"] not in failing:
+            continue
+        value = passing_value(item)
+        if item["code"] in failing:
+            value = not value
+        answer_item(page, item, value)
+        if item["code"] in failing:
+            field = page.locator(f"[data-test=photo-{item['code']}]")
+            field.set_input_files(camera_photo(tmp_path, f"walk-{item['code']}.jpg", seed=100 + n))
+            page.wait_for_selector(f"[data-item='{item['code']}'] .photos img")
+
+
+def finish_inspection(page):
+    """Review the derived hazards, both sign, submit to the outbox."""
+    page.click("[data-test=to-review]")
+    page.wait_for_selector("[data-test=derived-title]")
+    page.click("[data-test=to-sign]")
+    sign(page, "site")
+    sign(page, "inspector")
+    page.click("[data-test=submit]")
+    page.wait_for_selector("[data-test=site-name]")
+
+
+class ApiDevice:
+    """A phone speaking the sync protocol directly (to set the scene quickly)."""
+
+    def __init__(self, server, username):
+        self.server, self.client_id, self.next_id = server, str(uuid.uuid4()), 1
+        self.token = api(server, "/auth/login", method="POST", body={
+            "username": username, "password": PASSWORD, "client_id": self.client_id,
+            "device_name": "e2e api device"})["token"]
+
+    def inspect(self, site, code, failing) -> str:
+        from datetime import UTC, datetime, timedelta
+
+        definition = served_checklist(code)
+        answers = []
+        for item in definition["items"]:
+            if item.get("required", True) is False and item["code"] not in failing:
+                continue
+            value = passing_value(item)
+            photos = []
+            if item["code"] in failing:
+                value = not value
+                photos = [self.photo(f"before-{item['code']}-{site['id']}")]
+            answers.append({"item": item["code"], "value": value, "photos": photos})
+        finished = datetime.now(UTC) - timedelta(minutes=2)
+        inspection_id = str(uuid.uuid4())
+        args = {"id": inspection_id, "site_id": site["id"],
+                "checklist": {"code": code, "version": definition["version"]},
+                "kind": "routine", "started_at": (finished - timedelta(minutes=15)).isoformat(),
+                "finished_at": finished.isoformat(), "answers": answers,
+                "signatures": {"inspector": self.photo("sig-i"), "site": self.photo("sig-s")}}
+        body = {"client_id": self.client_id, "sent_at": datetime.now(UTC).isoformat(),
+                "mutations": [{"id": self.next_id, "name": "inspection.submit",
+                               "at": finished.isoformat(), "args": args}]}
+        self.next_id += 1
+        result = api(self.server, "/sync/push", self.token, method="POST", body=body)["results"][0]
+        assert result["status"] == "applied", result
+        return inspection_id
+
+    def photo(self, label) -> str:
+        """A small real JPEG, uploaded when the server takes blobs; returns its sha256."""
+        import hashlib
+        import urllib.error
+
+        img = Image.new("RGB", (64, 48), tuple(hashlib.sha256(label.encode()).digest()[:3]))
+        buf = io.BytesIO()
+        img.save(buf, "JPEG")
+        data = buf.getvalue()
+        digest = hashlib.sha256(data).hexdigest()
+        request = urllib.request.Request(
+            f"{self.server.url}/api/v1/blobs/{digest}", data=data, method="PUT",
+            headers={"Authorization": f"Bearer {self.token}", "Content-Type": "image/jpeg"})
+        try:
+            urllib.request.urlopen(request, timeout=30).close()
+        except urllib.error.HTTPError as exc:
+            if exc.code not in (404, 405):
+                raise
+        return digest

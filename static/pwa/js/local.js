@@ -318,6 +318,11 @@ export async function submitInspection(draft, definition) {
   const database = await db();
   const tx = database.transaction(["drafts", "hazards", "inspections"], "readwrite");
   await tx.objectStore("drafts").put({ ...structuredClone(draft), state: "submitted", finished_at: args.finished_at, mutation_id: entry.id });
+  for (const v of args.verifications || []) {
+    const stored = await tx.objectStore("hazards").get(v.hazard_id);
+    // Shown at once; the server's state replaces it on the next pull.
+    if (stored) await tx.objectStore("hazards").put({ ...stored, verification_pending: v.result });
+  }
   if (draft.supersedes) {
     const old = await tx.objectStore("inspections").get(draft.supersedes);
     if (old) await tx.objectStore("inspections").put({ ...old, superseded_by: draft.id });
@@ -339,33 +344,25 @@ export async function submitInspection(draft, definition) {
   return entry;
 }
 
-/** A verification (复查) of one hazard, as an inspection of kind "verification". */
-export async function submitVerification(hazard, site, { result, note, photos, signature }) {
+/**
+ * A verification (复查) of one hazard starts a verification inspection of its site: the
+ * result and after-photos ride on it, the checklist is walked and both sign as usual.
+ */
+export async function verificationDraft(hazard, site, { result, note, photos }) {
   const item = await checklistItem(hazard.item);
-  const draft = {
-    id: uuidv4(), site_id: hazard.site_id, kind: "verification", state: "draft",
-    checklist: item?.checklist || null, started_at: new Date().toISOString(), answers: {},
-    signatures: {}, verifications: [{ hazard_id: hazard.id, result, photos, ...(note.trim() ? { note: note.trim() } : {}) }],
-  };
-  const args = {
-    id: draft.id, site_id: draft.site_id, checklist: draft.checklist, kind: "verification",
-    started_at: draft.started_at, finished_at: new Date().toISOString(), answers: [],
-    verifications: draft.verifications, signatures: { inspector: signature },
-  };
-  const entry = await outbox.enqueue("inspection.submit", args, { label: site?.name || "" });
-  const database = await db();
-  const tx = database.transaction(["drafts", "hazards"], "readwrite");
-  await tx.objectStore("drafts").put({ ...draft, state: "submitted", finished_at: args.finished_at, mutation_id: entry.id });
-  const stored = await tx.objectStore("hazards").get(hazard.id);
-  if (stored) {
-    // Shown at once; the server's state replaces it on the next pull.
-    stored.verification_pending = { result, mutation_id: entry.id };
-    await tx.objectStore("hazards").put(stored);
+  const verification = { hazard_id: hazard.id, result, photos: [...photos] };
+  if (note && note.trim()) verification.note = note.trim();
+  const draft = await newDraft(site || { id: hazard.site_id }, { kind: "verification" });
+  draft.verifications = [verification];
+  draft.verifying = { item: hazard.item, description: hazard.description || "" };
+  if (item) {
+    const definition = await getChecklist(item.checklist.code, item.checklist.version);
+    draft.checklist = item.checklist;
+    draft.checklist_title = definition?.title || null;
+    draft.step = "items";
   }
-  await tx.done;
-  await sync.refreshCounts();
-  sync.syncNow().catch(() => {});
-  return entry;
+  await saveDraft(draft);
+  return draft;
 }
 
 // ---- photos --------------------------------------------------------------------------

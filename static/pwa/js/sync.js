@@ -184,6 +184,7 @@ async function runOnce() {
 
 /** Run a sync now (or join the one running). Rejects with the error of a failed run. */
 export function syncNow() {
+  if (!running) emit({ running: true }); // at once: the button must not look idle meanwhile
   running ??= runOnce().finally(() => { running = null; });
   return running;
 }

@@ -68,7 +68,11 @@ export async function render(root, draftId) {
   const header = () => h("div", {},
     h("h1", {}, `${t("insp.title")} · ${site ? site.name : ""}`),
     draft.supersedes ? h("div", { class: "notice" }, t("insp.returnedFrom"),
-      draft.returned_comment ? h("div", {}, t("insp.reviewerSays", { c: draft.returned_comment })) : null) : null);
+      draft.returned_comment ? h("div", {}, t("insp.reviewerSays", { c: draft.returned_comment })) : null) : null,
+    (draft.verifications || []).map((v) => h("div", { class: "notice", "data-test": "verifying" },
+      `${t("verify.title")}: ${draft.verifying?.item || ""} → `,
+      h("strong", {}, v.result === "rectified" ? t("verify.rectified") : t("verify.notRectified")),
+      thumbs(v.photos))));
 
   let definition = null;
   const showStep = async () => {

@@ -8,6 +8,8 @@ export function hazardTags(hazard) {
     hazard.severity && hazard.severity !== "general" ? h("span", { class: "tag major" }, t("insp.major")) : null,
     hazard.overdue ? h("span", { class: "tag overdue" }, t("overdue")) : null,
     h("span", { class: "tag" }, t(`status.${hazard.status}`)),
+    hazard.verification_pending ? h("span", { class: "tag warn" }, t("verify.pending")) : null,
+    hazard.local ? h("span", { class: "tag warn" }, t("site.pending")) : null,
   ];
 }
 

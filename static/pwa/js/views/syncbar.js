@@ -26,6 +26,8 @@ export function syncBar() {
     mount(counts, waiting ? t("sync.waiting", { n: p.inspections || 0, p: p.photos || 0 }) : t("sync.allSent"));
     if (p.other) counts.append(h("div", { class: "small" }, t("sync.other", { n: p.other })));
     mount(last, t("sync.last", { when: fmtAgo(status.lastSync) }));
+    el.dataset.lastSync = status.lastSync || "";
+    el.dataset.running = status.running ? "1" : "";
     const problems = [];
     if (status.error) problems.push(t("sync.failed", { why: errorText(status.error) }));
     if (status.rejected) problems.push(t("sync.rejected", { n: status.rejected }));

@@ -5,8 +5,6 @@ import { h, mount, link, toast, fmtDate } from "../ui.js";
 import * as local from "../local.js";
 import { photoField, thumbs } from "./photofield.js";
 import { hazardTags } from "./site.js";
-import { signatureField } from "../signature.js";
-import { hashBlob } from "../photos.js";
 
 export async function render(root, hazardId) {
   const hazard = await local.getHazard(hazardId);
@@ -20,16 +18,14 @@ export async function render(root, hazardId) {
   const before = local.beforePhotos(hazard);
   const save = h("button", { type: "button", class: "btn primary block", "data-test": "save-verification",
     disabled: true, onclick: async () => {
-      if (signature.isEmpty()) return;
       save.disabled = true;
-      const stored = await hashBlob(await signature.toBlob());
-      await local.putBlob(stored);
-      await local.submitVerification(hazard, site, { ...state, signature: stored.sha256 });
+      // A verification is an inspection visit: the checklist is walked and signed too,
+      // with this result attached (the server closes the hazard only through that).
+      const draft = await local.verificationDraft(hazard, site, state);
       toast(t("verify.saved"));
-      location.hash = `#/site/${hazard.site_id}`;
+      location.hash = `#/inspect/${draft.id}`;
     } }, t("verify.save"));
-  const refresh = () => { save.disabled = !(state.result && state.photos.length && !signature.isEmpty()); };
-  const signature = signatureField({ onChange: () => refresh() });
+  const refresh = () => { save.disabled = !(state.result && state.photos.length); };
   const choice = (value, label, cls) => h("button", { type: "button", class: cls, "aria-pressed": "false",
     "data-result": value, onclick: (event) => {
       state.result = value;
@@ -53,8 +49,5 @@ export async function render(root, hazardId) {
       choice("rectified", t("verify.rectified"), ""), choice("not_rectified", t("verify.notRectified"), "fail")),
     h("label", { class: "field" }, t("verify.note"), note),
     h("p", { class: "small muted" }, t("verify.needPhoto")),
-    h("section", { "data-test": "sign-inspector" }, h("h3", {}, t("insp.signInspector")), signature.element,
-      h("button", { type: "button", class: "btn", onclick: () => signature.clear() }, t("insp.clear"))),
     save);
-  return () => signature.destroy();
 }

@@ -1,0 +1,105 @@
+"""Two phones of one township: one pulls the other's hazards and verifies one offline."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.phone import (
+    ApiDevice,
+    api,
+    camera_photo,
+    finish_inspection,
+    fresh_site,
+    hazard_id,
+    login,
+    served_checklist,
+    sync_now,
+    sync_text,
+    wait_controlled,
+    wait_ready,
+    walk_checklist,
+)
+
+TOWNSHIP1 = "330502101"
+
+
+@pytest.fixture(scope="module")
+def second_inspector(live_server):
+    live_server.xuncha("create-user", "--username", "inspector1b", "--name", "织里镇检查员 赵敏",
+                       "--role", "township_inspector", "--region", TOWNSHIP1,
+                       "--password", "xuncha-demo")
+    return "inspector1b"
+
+
+def _idb_hazard(page, hid):
+    return page.evaluate("""async (id) => {
+        const db = await new Promise((ok, no) => { const r = indexedDB.open('xuncha');
+            r.onsuccess = () => ok(r.result); r.onerror = () => no(r.error); });
+        const row = await new Promise((ok) => { const q = db.transaction('hazards').objectStore('hazards').get(id);
+            q.onsuccess = () => ok(q.result); });
+        db.close();
+        return row || null;
+    }""", hid)
+
+
+def test_second_inspector_verifies_offline_and_both_phones_agree(
+        live_server, new_phone, second_inspector, tmp_path, artifacts):
+    server = live_server
+    site = fresh_site(server, "restaurant", TOWNSHIP1)
+    definition = served_checklist("gas-restaurant")
+    general = [i["code"] for i in definition["items"]
+               if i["kind"] == "yes_no" and i.get("photo_on_fail") and i["severity"] == "general"
+               and "equals" in i.get("fail", {})][:2]
+    # The first inspector's inspection found two general hazards.
+    device = ApiDevice(server, "inspector1")
+    inspection_id = device.inspect(site, "gas-restaurant", general)
+    hazards = [hazard_id(inspection_id, code) for code in general]
+    target = hazards[0]
+
+    # Phone A: the first inspector's phone has the hazards.
+    phone_a = new_phone()
+    page_a = phone_a.new_page()
+    login(page_a, "inspector1")
+    assert _idb_hazard(page_a, target)["status"] == "open"
+
+    # Phone B: another inspector of the township pulls, then loses signal.
+    phone_b = new_phone()
+    page_b = phone_b.new_page()
+    login(page_b, second_inspector)
+    wait_controlled(page_b)
+    phone_b.set_offline(True)
+    page_b.reload()
+    wait_ready(page_b)
+    page_b.goto(f"/app/#/site/{site['id']}")
+    page_b.wait_for_selector(f"[data-hazard='{target}']")
+    assert page_b.locator("[data-test=hazard-card]").count() == 2
+    page_b.click(f"[data-hazard='{target}']")
+
+    # Verify: after-photo beside the before-photos, rectified.
+    page_b.wait_for_selector("[data-test=after-photo]", state="attached")
+    page_b.set_input_files("[data-test=after-photo]", camera_photo(tmp_path, "after.jpg", seed=77))
+    page_b.wait_for_selector(".compare .photos img")
+    page_b.click("[data-result=rectified]")
+    page_b.screenshot(path=str(artifacts / "verify.png"))
+    page_b.click("[data-test=save-verification]")
+    page_b.wait_for_selector("[data-test=verifying]")
+    # The revisit walks the checklist: the fixed item passes now, the other still fails.
+    walk_checklist(page_b, definition, tmp_path, failing=(general[1],))
+    finish_inspection(page_b)
+    page_b.goto("/app/#/outbox")
+    page_b.wait_for_selector("[data-test=outbox-item]")
+    assert "1 份检查" in sync_text(page_b)
+
+    phone_b.set_offline(False)
+    sync_now(page_b)
+    assert api(server, f"/hazards/{target}", device.token)["status"] == "closed"
+    assert api(server, f"/hazards/{hazards[1]}", device.token)["status"] != "closed"
+    assert _idb_hazard(page_b, target)["status"] == "closed"
+
+    # Phone A learns it on its next sync.
+    sync_now(page_a)
+    assert _idb_hazard(page_a, target)["status"] == "closed"
+    page_a.goto(f"/app/#/site/{site['id']}")
+    page_a.wait_for_selector("[data-test=site-name]")
+    assert page_a.locator(f"[data-hazard='{target}']").count() == 0
+    assert page_a.locator(f"[data-hazard='{hazards[1]}']").count() == 1
