@@ -16,7 +16,26 @@ def dashboard():
     board = stats.dashboard(db.session, current_staff(),
                             many=cfg["SIGNAL_MANY_HAZARDS"],
                             far_below=cfg["SIGNAL_FAR_BELOW_PEERS"])
-    return render_template("console/dashboard.html", b=board, svg=_charts(board))
+    return render_template("console/dashboard.html", b=board, svg=_charts(board),
+                           campaigns=_campaign_chart())
+
+
+def _campaign_chart():
+    """Coverage (应查尽查) of the campaigns running today, in the staff member's scope."""
+    from server.console import campaign_service
+    from server.register.service import local_today
+
+    today = local_today()
+    running = [c for c in campaign_service.list_campaigns(db.session, current_staff())
+               if c.starts_on <= today <= c.ends_on]
+    if not running:
+        return None
+    totals = []
+    for campaign in running:
+        rows = campaign_service.coverage(db.session, current_staff(), campaign)
+        totals.append((sum(r.sites for r in rows), sum(r.inspected for r in rows)))
+    return charts.bar_chart(translate("专项行动覆盖"), [c.name for c in running], [
+        (translate("应查"), [t[0] for t in totals]), (translate("已查"), [t[1] for t in totals])])
 
 
 def _charts(b: stats.Dashboard) -> dict:

@@ -5,6 +5,7 @@ One aggregate per module; add new modules to the import list below.
 
 from server.models.audit import AuditEntry
 from server.models.bulletin import Bulletin
+from server.models.campaign import Campaign, CampaignAssignment
 from server.models.hazard import Hazard, HazardAlias, HazardEvent
 from server.models.inspection import Inspection
 from server.models.notification import Notification
@@ -19,4 +20,5 @@ from server.models import changelog  # noqa: E402,F401  isort: skip
 
 __all__ = ["AuditEntry", "Bulletin", "Hazard", "HazardAlias", "HazardEvent", "Inspection",
            "Notification", "Task", "AuthToken", "ChangeLog", "MutationResult", "SiteConflict",
-           "SiteRevision", "Device", "LoginFailure", "Region", "Site", "User"]
+           "SiteRevision", "Device", "LoginFailure", "Region", "Site", "User", "Campaign",
+           "CampaignAssignment"]
