@@ -177,6 +177,7 @@ export async function hazardsDue() {
 export async function tasks() {
   const list = await (await db()).getAll("tasks");
   return list.filter((task) => !["done", "closed", "cancelled"].includes(task.status))
+    .map((task) => ({ ...task, due: task.due || task.due_date || null }))
     .sort((a, b) => String(a.due || "9").localeCompare(String(b.due || "9")));
 }
 
@@ -266,6 +267,13 @@ export async function draftsForSite(siteId) {
   return (await (await db()).getAllFromIndex("drafts", "by_site", siteId)).filter((d) => d.state === "draft");
 }
 
+/** {code, version} of an inspection, as pulled (checklist_code/…) or as submitted. */
+export function checklistRef(inspection) {
+  if (inspection.checklist?.code) return inspection.checklist;
+  if (inspection.checklist_code) return { code: inspection.checklist_code, version: inspection.checklist_version };
+  return null;
+}
+
 /** A corrected copy of a returned inspection, answers prefilled when this phone has them. */
 export async function correctionDraft(inspection) {
   const site = await getSite(inspection.site_id);
@@ -273,11 +281,11 @@ export async function correctionDraft(inspection) {
   const original = await database.get("drafts", inspection.id);
   const base = original ? { checklist: original.checklist, checklist_title: original.checklist_title,
     answers: structuredClone(original.answers) }
-    : inspection.checklist ? { checklist: inspection.checklist, checklist_title: null,
+    : checklistRef(inspection) ? { checklist: checklistRef(inspection), checklist_title: null,
       answers: Object.fromEntries((inspection.answers || []).map((a) => [a.item, { value: a.value, note: a.note || "", photos: a.photos || [] }])) }
       : null;
   return newDraft(site || { id: inspection.site_id }, { kind: inspection.kind || "routine", supersedes: inspection.id,
-    comment: inspection.comment || inspection.review_comment || null, base });
+    comment: inspection.review_comment || inspection.comment || null, base });
 }
 
 // ---- submitting ----------------------------------------------------------------------
@@ -393,7 +401,7 @@ export async function remoteThumb(sha256) {
 
 /** The photos of a hazard that the phone knows: its own record or its findings. */
 export function beforePhotos(hazard) {
-  const photos = new Set(hazard.photos || []);
+  const photos = new Set([...(hazard.before_photos || []), ...(hazard.photos || [])]);
   for (const f of hazard.findings || []) for (const p of f.photos || []) photos.add(p);
   for (const e of hazard.events || []) for (const p of e.photos || []) photos.add(p);
   return [...photos];

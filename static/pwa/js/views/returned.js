@@ -8,10 +8,10 @@ export async function render(root) {
   const list = await local.returnedInspections();
   const sites = await local.sitesByIds(list.map((i) => i.site_id));
   mount(root, h("h1", {}, t("returned.title")),
-    list.length ? h("ul", { class: "list" }, list.map((insp) => h("li", { class: "card", "data-test": "returned" },
+    list.length ? h("ul", { class: "list" }, list.map((insp) => h("li", { class: "card", "data-test": "returned", "data-inspection": insp.id },
       h("div", { class: "title" }, sites.get(insp.site_id)?.name || ""),
-      h("div", { class: "meta" }, `${tx(insp.checklist_title) || insp.checklist?.code || ""} · ${fmtDateTime(insp.finished_at || insp.received_at)}`),
-      h("div", { class: "notice" }, t("insp.reviewerSays", { c: insp.comment || insp.review_comment || "—" })),
+      h("div", { class: "meta" }, `${tx(insp.checklist_title) || local.checklistRef(insp)?.code || ""} · ${fmtDateTime(insp.finished_at || insp.received_at)}`),
+      h("div", { class: "notice" }, t("insp.reviewerSays", { c: insp.review_comment || insp.comment || "—" })),
       h("button", { type: "button", class: "btn primary block", onclick: async () => {
         const draft = await local.correctionDraft(insp);
         location.hash = `#/inspect/${draft.id}`;

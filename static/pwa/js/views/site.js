@@ -51,9 +51,9 @@ export async function render(root, siteId) {
       : h("p", { class: "muted" }, t("site.noHazards")),
     h("h2", {}, t("site.history")),
     history.length ? h("ul", { class: "list" }, history.map((insp) => h("li", { class: "card" },
-      h("div", { class: "title" }, tx(insp.checklist_title) || insp.checklist?.code || "",
+      h("div", { class: "title" }, tx(insp.checklist_title) || local.checklistRef(insp)?.code || "",
         " ", h("span", { class: "tag" }, t(`review.${insp.review_state || "local"}`))),
       h("div", { class: "meta" }, fmtDateTime(insp.finished_at || insp.received_at)),
-      insp.comment ? h("div", {}, t("insp.reviewerSays", { c: insp.comment })) : null)))
+      insp.review_comment ? h("div", {}, t("insp.reviewerSays", { c: insp.review_comment })) : null)))
       : h("p", { class: "muted" }, t("site.noHistory")));
 }
