@@ -147,6 +147,7 @@ async function boot() {
   if (await local.session()) requestPersistence();
   window.xunchaReady = true; // tests and the benchmark wait for this
   document.documentElement.dataset.ready = "1";
+  performance.mark?.("xuncha-ready");
 }
 
 boot().catch((err) => {
