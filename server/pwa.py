@@ -40,6 +40,8 @@ _TYPES = {
     ".json": "application/json",
     ".webmanifest": "application/manifest+json",
 }
+# Loaded on demand (dynamic import), not preloaded on every start.
+_LAZY_MODULES = frozenset({"vendor/jsqr.js"})
 _COMPRESSIBLE = (".js", ".mjs", ".css", ".html", ".svg", ".json", ".webmanifest")
 _IMMUTABLE = "public, max-age=31536000, immutable"
 # Scripts only from our origin (no CDN, no inline script); images may be blob: (photos
@@ -115,6 +117,15 @@ class _Shell:
                 self._gz[cache_key] = hit
         return hit
 
+    def preload_links(self) -> str:
+        """Every module of the app's import graph, so the browser fetches them at once
+        instead of discovering them one import level at a time. The QR decoder is left
+        out: it is imported only when a scan needs it."""
+        modules = [rel for rel in self.files if rel.endswith(".js")
+                   and rel.startswith(("js/", "vendor/")) and rel not in _LAZY_MODULES]
+        return "\n".join(f'<link rel="modulepreload" href="{self.asset_url(rel)}">'
+                         for rel in modules)
+
     def precache(self) -> list[str]:
         """What the service worker stores at install: the shell page and every asset."""
         assets = [self.asset_url(rel) for rel in self.files
@@ -149,6 +160,7 @@ def _shell_page() -> Response:
     html = sh.read("index.html").decode("utf-8")
     html = html.replace("{{ASSETS}}", f"{APP_PREFIX}/v/{sh.version}")
     html = html.replace("{{VERSION}}", sh.version)
+    html = html.replace("{{PRELOAD}}", sh.preload_links())
     response = _send(html.encode("utf-8"), _TYPES[".html"], "no-cache", compressible=True,
                      key="index.html")
     response.headers["Content-Security-Policy"] = _CSP

@@ -97,3 +97,50 @@ def test_main_screens_fit_a_small_phone(live_server, new_phone, artifacts):
     page.wait_for_selector("text=Hello")
     assert "Everything uploaded" in page.inner_text("[data-test=sync-counts]")
     page.screenshot(path=str(artifacts / "screen-home-en.png"))
+
+
+def _outbox(page):
+    return page.evaluate("""async () => {
+        const db = await new Promise((ok, no) => { const r = indexedDB.open('xuncha');
+            r.onsuccess = () => ok(r.result); r.onerror = () => no(r.error); });
+        const all = await new Promise((ok) => { const q = db.transaction('outbox').objectStore('outbox').getAll();
+            q.onsuccess = () => ok(q.result); });
+        db.close();
+        return all.map((e) => ({name: e.name, status: e.status, id: e.args.id, user: e.user}));
+    }""")
+
+
+def test_new_site_offline_and_logout_with_unsent_work_keeps_it(live_server, new_phone):
+    phone = new_phone()
+    page = phone.new_page()
+    login(page, "inspector1")
+    phone.set_offline(True)
+    page.goto("/app/#/sites/new")
+    page.fill("input[name=name]", "离线新增的小吃店")
+    page.select_option("select[name=kind]", "restaurant")
+    page.fill("input[name=address]", "晟舍村东路8号")
+    page.get_by_role("button", name="记录位置").click()
+    page.wait_for_selector("text=已定位")
+    page.get_by_role("button", name="保存(离线可用)").click()
+    page.wait_for_selector("[data-test=site-name]")
+    assert page.inner_text("[data-test=site-name]") == "离线新增的小吃店"
+    pending = _outbox(page)
+    assert [e["name"] for e in pending] == ["site.create"]
+    site_id = pending[0]["id"]
+
+    # Logging out with unsent work asks first, and keeps the work on the phone.
+    messages = []
+    page.on("dialog", lambda dialog: (messages.append(dialog.message), dialog.accept()))
+    page.goto("/app/#/settings")
+    page.click("[data-test=logout]")
+    page.wait_for_selector("input[name=username]")
+    assert messages and "未上传" in messages[0]
+    assert _outbox(page) == pending
+
+    # The same cadre logs in again (online): the kept outbox goes up, once.
+    phone.set_offline(False)
+    login(page, "inspector1")
+    sync_now(page)
+    rows = query(live_server, "SELECT name, lat FROM sites WHERE id = ?", site_id.replace("-", ""))
+    assert len(rows) == 1 and rows[0][0] == "离线新增的小吃店" and rows[0][1]
+    assert all(e["status"] != "pending" for e in _outbox(page))

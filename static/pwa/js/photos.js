@@ -4,7 +4,8 @@
 
 export const MAX_EDGE = 1600;
 export const TARGET_BYTES = 300 * 1024;
-const QUALITIES = [0.82, 0.72, 0.62, 0.52];
+const START_QUALITY = 0.8;
+const MIN_QUALITY = 0.5; // below this, text on a label or a gauge gets unreadable
 
 /** Lowercase hex SHA-256 of a Blob or ArrayBuffer (SubtleCrypto: needs a secure context). */
 export async function sha256Hex(data) {
@@ -58,7 +59,11 @@ function draw(source, width, height) {
 
 /**
  * Compress a camera/gallery file. Returns {blob, sha256, size, width, height, type}.
- * Shrinks further when the quality steps alone cannot reach the target (a busy scene).
+ *
+ * Each JPEG encode of a 1600 px image costs ~50–300 ms on a phone, so the quality is not
+ * searched step by step: the first result's size predicts the quality to try next, and
+ * only a busy scene that still does not fit is shrunk (by the square root of the excess,
+ * since bytes follow the pixel count).
  */
 export async function compressPhoto(file, { maxEdge = MAX_EDGE, targetBytes = TARGET_BYTES } = {}) {
   const source = await decode(file);
@@ -66,24 +71,25 @@ export async function compressPhoto(file, { maxEdge = MAX_EDGE, targetBytes = TA
   const srcH = source.height || source.naturalHeight;
   if (!srcW || !srcH) throw new Error("empty image");
   let scale = Math.min(1, maxEdge / Math.max(srcW, srcH));
+  let quality = START_QUALITY;
   let blob = null;
   let width = 0;
   let height = 0;
   try {
-    for (let round = 0; round < 4 && !blob; round++) {
+    for (let attempt = 0; attempt < 5; attempt++) {
       width = Math.max(1, Math.round(srcW * scale));
       height = Math.max(1, Math.round(srcH * scale));
       const canvas = draw(source, width, height);
-      for (const quality of QUALITIES) {
-        const candidate = await encode(canvas, quality);
-        if (candidate.size <= targetBytes) { blob = candidate; break; }
-      }
+      blob = await encode(canvas, quality);
       if (canvas.width) { canvas.width = 0; canvas.height = 0; } // free memory early
-      scale *= 0.8;
-    }
-    if (!blob) {
-      const canvas = draw(source, width, height);
-      blob = await encode(canvas, 0.45);
+      if (blob.size <= targetBytes) break;
+      const excess = blob.size / targetBytes;
+      if (quality > MIN_QUALITY + 0.01) {
+        // Size falls roughly linearly with quality in this range.
+        quality = Math.max(MIN_QUALITY, quality - (excess - 1) * 0.35);
+      } else {
+        scale *= Math.min(0.9, 0.97 / Math.sqrt(excess));
+      }
     }
   } finally {
     source.close?.();
