@@ -10,6 +10,9 @@
 
 Text assets are gzipped once per file version and kept in memory: the first load on a
 2G/3G link is what the 250 KB budget is about.
+
+The app's files come from static/pwa/ unless `XUNCHA_PWA_DIR` names another folder (a
+deployment serving a separately built copy; the update test serves a copy it edits).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import json
 import os
 import threading
 
-from flask import Blueprint, Response, abort, redirect, request
+from flask import Blueprint, Response, abort, current_app, redirect, request
 
 bp = Blueprint("pwa", __name__)
 
@@ -133,21 +136,24 @@ class _Shell:
         return [f"{APP_PREFIX}/", f"{APP_PREFIX}/manifest.webmanifest", *assets]
 
 
-_shell = _Shell(PWA_DIR)
-
-
 def shell() -> _Shell:
-    _shell.refresh()
-    return _shell
+    """This app's shell (one per app and folder), refreshed if a file changed."""
+    root = current_app.config.get("PWA_DIR") or PWA_DIR
+    shells = current_app.extensions.setdefault("xuncha_pwa", {})
+    sh = shells.get(root)
+    if sh is None:
+        sh = shells.setdefault(root, _Shell(root))
+    sh.refresh()
+    return sh
 
 
 def _send(data: bytes, content_type: str, cache_control: str, *, compressible: bool,
-          key: str) -> Response:
+          key: str, sh: _Shell) -> Response:
     headers = {"Cache-Control": cache_control, "X-Content-Type-Options": "nosniff",
                "Vary": "Accept-Encoding"}
     etag = hashlib.sha256(data).hexdigest()[:20]
     if compressible and "gzip" in request.headers.get("Accept-Encoding", ""):
-        data = _shell.gzipped(key, data)
+        data = sh.gzipped(key, data)
         headers["Content-Encoding"] = "gzip"
         etag += "-gz"
     response = Response(data, content_type=content_type, headers=headers)
@@ -162,7 +168,7 @@ def _shell_page() -> Response:
     html = html.replace("{{VERSION}}", sh.version)
     html = html.replace("{{PRELOAD}}", sh.preload_links())
     response = _send(html.encode("utf-8"), _TYPES[".html"], "no-cache", compressible=True,
-                     key="index.html")
+                     key="index.html", sh=sh)
     response.headers["Content-Security-Policy"] = _CSP
     response.headers["Referrer-Policy"] = "same-origin"
     return response
@@ -197,7 +203,7 @@ def manifest():
         icon["src"] = sh.asset_url(icon["src"])
     data = json.dumps(doc, ensure_ascii=False).encode("utf-8")
     return _send(data, _TYPES[".webmanifest"], "no-cache", compressible=True,
-                 key="manifest.webmanifest")
+                 key="manifest.webmanifest", sh=sh)
 
 
 @bp.get(f"{APP_PREFIX}/v/<string:version>/<path:rel>")
@@ -209,7 +215,7 @@ def asset(version, rel):
         abort(404)
     ext = os.path.splitext(rel)[1]
     return _send(sh.read(rel), _TYPES.get(ext, "application/octet-stream"), _IMMUTABLE,
-                 compressible=ext in _COMPRESSIBLE, key=rel)
+                 compressible=ext in _COMPRESSIBLE, key=rel, sh=sh)
 
 
 @bp.get("/sw.js")
@@ -219,6 +225,6 @@ def service_worker():
     source = source.replace('"__VERSION__"', json.dumps(sh.version))
     source = source.replace("__PRECACHE__", json.dumps(sh.precache()))
     response = _send(source.encode("utf-8"), _TYPES[".js"], "no-cache", compressible=True,
-                     key="sw.js")
+                     key="sw.js", sh=sh)
     response.headers["Service-Worker-Allowed"] = "/"
     return response

@@ -49,7 +49,7 @@ def _free_port() -> int:
 class LiveServer:
     """A `xuncha run` process; `url`, `instance`, `env`, and `xuncha(...)` for commands."""
 
-    def __init__(self, instance: Path):
+    def __init__(self, instance: Path, **extra_env: str):
         self.instance = instance
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -64,6 +64,7 @@ class LiveServer:
         # The e2e server has its own SQLite file: the PG test database belongs to the
         # fixtures that truncate it after every test.
         self.env.pop("XUNCHA_TEST_DATABASE_URL", None)
+        self.env.update(extra_env)
         self.process: subprocess.Popen | None = None
         self.log = instance / "server.log"
 
