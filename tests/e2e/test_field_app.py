@@ -172,6 +172,17 @@ def test_offline_inspection_with_photos_signatures_and_sync(live_server, new_pho
     assert len(shas) == 4
     assert api(server, "/blobs/check", token, method="POST",
                body={"blobs": [{"sha256": s, "size": 1} for s in shas]})["missing"] == []
+    # Confirmed photos leave the phone; their thumbnails stay for showing them.
+    kept = page.evaluate("""async () => {
+        const db = await new Promise((ok) => { const r = indexedDB.open('xuncha'); r.onsuccess = () => ok(r.result); });
+        const all = await new Promise((ok) => { const q = db.transaction('blobs').objectStore('blobs').getAll();
+            q.onsuccess = () => ok(q.result); });
+        db.close();
+        return all.filter((b) => !b.remote && b.type === 'image/jpeg')
+            .map((b) => ({full: Boolean(b.blob), thumb: b.thumb ? b.thumb.size : 0}));
+    }""")
+    assert len(kept) == 2
+    assert all(not k["full"] and 0 < k["thumb"] < 60_000 for k in kept)
 
 
 def _blob_endpoints(server, token) -> bool:
@@ -192,7 +203,7 @@ def _photo_shas(page):
         const all = await new Promise((ok) => { const q = db.transaction('blobs').objectStore('blobs').getAll();
             q.onsuccess = () => ok(q.result); });
         db.close();
-        return all.filter((b) => b.uploaded).map((b) => b.sha256);
+        return all.filter((b) => b.uploaded && !b.remote).map((b) => b.sha256);
     }""")
 
 

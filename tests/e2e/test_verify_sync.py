@@ -67,6 +67,15 @@ def test_second_inspector_verifies_offline_and_both_phones_agree(
     page_b = phone_b.new_page()
     login(page_b, second_inspector)
     wait_controlled(page_b)
+    before = api(server, f"/hazards/{target}", device.token).get("before_photos") or []
+    # The before-photos' thumbnails come down after the sync, for revisits without signal.
+    page_b.wait_for_function("""async (shas) => {
+        const db = await new Promise((ok) => { const r = indexedDB.open('xuncha'); r.onsuccess = () => ok(r.result); });
+        const keys = await new Promise((ok) => { const q = db.transaction('blobs').objectStore('blobs').getAllKeys();
+            q.onsuccess = () => ok(q.result); });
+        db.close();
+        return shas.every((s) => keys.includes(s));
+    }""", arg=before, timeout=30000)
     phone_b.set_offline(True)
     page_b.reload()
     wait_ready(page_b)
@@ -77,6 +86,10 @@ def test_second_inspector_verifies_offline_and_both_phones_agree(
 
     # Verify: after-photo beside the before-photos, rectified.
     page_b.wait_for_selector("[data-test=after-photo]", state="attached")
+    if before:
+        shown = page_b.locator(".compare > div").first.locator("img")
+        shown.first.wait_for()
+        assert shown.first.evaluate("img => img.decode().then(() => img.naturalWidth)") > 0
     page_b.set_input_files("[data-test=after-photo]", camera_photo(tmp_path, "after.jpg", seed=77))
     page_b.wait_for_selector(".compare .photos img")
     page_b.click("[data-result=rectified]")

@@ -3,6 +3,7 @@
 import { v4 as uuidv4 } from "../vendor/uuid.js";
 import { db, getMeta, setMeta } from "./db.js";
 import { request, ApiError } from "./api.js";
+import { cacheHazardPhotos } from "./upload.js";
 import * as outbox from "./outbox.js";
 import * as sync from "./sync.js";
 import { findings } from "./rules.js";
@@ -82,7 +83,18 @@ export async function pendingCount() {
 
 export const onSyncStatus = sync.onStatus;
 export const syncNow = sync.syncNow;
-export const startBackgroundSync = sync.start;
+
+/** Background sync, and after each good run the before-photos of open hazards. */
+export function startBackgroundSync() {
+  let last = null;
+  sync.onStatus((status) => {
+    if (!status.running && !status.error && status.lastSync && status.lastSync !== last) {
+      last = status.lastSync;
+      cacheHazardPhotos().catch((err) => console.warn("hazard photos", err));
+    }
+  });
+  sync.start();
+}
 
 export async function outboxContents() {
   const current = await session();
@@ -379,7 +391,7 @@ export async function putBlob(photo) {
   const database = await db();
   const existing = await database.get("blobs", photo.sha256);
   if (existing) return existing;
-  const record = { sha256: photo.sha256, blob: photo.blob, size: photo.size, type: photo.type,
+  const record = { sha256: photo.sha256, blob: photo.blob, thumb: photo.thumb || null, size: photo.size, type: photo.type,
     width: photo.width || null, height: photo.height || null, uploaded: 0, offset: 0,
     created_at: new Date().toISOString() };
   await database.put("blobs", record);

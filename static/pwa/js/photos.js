@@ -4,6 +4,9 @@
 
 export const MAX_EDGE = 1600;
 export const TARGET_BYTES = 300 * 1024;
+// Kept on the phone after the full photo is uploaded and dropped: enough to show the
+// before-photo beside the after-photo at a revisit.
+export const THUMB_EDGE = 320;
 const START_QUALITY = 0.8;
 const MIN_QUALITY = 0.5; // below this, text on a label or a gauge gets unreadable
 
@@ -75,6 +78,7 @@ export async function compressPhoto(file, { maxEdge = MAX_EDGE, targetBytes = TA
   let blob = null;
   let width = 0;
   let height = 0;
+  let thumb = null;
   try {
     for (let attempt = 0; attempt < 5; attempt++) {
       width = Math.max(1, Math.round(srcW * scale));
@@ -91,10 +95,13 @@ export async function compressPhoto(file, { maxEdge = MAX_EDGE, targetBytes = TA
         scale *= Math.min(0.9, 0.97 / Math.sqrt(excess));
       }
     }
+    const thumbScale = Math.min(1, THUMB_EDGE / Math.max(srcW, srcH));
+    thumb = await encode(draw(source, Math.max(1, Math.round(srcW * thumbScale)),
+      Math.max(1, Math.round(srcH * thumbScale))), 0.7);
   } finally {
     source.close?.();
   }
-  return { blob, sha256: await sha256Hex(blob), size: blob.size, width, height, type: "image/jpeg" };
+  return { blob, thumb, sha256: await sha256Hex(blob), size: blob.size, width, height, type: "image/jpeg" };
 }
 
 /** A PNG (signature) as stored evidence: {blob, sha256, size, type}. */

@@ -6,6 +6,11 @@ import { request, errorFrom, ApiError } from "./api.js";
 
 export const CHUNK_BYTES = 64 * 1024;
 
+/**
+ * The server holds the photo now: the full bytes leave the phone (its storage is small and
+ * shared with WeChat); the thumbnail stays for showing it. Mutations name photos by hash,
+ * so they do not need the bytes any more.
+ */
 async function markUploaded(sha256) {
   const database = await db();
   const tx = database.transaction("blobs", "readwrite");
@@ -13,9 +18,41 @@ async function markUploaded(sha256) {
   if (record) {
     record.uploaded = 1;
     record.offset = record.size;
+    record.uploaded_at = new Date().toISOString();
+    if (record.thumb && record.blob) delete record.blob;
     await tx.store.put(record);
   }
   await tx.done;
+}
+
+const MAX_THUMBS_PER_RUN = 200;
+
+/**
+ * Fetch the server's thumbnails of the before-photos of open hazards in the area, so a
+ * revisit without signal still shows them beside the after-photos.
+ */
+export async function cacheHazardPhotos() {
+  const database = await db();
+  const hazards = (await database.getAll("hazards")).filter((z) => z.status !== "closed");
+  const wanted = new Set();
+  for (const z of hazards) for (const sha of z.before_photos || []) wanted.add(sha);
+  let fetched = 0;
+  for (const sha of wanted) {
+    if (fetched >= MAX_THUMBS_PER_RUN) break;
+    if (await database.getKey("blobs", sha)) continue;
+    const response = await request(`/blobs/${sha}/thumb`, { raw: true, timeout: 20000 });
+    if (!response.ok) continue; // not in scope or not uploaded yet: try next time
+    const thumb = await response.blob();
+    // Written only if the phone has not meanwhile stored the original itself.
+    const tx = database.transaction("blobs", "readwrite");
+    if (!(await tx.store.getKey(sha))) {
+      await tx.store.put({ sha256: sha, thumb, size: thumb.size, type: thumb.type,
+        uploaded: 1, remote: true, created_at: new Date().toISOString() });
+    }
+    await tx.done;
+    fetched++;
+  }
+  return fetched;
 }
 
 async function setOffset(sha256, offset) {

@@ -11,7 +11,7 @@ const urls = new Map();
 export async function photoUrl(sha256) {
   if (urls.has(sha256)) return urls.get(sha256);
   const record = await local.getBlob(sha256);
-  const blob = record ? record.blob : await local.remoteThumb(sha256);
+  const blob = record ? (record.blob || record.thumb) : await local.remoteThumb(sha256);
   if (!blob) return "";
   const url = URL.createObjectURL(blob);
   urls.set(sha256, url);
