@@ -163,6 +163,10 @@ def _send(data: bytes, content_type: str, cache_control: str, *, compressible: b
 
 def _shell_page() -> Response:
     sh = shell()
+    if not any(rel.startswith("vendor/") for rel in sh.files):
+        # The npm libraries are bundled by the build; without them the app cannot start.
+        return Response("巡查 field app is not built: run `make pwa` (npm ci && npm run build "
+                        "in static/pwa).\n", status=503, content_type="text/plain; charset=utf-8")
     html = sh.read("index.html").decode("utf-8")
     html = html.replace("{{ASSETS}}", f"{APP_PREFIX}/v/{sh.version}")
     html = html.replace("{{VERSION}}", sh.version)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -106,3 +107,33 @@ def test_qr_tag_url_answers_the_shell(client, shell_page):
 def test_root_and_bare_app_redirect_to_the_shell(client):
     assert client.get("/").headers["Location"].endswith("/app/")
     assert client.get("/app").headers["Location"].endswith("/app/")
+
+
+def test_unbuilt_app_says_how_to_build_it(app, client, tmp_path, monkeypatch):
+    from server.pwa import PWA_DIR
+
+    bare = tmp_path / "pwa"
+    (bare / "js").mkdir(parents=True)
+    for name in ("index.html", "sw.js", "app.css", "manifest.webmanifest"):
+        (bare / name).write_bytes((Path(PWA_DIR) / name).read_bytes())
+    monkeypatch.setitem(app.config, "PWA_DIR", str(bare))
+    resp = client.get("/app/")
+    assert resp.status_code == 503
+    assert "make pwa" in resp.get_data(as_text=True)
+
+
+def test_a_changed_file_makes_a_new_version(app, client, tmp_path, monkeypatch):
+    import shutil
+
+    from server.pwa import PWA_DIR
+
+    copy = tmp_path / "pwa"
+    shutil.copytree(PWA_DIR, copy, ignore=shutil.ignore_patterns("node_modules"))
+    monkeypatch.setitem(app.config, "PWA_DIR", str(copy))
+    first = _asset_prefix(client.get("/app/").get_data(as_text=True))
+    with open(copy / "js" / "ui.js", "a", encoding="utf-8") as fh:
+        fh.write("\n// changed\n")
+    second = _asset_prefix(client.get("/app/").get_data(as_text=True))
+    assert first != second
+    assert client.get(f"{first}/js/ui.js").status_code == 404
+    assert client.get(f"{second}/js/ui.js").get_data(as_text=True).endswith("// changed\n")

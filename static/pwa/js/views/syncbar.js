@@ -19,7 +19,10 @@ export function syncBar() {
   const error = h("div", { class: "small", role: "alert" });
   const btn = h("button", { type: "button", class: "btn primary block", "data-test": "sync-now",
     onclick: () => local.syncNow().catch(() => {}) }, t("sync.now"));
-  const el = h("section", { class: "syncbar", "aria-live": "polite" }, counts, last, error, btn);
+  // A revoked or expired token: the work stays on the phone; logging in again sends it.
+  const relogin = h("button", { type: "button", class: "btn block", hidden: true, "data-test": "relogin",
+    onclick: async () => { await local.logout(); location.hash = "#/login"; } }, t("sync.relogin"));
+  const el = h("section", { class: "syncbar", "aria-live": "polite" }, counts, last, error, relogin, btn);
   const show = (status) => {
     const p = status.pending || {};
     const waiting = (p.inspections || 0) + (p.photos || 0);
@@ -33,6 +36,7 @@ export function syncBar() {
     if (status.rejected) problems.push(t("sync.rejected", { n: status.rejected }));
     mount(error, problems.join(" · "));
     el.classList.toggle("has-error", problems.length > 0);
+    relogin.hidden = !(status.loginRequired || status.error?.status === 401);
     btn.disabled = Boolean(status.running);
     btn.textContent = status.running ? t("sync.running") : t("sync.now");
   };
