@@ -90,6 +90,17 @@ def test_main_screens_fit_a_small_phone(live_server, new_phone, artifacts):
         name = (path or "home").replace("/", "-")
         page.screenshot(path=str(artifacts / f"screen-{name}.png"))
         assert _layout_problems(page) == [], path
+    # Sites near me: nearest first, with distances (the phone stands in 晟舍村).
+    page.goto("/app/#/sites")
+    page.get_by_role("button", name="我附近的场所").click()
+    page.wait_for_selector("[data-test=site-card] >> text=约")
+    distances = page.locator("[data-test=site-card] .meta:has-text('约')").all_inner_texts()
+    metres = [float(d.split("约 ")[1].split(" ")[0]) * (1000 if " km" in d else 1)
+              for d in distances[:10]]
+    assert metres == sorted(metres)
+    # Search by code finds exactly that site.
+    page.fill("input[type=search]", site["code"])
+    page.wait_for_function("() => document.querySelectorAll('[data-test=site-card]').length === 1")
     # English is one tap away, and every checklist text has its English form.
     page.goto("/app/#/settings")
     page.get_by_text("English").click()
