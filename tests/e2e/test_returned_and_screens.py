@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
+
 from tests.e2e.phone import (
     ApiDevice,
     api,
     api_login,
-    finish_inspection,
+    camera_photo,
     fresh_site,
     login,
     query,
+    sign,
     sync_now,
     sync_text,
     wait_synced,
@@ -19,7 +22,7 @@ TOWNSHIP1 = "330502101"
 
 
 def test_returned_inspection_shows_comment_and_is_resubmitted(live_server, new_phone,
-                                                                artifacts):
+                                                                artifacts, tmp_path):
     server = live_server
     site = fresh_site(server, "restaurant", TOWNSHIP1)
     device = ApiDevice(server, "inspector1")
@@ -41,7 +44,17 @@ def test_returned_inspection_shows_comment_and_is_resubmitted(live_server, new_p
     # The answers came with it: the inspector corrects, reviews and signs again.
     pressed = page.locator(".item [aria-pressed=true]").count()
     assert pressed >= 5
-    finish_inspection(page)
+    # This time the owner refuses to sign: reason, witness and a photo instead.
+    page.click("[data-test=to-review]")
+    page.click("[data-test=to-sign]")
+    page.get_by_role("button", name="负责人拒绝签字").click()
+    page.get_by_label("拒签原因").fill("老板不在店里,店员不愿签字")
+    page.get_by_label("见证人姓名").fill("村干部 张卫东")
+    page.set_input_files("[data-test=refusal-photo]", camera_photo(tmp_path, "refusal.jpg"))
+    page.wait_for_selector(".notice .photos img")
+    sign(page, "inspector")
+    page.click("[data-test=submit]")
+    page.wait_for_selector("[data-test=site-name]")
     sync_now(page)
     assert "全部已上传" in sync_text(page)
     rows = query(server, "SELECT id, supersedes FROM inspections WHERE site_id = ?",
@@ -51,6 +64,10 @@ def test_returned_inspection_shows_comment_and_is_resubmitted(live_server, new_p
     assert len(corrected) == 1
     assert corrected[0][1].replace("-", "") == original.replace("-", "")
     assert api(server, f"/inspections/{original}", reviewer)["superseded_by"]
+    signatures = api(server, f"/inspections/{uuid.UUID(corrected[0][0])}", reviewer)["signatures"]
+    assert signatures.get("site") is None
+    assert signatures["refusal"]["witness_name"] == "村干部 张卫东"
+    assert len(signatures["refusal"]["photo"]) == 64
 
 
 SCREENS = ["", "sites", "scan", "outbox", "settings", "returned", "sites/new"]
