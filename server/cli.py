@@ -37,6 +37,10 @@ def _fail(exc: DomainError) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from server.ops.cli import register_ops_cli
+
+    register_ops_cli(app)  # check, backup, restore, deploy-config
+
     @app.cli.command("db-upgrade")
     @with_appcontext
     def db_upgrade():

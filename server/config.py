@@ -29,6 +29,16 @@ class Defaults:
     # Login limit per account, held in the database so it holds across workers.
     LOGIN_MAX_FAILURES = 5
     LOGIN_WINDOW_SECONDS = 15 * 60
+    # Login limit per client address (one address against many accounts). Higher than
+    # the account limit: a township office's staff share one NAT address. 0 turns it off.
+    LOGIN_MAX_FAILURES_PER_ADDR = 30
+    # Behind a reverse proxy: how many proxies set X-Forwarded-For/-Proto/-Host (nginx in
+    # front of gunicorn: 1). 0 trusts no forwarded header, so the limits above count the
+    # proxy's address unless this is set.
+    PROXY_HOPS = 0
+    # How many web worker processes serve this database (gunicorn -w); `xuncha check`
+    # refuses SQLite with more than one. WEB_CONCURRENCY is read too.
+    WORKERS = 1
 
     # Plausibility checks on inspections.
     GPS_MAX_DISTANCE_M = 300
@@ -74,11 +84,16 @@ def finalize(config: dict, instance_path: str) -> None:
         config["TZ"] = ZoneInfo(config["TIMEZONE"])
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ValueError(f"XUNCHA_TIMEZONE: unknown time zone {config['TIMEZONE']!r}") from exc
+    for key in ("LOGIN_MAX_FAILURES_PER_ADDR", "PROXY_HOPS", "WORKERS"):
+        config[key] = int(config.get(key) or 0)
     for key in ("LOGIN_MAX_FAILURES", "LOGIN_WINDOW_SECONDS", "SQLITE_BUSY_TIMEOUT_MS",
                 "MAX_CONTENT_LENGTH", "MAX_JSON_BYTES", "GPS_MAX_DISTANCE_M",
                 "DEFAULT_DEADLINE_DAYS", "ESCALATION_DAYS", "FOLLOW_UP_DAYS"):
         config[key] = int(config[key])
     config["LOGIN_WINDOW"] = timedelta(seconds=config["LOGIN_WINDOW_SECONDS"])
+    # `xuncha check` fails production on a per-instance secret: workers on two machines
+    # would each make their own.
+    config["SECRET_KEY_FROM_INSTANCE"] = not config.get("SECRET_KEY")
     if not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = _instance_secret(instance_path)
 

@@ -8,6 +8,8 @@ unexpected (500, logged).
 
 from __future__ import annotations
 
+import errno
+
 from flask import Flask, jsonify, request
 from marshmallow import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
@@ -180,6 +182,17 @@ def register_error_handlers(app: Flask) -> None:
                                   {}, {"Retry-After": "2"})
         app.logger.exception("database error")
         return error_response(500, "internal_error", "Internal server error.")
+
+    @app.errorhandler(OSError)
+    def _storage(exc: OSError):
+        # A full (or over-quota) blob disk is the operator's problem, not the phone's: it
+        # keeps the photo and retries later, so answer 507 with Retry-After, not 500.
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            return _unexpected(exc)
+        app.logger.error("storage full: %s", exc)
+        return error_response(507, "insufficient_storage",
+                              "The server's storage is full; retry later.", {},
+                              {"Retry-After": "60"})
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

@@ -26,6 +26,10 @@ class Position:
     hi: int | None  # the window being paged (None: no window open)
     seq: int  # last seq served inside the window
     checklists: str  # fingerprint of the checklist set already served
+    # The change log's highest seq when the cursor was issued: after a database restore,
+    # a cursor that saw past the restored point is reset (server.ops.epoch). None: a
+    # cursor made before this field existed.
+    top: int | None = None
 
 
 def encode(secret: str, pos: Position) -> str:

@@ -29,6 +29,7 @@ from server.auth.scope import scoped
 from server.errors import Conflict
 from server.models import ChangeLog, Device, MutationResult, User
 from server.models.types import utcnow
+from server.ops import epoch
 from sync import cursor as cursors
 
 _PULLABLE: dict[str, type] = {}
@@ -95,6 +96,8 @@ def pull(session, actor: User, client_id, token: str | None, limit: int,
             raise reset("This cursor cannot be served; pull from the beginning.") from None
         if pos.user != str(actor.id) or pos.scope != actor.region.path:
             raise reset("Your area has changed; pull from the beginning.")
+        if epoch.stale_after_restore(session, pos.top):
+            raise reset("The server was restored from a backup; pull from the beginning.")
     else:
         pos = _start(actor)
     hi = pos.hi if pos.hi is not None else current_watermark(session)
@@ -113,10 +116,11 @@ def pull(session, actor: User, client_id, token: str | None, limit: int,
         changes.extend(_checklist_changes())
     changes.extend(_serialize(session, rows))
 
+    top = epoch.current_top(session)
     if has_more:
-        nxt = cursors.Position(pos.user, pos.scope, pos.lo, hi, rows[-1].seq, fingerprint)
+        nxt = cursors.Position(pos.user, pos.scope, pos.lo, hi, rows[-1].seq, fingerprint, top)
     else:
-        nxt = cursors.Position(pos.user, pos.scope, hi, None, 0, fingerprint)
+        nxt = cursors.Position(pos.user, pos.scope, hi, None, 0, fingerprint, top)
     return PullPage(changes=changes, cursor=cursors.encode(secret, nxt), has_more=has_more,
                     last_mutation_id=_last_mutation_id(session, client_id, hi),
                     server_time=utcnow())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+from flask import current_app, has_app_context
 from sqlalchemy import delete, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -26,10 +27,35 @@ def hash_password(password: str) -> str:
 
 
 def _check_limit(session, username: str, max_failures: int, window: timedelta) -> None:
+    _check_count(session, LoginFailure.username == username, max_failures, window)
+
+
+def _check_addr_limit(session, remote_addr: str | None, max_failures: int | None,
+                      window: timedelta) -> None:
+    """One address trying many accounts (password spraying) is stopped too.
+
+    The per-account limit alone lets one address guess one password on every account.
+    The address limit is set well above the account limit because a township office puts
+    all its staff behind one NAT address; an unknown address is not counted.
+    """
+    if remote_addr is None or not max_failures:
+        return
+    _check_count(session, LoginFailure.remote_addr == remote_addr, max_failures, window)
+
+
+def _addr_limit_setting() -> int | None:
+    # Callers pass the account limit explicitly; the address limit reaches every caller
+    # (phone login, console) from the config without changing their signatures.
+    if has_app_context():
+        return current_app.config.get("LOGIN_MAX_FAILURES_PER_ADDR")
+    return None
+
+
+def _check_count(session, condition, max_failures: int, window: timedelta) -> None:
     since = utcnow() - window
     rows = session.execute(
         select(func.count(), func.min(LoginFailure.at))
-        .where(LoginFailure.username == username, LoginFailure.at > since)).one()
+        .where(condition, LoginFailure.at > since)).one()
     count, oldest = rows
     if count >= max_failures:
         retry = max(1, int((oldest + window - utcnow()).total_seconds()) + 1)
@@ -77,6 +103,7 @@ def authenticate(session, *, username: str, password: str, remote_addr: str | No
     """
     username = username.strip()
     _check_limit(session, username, max_failures, window)
+    _check_addr_limit(session, remote_addr, _addr_limit_setting(), window)
     user = session.scalar(select(User).where(User.username == username))
     ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
     if not ok or user is None or not user.active:

@@ -1,0 +1,1 @@
+"""Production deployment: the WSGI entry and the templates `xuncha deploy-config` renders."""

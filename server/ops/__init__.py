@@ -1,0 +1,1 @@
+"""Operations: configuration checks, backup and restore, the production WSGI entry."""
