@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import uuid
 
@@ -145,3 +146,33 @@ def register_cli(app: Flask) -> None:
         click.echo(f"demo logins (password {DEMO_PASSWORD}):")
         for username, _name, role, _region in DEMO_USERS:
             click.echo(f"  {username:<12} {role}")
+
+    @app.cli.command("scheduler")
+    @click.option("--once", is_flag=True, help="Run every job once now, then exit.")
+    def scheduler_cmd(once):
+        """Run the scheduled jobs (overdue, escalation, follow-up, weekly bulletin).
+
+        Its own process, never a web worker; a second one refuses to start.
+        """
+        import signal
+
+        from server.jobs import JOBS, SchedulerLock, SchedulerLocked, build_scheduler, run_job
+
+        lock = SchedulerLock(app)
+        try:
+            lock.acquire()
+        except SchedulerLocked as exc:
+            click.echo(f"error: scheduler not started: {exc}", err=True)
+            sys.exit(1)
+        try:
+            if once:
+                for name in JOBS:
+                    click.echo(f"{name}: {run_job(app, name)}")
+                return
+            scheduler = build_scheduler(app)
+            signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+            click.echo(f"scheduler started (pid {os.getpid()})")
+            sys.stdout.flush()
+            scheduler.start()
+        finally:
+            lock.release()

@@ -12,10 +12,22 @@ API_PREFIX = "/api/v1"
 
 
 def register_api(app: Flask) -> None:
-    from server.api import auth, checklists, hazards, inspections, meta, notifications, sites, sync
+    from server.api import (
+        auth,
+        checklists,
+        exports,
+        hazards,
+        inspections,
+        meta,
+        notifications,
+        sites,
+        stats,
+        sync,
+    )
 
     api = Blueprint("api_v1", __name__, url_prefix=API_PREFIX)
-    for module in (meta, auth, sites, checklists, sync, hazards, inspections, notifications):
+    for module in (meta, auth, sites, checklists, sync, hazards,
+                   inspections, notifications, stats, exports):
         api.register_blueprint(module.bp)
     app.register_blueprint(api)
 

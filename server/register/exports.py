@@ -1,0 +1,343 @@
+"""Files people file and print: the ledger (隐患台账, XLSX), the per-hazard file
+(一患一档, PDF) and the weekly bulletin (定期通报, XLSX + PDF).
+
+Chinese text in PDFs needs an embedded CJK TrueType font: reportlab's standard fonts have
+no Chinese glyphs. The font is found by the evidence package's `find_cjk_font` (one font
+finder for the whole server); a missing font is an error, never a PDF of empty boxes.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+from datetime import date, datetime
+from xml.sax.saxutils import escape
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from sqlalchemy import select
+
+from server.auth.scope import get_in_scope, scoped
+from server.models import Bulletin, Hazard, Region
+from server.register import service, stats
+from server.register.service import setting
+
+SEVERITY_ZH = {"general": "一般隐患", "major": "重大隐患"}
+SOURCE_ZH = {"self_check": "企业自查", "inspection": "监管检查", "cross_check": "交叉互检",
+             "public_report": "群众举报"}
+STATUS_ZH = {"open": "待整改", "rectifying": "整改中", "pending_verification": "待复查",
+             "pending_closure": "待审核销号", "closed": "已销号"}
+SECTOR_ZH = {"gas": "燃气", "fire": "消防", "construction": "建筑施工", "fireworks": "烟花爆竹",
+             "forest": "森林防火", "rural": "农村用火用电"}
+LEVEL_ZH = {"county": "县级", "city": "市级", "province": "省级"}
+EVENT_ZH = {
+    "found": "发现隐患", "refound": "再次发现", "planned": "制定/调整整改方案",
+    "fix_reported": "报告整改完成", "verified_rectified": "复查:已整改",
+    "verified_not_rectified": "复查:未整改", "signed_off": "审核销号",
+    "severity_set": "确认/调整隐患等级", "listed": "挂牌督办", "delisted": "摘牌",
+    "stop_work_ordered": "责令停产停业整改", "stop_work_lifted": "解除停产停业",
+    "comment": "备注", "conflict": "离线修改冲突", "overdue_flagged": "逾期",
+    "listing_proposed": "建议挂牌督办",
+}
+
+LEDGER_COLUMNS = (
+    ("序号", 6), ("隐患编号", 38), ("场所名称", 24), ("场所编码", 10), ("所属区域", 14),
+    ("行业领域", 10), ("检查项", 11), ("隐患描述", 40), ("隐患等级", 10), ("隐患来源", 10),
+    ("发现时间", 17), ("整改期限", 11), ("整改措施", 30), ("整改责任人", 11), ("联系电话", 14),
+    ("状态", 11), ("是否逾期", 9), ("挂牌督办", 9), ("停产停业整改", 12), ("燃气供应单位", 20),
+    ("销号时间", 17),
+)
+
+
+def _local(dt: datetime | None) -> str:
+    if dt is None:
+        return ""
+    tz = setting("TZ", None)
+    return (dt.astimezone(tz) if tz else dt).strftime("%Y-%m-%d %H:%M")
+
+
+def _region_names(session, codes) -> dict[str, str]:
+    return dict(session.execute(select(Region.code, Region.name).where(Region.code.in_(codes))).all())
+
+
+# --- ledger (XLSX) ----------------------------------------------------------------------
+
+def ledger_rows(session, actor, **filters):
+    """The ledger's rows for the list filters, in the list's order, streamed in batches."""
+    stmt = service.filtered(session, actor, **filters).order_by(
+        *service.SORTS[filters.get("sort") or "-found_at"], Hazard.id)
+    names: dict[str, str] = {}
+    for n, hazard in enumerate(session.scalars(stmt.execution_options(yield_per=500)), 1):
+        if hazard.region_code not in names:
+            names.update(_region_names(session, [hazard.region_code]))
+        yield (
+            n, str(hazard.id), hazard.site.name, hazard.site.code, names[hazard.region_code],
+            SECTOR_ZH.get(hazard.sector, hazard.sector), hazard.item or "",
+            hazard.description, SEVERITY_ZH[hazard.severity] + ("(供气企业)"
+                                                                if hazard.supplier_major else ""),
+            SOURCE_ZH.get(hazard.source, hazard.source), _local(hazard.found_at),
+            hazard.deadline.isoformat() if hazard.deadline else "", hazard.measures or "",
+            hazard.responsible_name or "", hazard.responsible_phone or "",
+            STATUS_ZH[hazard.status], "是" if hazard.overdue else "否",
+            LEVEL_ZH.get(hazard.listing_level, "") if hazard.listing_level else "否",
+            ("是 " + (hazard.stop_work_order_no or "")).strip() if hazard.stop_work else "否",
+            hazard.supplier or "", _local(hazard.closed_at),
+        )
+
+
+def ledger_xlsx(session, actor, **filters) -> bytes:
+    """The register as a township office files it: one row per hazard, Chinese headers."""
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("隐患台账")
+    for i, (_title, width) in enumerate(LEDGER_COLUMNS, 1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    ws.freeze_panes = "A3"
+    ws.append([f"安全隐患排查治理台账({actor.region.name}) 导出时间 "
+               f"{_local(datetime.now(setting('TZ', None)))}"])
+    ws.append([title for title, _ in LEDGER_COLUMNS])
+    for row in ledger_rows(session, actor, **filters):
+        ws.append(list(row))
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+# --- PDF basics -------------------------------------------------------------------------
+
+@functools.cache
+def _font_name(path: str) -> str:
+    name = "XunchaRegisterCJK"
+    font = TTFont(name, path, subfontIndex=0) if path.lower().endswith(".ttc") \
+        else TTFont(name, path)
+    pdfmetrics.registerFont(font)
+    return name
+
+
+def cjk_font() -> str:
+    """The registered CJK font's name (found once per process)."""
+    from server.evidence.labels import find_cjk_font
+
+    return _font_name(str(find_cjk_font(setting("CJK_FONT_PATH", None))))
+
+
+def _styles(font: str) -> dict[str, ParagraphStyle]:
+    base = ParagraphStyle("body", fontName=font, fontSize=9.5, leading=13, wordWrap="CJK")
+    return {
+        "title": ParagraphStyle("title", parent=base, fontSize=16, leading=22, alignment=1,
+                                spaceAfter=4 * mm),
+        "h2": ParagraphStyle("h2", parent=base, fontSize=12, leading=17, spaceBefore=4 * mm,
+                             spaceAfter=2 * mm),
+        "body": base,
+        "small": ParagraphStyle("small", parent=base, fontSize=8, leading=11),
+    }
+
+
+def _p(text, style) -> Paragraph:
+    return Paragraph(escape(str(text if text is not None else "")), style)
+
+
+def _grid(rows, widths, font, header=True) -> Table:
+    table = Table(rows, colWidths=widths, repeatRows=1 if header else 0)
+    style = [("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+             ("FONTNAME", (0, 0), (-1, -1), font), ("VALIGN", (0, 0), (-1, -1), "TOP")]
+    if header:
+        style.append(("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef5")))
+    table.setStyle(TableStyle(style))
+    return table
+
+
+def _build(story, pagesize=A4) -> bytes:
+    out = io.BytesIO()
+    doc = SimpleDocTemplate(out, pagesize=pagesize, leftMargin=15 * mm, rightMargin=15 * mm,
+                            topMargin=15 * mm, bottomMargin=15 * mm, title="xuncha",
+                            author="xuncha")
+    doc.build(story)
+    return out.getvalue()
+
+
+# --- one hazard, one file (一患一档) -----------------------------------------------------
+
+def _photo(read_photo, sha: str, width: float):
+    data = read_photo(sha) if read_photo else None
+    if not data:
+        return None
+    from PIL import Image as PILImage
+
+    with PILImage.open(io.BytesIO(data)) as img:
+        w, h = img.size
+    return Image(io.BytesIO(data), width=width, height=width * h / w)
+
+
+def _photo_row(read_photo, hashes, style, width=55 * mm):
+    cells = []
+    for sha in hashes[:6]:
+        img = _photo(read_photo, sha, width)
+        cells.append(img if img is not None else _p(f"照片未上传 {sha[:12]}…", style))
+    return cells
+
+
+def hazard_pdf(session, actor, hazard_id, read_photo=None) -> bytes:
+    """The hazard's file: facts, rectification, timeline, before/after photos."""
+    hazard = service.hazard_detail(session, actor, hazard_id)
+    font = cjk_font()
+    st = _styles(font)
+    region = _region_names(session, [hazard.region_code]).get(hazard.region_code, "")
+    facts = [
+        ("隐患编号", str(hazard.id)), ("场所", f"{hazard.site.name}({hazard.site.code})"),
+        ("地址", f"{region} {hazard.site.address}"),
+        ("行业领域", SECTOR_ZH.get(hazard.sector, hazard.sector)),
+        ("检查项", hazard.item or "—"), ("隐患描述", hazard.description),
+        ("隐患等级", SEVERITY_ZH[hazard.severity]), ("隐患来源", SOURCE_ZH.get(hazard.source, "")),
+        ("判定依据", " ".join(str(v) for v in (hazard.standard or {}).values()) or "—"),
+        ("发现时间", _local(hazard.found_at)), ("状态", STATUS_ZH[hazard.status]),
+        ("整改期限", hazard.deadline.isoformat() if hazard.deadline else "—"),
+        ("整改措施", hazard.measures or "—"),
+        ("整改责任人", f"{hazard.responsible_name or '—'} {hazard.responsible_phone or ''}"),
+        ("挂牌督办", f"{LEVEL_ZH[hazard.listing_level]} {_local(hazard.listed_at)}"
+         if hazard.listing_level else "否"),
+        ("停产停业整改", f"是 {hazard.stop_work_order_no or ''}" if hazard.stop_work else "否"),
+        ("燃气供应单位", hazard.supplier or "—"), ("销号时间", _local(hazard.closed_at) or "—"),
+    ]
+    story = [_p("安全隐患档案(一患一档)", st["title"]),
+             _grid([[_p(k, st["body"]), _p(v, st["body"])] for k, v in facts],
+                   [32 * mm, 148 * mm], font, header=False),
+             _p("处置过程 Timeline", st["h2"])]
+    timeline = [[_p(h, st["body"]) for h in ("时间", "事项", "人员", "说明")]]
+    for event in hazard.events:
+        data = event.data or {}
+        note = data.get("note") or data.get("text") or data.get("reason") or ""
+        if event.type == "planned":
+            note = ";".join(f"{k}: {v}" for k, v in (data.get("fields") or {}).items())
+        if event.refused:
+            note = f"(未生效:{event.error_code}){note}"
+        who = event.actor.name if event.actor is not None else "系统"
+        timeline.append([_p(_local(event.at), st["small"]),
+                         _p(EVENT_ZH.get(event.type, event.type), st["small"]),
+                         _p(who, st["small"]), _p(note, st["small"])])
+    story.append(_grid(timeline, [30 * mm, 35 * mm, 30 * mm, 85 * mm], font))
+    for title, hashes in (("整改前照片 Before", hazard.before_photos),
+                          ("整改后照片 After", hazard.after_photos)):
+        story.append(_p(title, st["h2"]))
+        row = _photo_row(read_photo, hashes or [], st["small"])
+        if row:
+            rows = [row[i:i + 3] for i in range(0, len(row), 3)]
+            story.append(Table(rows, colWidths=[60 * mm] * 3))
+        else:
+            story.append(_p("无", st["body"]))
+    return _build(story)
+
+
+def blob_reader(blob_dir: str):
+    """Read a photo's display copy (else the original) from the filesystem blob store."""
+    from server.evidence.store import DISPLAY, ORIGINAL, FilesystemBlobStore
+
+    store = FilesystemBlobStore(blob_dir)
+
+    def read(sha: str) -> bytes | None:
+        for kind in (DISPLAY, ORIGINAL):
+            try:
+                if store.exists(sha, kind):
+                    return store.get(sha, kind)
+            except Exception:  # a bad name or an unreadable file: show the placeholder
+                return None
+        return None
+
+    return read
+
+
+# --- weekly bulletin (定期通报) ---------------------------------------------------------
+
+FIGURE_COLUMNS = (
+    ("found", "发现隐患"), ("major", "重大隐患"), ("closed", "已整改"),
+    ("rectification_rate", "整改率"), ("overdue", "逾期"), ("major_listed", "挂牌督办"),
+    ("listed_rate", "重大隐患挂牌率"), ("median_days_to_close", "整改用时中位数(天)"),
+    ("inspections", "检查次数"), ("sites_covered", "检查场所"), ("sites", "登记场所"),
+)
+
+
+def _fmt(key: str, value) -> str:
+    if value is None:
+        return "—"
+    if key.endswith("_rate"):
+        return f"{value * 100:.1f}%"
+    return str(value)
+
+
+def bulletin_files(session, county: Region, start: date, end: date) -> tuple[bytes, bytes]:
+    """The bulletin's XLSX and PDF for one county and one week."""
+    p = stats.Period(start, end)
+    summary = stats.summary_for(session, county, p)
+    signals = stats.signals_for(session, county, p)
+    title = f"{county.name}安全隐患排查治理情况通报({start}至{end})"
+    header = ["区域"] + [zh for _k, zh in FIGURE_COLUMNS]
+    rows = [[r["region"]["name"]] + [_fmt(k, r[k]) for k, _zh in FIGURE_COLUMNS]
+            for r in summary["rows"]]
+    rows.append(["合计"] + [_fmt(k, summary["total"][k]) for k, _zh in FIGURE_COLUMNS])
+    sector_rows = [[SECTOR_ZH.get(r["sector"], r["sector"])]
+                   + [_fmt(k, r[k]) for k, _zh in FIGURE_COLUMNS] for r in summary["by_sector"]]
+    notes = [f"{s['region']['name']}:发现隐患{s['found']}处,但无一处重大隐患,请关注排查深度。"
+             for s in signals["many_found_no_major"]]
+    notes += [f"{s['region']['name']}:{SECTOR_ZH.get(s['sector'], s['sector'])}领域每次检查发现"
+              f"隐患{s['rate']:.2f}处,远低于同级平均{s['peer_median_rate']:.2f}处。"
+              for s in signals["low_finding_rate"]]
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "分区域"
+    ws.append([title])
+    ws["A1"].font = Font(bold=True, size=14)
+    ws.append(header)
+    for row in rows:
+        ws.append(row)
+    for i in range(1, len(header) + 1):
+        ws.column_dimensions[get_column_letter(i)].width = 14
+        ws.cell(row=2, column=i).alignment = Alignment(wrap_text=True)
+    ws2 = wb.create_sheet("分行业")
+    ws2.append(["行业"] + header[1:])
+    for row in sector_rows:
+        ws2.append(row)
+    ws3 = wb.create_sheet("预警提示")
+    ws3.append(["提示"])
+    for note in notes or ["本期无异常提示。"]:
+        ws3.append([note])
+    xlsx = io.BytesIO()
+    wb.save(xlsx)
+
+    font = cjk_font()
+    st = _styles(font)
+    width = (landscape(A4)[0] - 30 * mm) / len(header)
+
+    def table(head, body):
+        return _grid([[_p(c, st["small"]) for c in head]]
+                     + [[_p(c, st["small"]) for c in r] for r in body], [width] * len(head), font)
+
+    story = [_p(title, st["title"]), _p("一、分区域情况", st["h2"]), table(header, rows),
+             _p("二、分行业情况", st["h2"]), table(["行业"] + header[1:], sector_rows),
+             _p("三、预警提示", st["h2"])]
+    story += [_p(n, st["body"]) for n in notes or ["本期无异常提示。"]]
+    story.append(Spacer(1, 6 * mm))
+    return xlsx.getvalue(), _build(story, landscape(A4))
+
+
+def list_bulletins(session, actor, *, region: str | None = None) -> list[Bulletin]:
+    """Stored bulletins of counties in the actor's scope, newest week first."""
+    stmt = scoped(select(Bulletin), Bulletin.region_code, actor)
+    if region:
+        stmt = stmt.where(Bulletin.region_code == region)
+    return list(session.scalars(stmt.order_by(Bulletin.period_start.desc(),
+                                              Bulletin.region_code)))
+
+
+def bulletin_file(session, actor, bulletin_id, kind: str) -> tuple[bytes, str]:
+    """(content, file name) of a stored bulletin's "xlsx" or "pdf"."""
+    bulletin = get_in_scope(session, Bulletin, bulletin_id, actor, what="bulletin")
+    name = f"定期通报_{bulletin.region_code}_{bulletin.period_start}.{kind}"
+    return (bulletin.xlsx if kind == "xlsx" else bulletin.pdf), name

@@ -1,0 +1,231 @@
+"""Register statistics (统计) per region (rolled up), sector and period, and the two
+signals city leaders ask for: areas that find many hazards but no major ones, and areas
+whose finding rate is far below their peers' in a sector (浅查、漏查).
+
+Counting is done in SQL grouped by the hazard's own region; rolling up to the children
+of the asked-for region happens here, through the regions' materialised paths, so any
+level of the tree works the same way.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import case, func, select
+
+import forms
+from server.auth.scope import region_in_scope
+from server.models import Hazard, Inspection, Region, Site, User
+from server.register.service import local_day_start, local_today, setting
+
+METRICS = ("found", "major", "closed", "rectification_rate", "overdue", "major_listed",
+           "listed_rate", "median_days_to_close", "inspections", "sites_covered", "sites")
+
+
+@dataclass
+class Figures:
+    found: int = 0
+    major: int = 0
+    closed: int = 0
+    overdue: int = 0
+    major_listed: int = 0
+    inspections: int = 0
+    sites: int = 0
+    covered: set = field(default_factory=set)
+    days_to_close: list = field(default_factory=list)
+
+    def add(self, other: Figures) -> None:
+        for name in ("found", "major", "closed", "overdue", "major_listed", "inspections",
+                     "sites"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.covered |= other.covered
+        self.days_to_close += other.days_to_close
+
+    def as_dict(self) -> dict:
+        return {
+            "found": self.found, "major": self.major, "closed": self.closed,
+            "rectification_rate": _rate(self.closed, self.found),
+            "overdue": self.overdue, "major_listed": self.major_listed,
+            "listed_rate": _rate(self.major_listed, self.major),
+            "median_days_to_close": (round(statistics.median(self.days_to_close), 1)
+                                     if self.days_to_close else None),
+            "inspections": self.inspections, "sites_covered": len(self.covered),
+            "sites": self.sites,
+        }
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+@dataclass
+class Period:
+    start: date
+    end: date  # inclusive
+
+    @property
+    def bounds(self):
+        return local_day_start(self.start), local_day_start(self.end + timedelta(days=1))
+
+
+def period(date_from: date | None, date_to: date | None) -> Period:
+    end = date_to or local_today()
+    return Period(date_from or end - timedelta(days=29), end)
+
+
+def _subtree(session, root: Region) -> dict[str, Region]:
+    rows = session.scalars(select(Region).where(Region.path.startswith(root.path, autoescape=True)))
+    return {r.code: r for r in rows}
+
+
+def _rollup_map(root: Region, regions: dict[str, Region]) -> dict[str, str]:
+    """Each region code of the subtree → the child of `root` it lies under (root → root)."""
+    depth = root.path.count("/")
+    out = {}
+    for code, region in regions.items():
+        parts = region.path.strip("/").split("/")
+        out[code] = parts[depth - 1] if len(parts) >= depth else root.code
+    return out
+
+
+def _checklist_sectors() -> dict[str, str]:
+    return {c.code: c.sector for c in forms.latest()}
+
+
+def collect(session, root: Region, p: Period, *, sector: str | None = None,
+            key: str = "region") -> dict[str, Figures]:
+    """Figures keyed by child region of `root` ("region") or by sector ("sector")."""
+    regions = _subtree(session, root)
+    rollup = _rollup_map(root, regions)
+    codes = list(regions)
+    lo, hi = p.bounds
+    figures: dict[str, Figures] = defaultdict(Figures)
+
+    def bucket(region_code, row_sector):
+        return rollup[region_code] if key == "region" else row_sector
+
+    hz = select(
+        Hazard.region_code, Hazard.sector, func.count(),
+        func.sum(case((Hazard.severity == "major", 1), else_=0)),
+        func.sum(case((Hazard.status == "closed", 1), else_=0)),
+        func.sum(case((Hazard.overdue.is_(True), 1), else_=0)),
+        func.sum(case(((Hazard.severity == "major") & Hazard.listing_level.isnot(None), 1),
+                      else_=0)),
+    ).where(Hazard.region_code.in_(codes), Hazard.found_at >= lo, Hazard.found_at < hi)
+    if sector:
+        hz = hz.where(Hazard.sector == sector)
+    for region_code, row_sector, found, major, closed, overdue, listed in session.execute(
+            hz.group_by(Hazard.region_code, Hazard.sector)):
+        f = figures[bucket(region_code, row_sector)]
+        f.found += found
+        f.major += int(major or 0)
+        f.closed += int(closed or 0)
+        f.overdue += int(overdue or 0)
+        f.major_listed += int(listed or 0)
+
+    closed_q = select(Hazard.region_code, Hazard.sector, Hazard.found_at, Hazard.closed_at).where(
+        Hazard.region_code.in_(codes), Hazard.closed_at >= lo, Hazard.closed_at < hi)
+    if sector:
+        closed_q = closed_q.where(Hazard.sector == sector)
+    for region_code, row_sector, found_at, closed_at in session.execute(closed_q):
+        figures[bucket(region_code, row_sector)].days_to_close.append(
+            (closed_at - found_at).total_seconds() / 86400)
+
+    sectors = _checklist_sectors()
+    insp = select(Inspection.region_code, Inspection.checklist_code, Inspection.site_id).where(
+        Inspection.region_code.in_(codes), Inspection.finished_at >= lo,
+        Inspection.finished_at < hi, Inspection.review_state != "rejected")
+    for region_code, checklist_code, site_id in session.execute(insp):
+        row_sector = sectors.get(checklist_code)
+        if sector and row_sector != sector:
+            continue
+        f = figures[bucket(region_code, row_sector)]
+        f.inspections += 1
+        f.covered.add(site_id)
+
+    if key == "region":
+        site_q = select(Site.region_code, func.count()).where(Site.region_code.in_(codes))
+        for region_code, count in session.execute(site_q.group_by(Site.region_code)):
+            figures[rollup[region_code]].sites += count
+    return figures
+
+
+def _root(session, actor: User, region: str | None) -> Region:
+    return region_in_scope(session, actor, region) if region else actor.region
+
+
+def summary(session, actor: User, *, region: str | None = None, sector: str | None = None,
+            date_from: date | None = None, date_to: date | None = None) -> dict:
+    """The figures of a region and of each of its children, plus by sector."""
+    return summary_for(session, _root(session, actor, region), period(date_from, date_to),
+                       sector=sector)
+
+
+def summary_for(session, root: Region, p: Period, *, sector: str | None = None) -> dict:
+    """`summary` for any region, without a user's scope (bulletins, exports)."""
+    by_region = collect(session, root, p, sector=sector)
+    total = Figures()
+    for f in by_region.values():
+        total.add(f)
+    children = session.scalars(select(Region).where(Region.parent_code == root.code)
+                               .order_by(Region.code)).all()
+    rows = [{"region": {"code": c.code, "name": c.name, "level": c.level},
+             **by_region.get(c.code, Figures()).as_dict()} for c in children]
+    if root.code in by_region:  # hazards registered on the root region itself
+        rows.append({"region": {"code": root.code, "name": root.name, "level": root.level},
+                     **by_region[root.code].as_dict()})
+    by_sector = collect(session, root, p, sector=sector, key="sector")
+    return {
+        "region": {"code": root.code, "name": root.name, "level": root.level},
+        "period": {"from": p.start, "to": p.end}, "sector": sector,
+        "total": total.as_dict(), "rows": rows,
+        "by_sector": [{"sector": s, **f.as_dict()} for s, f in sorted(
+            by_sector.items(), key=lambda kv: str(kv[0])) if s is not None],
+    }
+
+
+def signals(session, actor: User, *, region: str | None = None, date_from: date | None = None,
+            date_to: date | None = None) -> dict:
+    """Areas worth a question from the city: shallow inspection patterns among peers."""
+    return signals_for(session, _root(session, actor, region), period(date_from, date_to))
+
+
+def signals_for(session, root: Region, p: Period) -> dict:
+    """`signals` for any region, without a user's scope (bulletins)."""
+    min_found = int(setting("SIGNAL_MIN_HAZARDS", 20))
+    min_inspections = int(setting("SIGNAL_MIN_INSPECTIONS", 10))
+    low_ratio = float(setting("SIGNAL_LOW_RATIO", 0.3))
+    children = {c.code: c for c in session.scalars(
+        select(Region).where(Region.parent_code == root.code))}
+
+    def ref(code):
+        c = children[code]
+        return {"code": c.code, "name": c.name, "level": c.level}
+
+    no_major = []
+    for code, f in sorted(collect(session, root, p).items()):
+        if code in children and f.found >= min_found and f.major == 0:
+            no_major.append({"region": ref(code), "found": f.found, "major": 0})
+
+    low_rate = []
+    sectors = sorted(set(_checklist_sectors().values()))
+    for sector in sectors:
+        figures = {code: f for code, f in collect(session, root, p, sector=sector).items()
+                   if code in children and f.inspections >= min_inspections}
+        if len(figures) < 2:
+            continue  # no peers to compare with
+        rates = {code: f.found / f.inspections for code, f in figures.items()}
+        for code, rate in sorted(rates.items()):
+            peers = [r for c, r in rates.items() if c != code]
+            peer_median = statistics.median(peers)
+            if peer_median > 0 and rate < peer_median * low_ratio:
+                low_rate.append({"region": ref(code), "sector": sector,
+                                 "inspections": figures[code].inspections,
+                                 "found": figures[code].found, "rate": round(rate, 4),
+                                 "peer_median_rate": round(peer_median, 4)})
+    return {"region": {"code": root.code, "name": root.name, "level": root.level},
+            "period": {"from": p.start, "to": p.end},
+            "many_found_no_major": no_major, "low_finding_rate": low_rate}
