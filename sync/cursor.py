@@ -1,8 +1,7 @@
 """The pull cursor: an opaque, signed token (the client can neither read nor forge it).
 
 It carries the caller it was issued to and their scope, so a cursor used by someone else
-or after the scope changed is refused (409 cursor_reset), and the position in the feed
-(see `sync.pull` for lo/hi/seq).
+or after the scope changed is refused (409 cursor_reset), and the position in the feed.
 """
 
 from __future__ import annotations
@@ -22,9 +21,7 @@ class CursorInvalid(Exception):
 class Position:
     user: str  # user id
     scope: str  # region path of the user when the cursor was made
-    lo: int  # every change below this watermark has been served
-    hi: int | None  # the window being paged (None: no window open)
-    seq: int  # last seq served inside the window
+    seq: int  # every change up to this seq has been served
     checklists: str  # fingerprint of the checklist set already served
     # The change log's highest seq when the cursor was issued: after a database restore,
     # a cursor that saw past the restored point is reset (server.ops.epoch). None: a

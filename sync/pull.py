@@ -1,13 +1,8 @@
 """Pull: the caller's scope as a feed of changes in server order, paged by a cursor.
 
-Safe point. Change-log entries get their `seq` when written, but transactions commit in
-any order: on PostgreSQL, seq 11 may be visible while seq 10 is still in flight, and a
-reader that advanced past 11 would never see 10. So the feed is served in *windows* of
-finished transactions: each entry carries its writer's transaction id (`txid`), and a
-window is [lo, hi) where hi is the oldest transaction still running when the window
-opens (`pg_snapshot_xmin`). Every transaction below hi has finished, so the window is
-complete and final; it is paged by seq, and the next window starts at hi. On SQLite
-writers are serialized, seq order is commit order, and seq itself is the watermark.
+The feed is served only up to its safe point (`server.models.changelog.safe_point`): on
+PostgreSQL a change with a lower seq may still commit after a higher one became visible,
+and a cursor that moved past it would skip it for good.
 
 The cursor also records the caller and their scope: when the scope changes (or the
 cursor is forged or foreign) the pull answers 409 cursor_reset and the device starts over.
@@ -15,6 +10,7 @@ cursor is forged or foreign) the pull answers 409 cursor_reset and the device st
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import uuid
 from collections import defaultdict
@@ -22,12 +18,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import func, inspect, or_, select, text
+from sqlalchemy import inspect, or_, select
 
 import forms
 from server.auth.scope import scoped
 from server.errors import Conflict
-from server.models import ChangeLog, Device, MutationResult, User
+from server.models import ChangeLog, MutationResult, User
+from server.models.changelog import safe_point
 from server.models.types import utcnow
 from server.ops import epoch
 from sync import cursor as cursors
@@ -56,24 +53,10 @@ def pullable_models() -> dict[str, type]:
     return _PULLABLE
 
 
-def _is_pg(session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
-
-
-def current_watermark(session) -> int:
-    """Every change below this watermark is final (committed or rolled back)."""
-    if _is_pg(session):
-        return session.scalar(text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint"))
-    return (session.scalar(select(func.max(ChangeLog.seq))) or 0) + 1
-
-
-def _watermark_column(session):
-    return ChangeLog.txid if _is_pg(session) else ChangeLog.seq
-
-
-def checklist_fingerprint(catalogue=None) -> str:
-    catalogue = catalogue if catalogue is not None else forms.load_all()
-    keys = ",".join(f"{c.code}:{c.version}" for c in catalogue)
+@functools.cache
+def checklist_fingerprint() -> str:
+    """Changes when a checklist version is published (the repo's set is fixed per deploy)."""
+    keys = ",".join(f"{c.code}:{c.version}" for c in forms.load_all())
     return hashlib.sha256(keys.encode()).hexdigest()[:16]
 
 
@@ -83,8 +66,7 @@ def reset(message: str) -> Conflict:
 
 
 def _start(actor: User) -> cursors.Position:
-    return cursors.Position(user=str(actor.id), scope=actor.region.path, lo=0, hi=None, seq=0,
-                            checklists="")
+    return cursors.Position(user=str(actor.id), scope=actor.region.path, seq=0, checklists="")
 
 
 def pull(session, actor: User, client_id, token: str | None, limit: int,
@@ -100,10 +82,9 @@ def pull(session, actor: User, client_id, token: str | None, limit: int,
             raise reset("The server was restored from a backup; pull from the beginning.")
     else:
         pos = _start(actor)
-    hi = pos.hi if pos.hi is not None else current_watermark(session)
-    wm = _watermark_column(session)
+    safe = safe_point(session.connection())
     stmt = (select(ChangeLog)
-            .where(wm >= pos.lo, wm < hi, ChangeLog.seq > pos.seq,
+            .where(ChangeLog.seq > pos.seq, ChangeLog.seq <= safe,
                    or_(ChangeLog.owner_id.is_(None), ChangeLog.owner_id == actor.id))
             .order_by(ChangeLog.seq).limit(limit + 1))
     rows = session.scalars(scoped(stmt, ChangeLog.region_code, actor)).all()
@@ -117,23 +98,19 @@ def pull(session, actor: User, client_id, token: str | None, limit: int,
     changes.extend(_serialize(session, rows))
 
     top = epoch.current_top(session)
-    if has_more:
-        nxt = cursors.Position(pos.user, pos.scope, pos.lo, hi, rows[-1].seq, fingerprint, top)
-    else:
-        nxt = cursors.Position(pos.user, pos.scope, hi, None, 0, fingerprint, top)
+    # Drained: everything up to the safe point (in scope or not) has been looked at.
+    nxt = cursors.Position(pos.user, pos.scope, rows[-1].seq if has_more else max(pos.seq, safe),
+                           fingerprint, top)
     return PullPage(changes=changes, cursor=cursors.encode(secret, nxt), has_more=has_more,
-                    last_mutation_id=_last_mutation_id(session, client_id, hi),
+                    last_mutation_id=_last_mutation_id(session, client_id, safe),
                     server_time=utcnow())
 
 
-def _last_mutation_id(session, client_id, hi: int) -> int:
-    """The device's counter as of the data served so far (same safe point)."""
-    if not _is_pg(session):
-        return session.scalar(select(Device.last_mutation_id)
-                              .where(Device.client_id == client_id)) or 0
+def _last_mutation_id(session, client_id, safe: int) -> int:
+    """The device's counter, as far as the feed served up to `safe` reflects it."""
     return session.scalar(
         select(MutationResult.mutation_id)
-        .where(MutationResult.client_id == client_id, MutationResult.txid < hi)
+        .where(MutationResult.client_id == client_id, MutationResult.feed_seq <= safe)
         .order_by(MutationResult.mutation_id.desc()).limit(1)) or 0
 
 
@@ -153,8 +130,17 @@ def _serialize(session, rows: list[ChangeLog]) -> list[dict]:
         model = models.get(pull_type)
         if model is None:
             continue
-        for obj in session.scalars(select(model).where(model.id.in_(ids))):
-            loaded[(pull_type, obj.id)] = pull_data(obj)
+        if callable(getattr(model, "pull_data", None)):
+            for obj in session.scalars(select(model).where(model.id.in_(ids))):
+                loaded[(pull_type, obj.id)] = obj.pull_data()
+            continue
+        # Plain rows, not ORM objects: a first pull serves thousands, and the models'
+        # joined relationships are of no use here.
+        table, exclude = model.__table__, set(getattr(model, "__pull_exclude__", ()))
+        columns = [c for c in table.columns if c.key not in exclude]
+        for row in session.execute(select(*columns).where(table.c.id.in_(ids))):
+            data = {key: _jsonable(value) for key, value in row._mapping.items()}
+            loaded[(pull_type, row.id)] = data
     out = []
     for row in rows:
         if row.op == "remove":

@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from marshmallow import ValidationError
-from sqlalchemy import insert, literal_column, select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from server.errors import Conflict, DomainError, Invalid, NotAllowed, RetryLater, TooLarge
 from server.models import Device, MutationResult, User
+from server.models.changelog import feed_high_water
 from server.models.types import utcnow
 from sync import registry
 from sync.flags import Limits
@@ -116,10 +117,11 @@ def _apply_all(session, actor, client_id, body, settings, device, last, now) -> 
                      "result": {k: v for k, v in result.items() if k != "status"}})
         last = m["id"]
     if rows:
-        stmt = insert(MutationResult.__table__)
-        if session.get_bind().dialect.name == "postgresql":
-            stmt = stmt.values(txid=literal_column("pg_current_xact_id()::text::bigint"))
-        session.execute(stmt, rows)
+        session.flush()
+        # Above every change this push made: a pull reports these ids as done only once
+        # it has served the feed that far.
+        high = feed_high_water(session.connection())
+        session.execute(insert(MutationResult.__table__), [dict(r, feed_seq=high) for r in rows])
         device.last_mutation_id = last
     device.last_sync_at = now
     session.flush()

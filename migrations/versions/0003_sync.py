@@ -19,7 +19,6 @@ depends_on = None
 def upgrade():
     op.create_table('sync_change_log',
     sa.Column('seq', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
-    sa.Column('txid', sa.BigInteger(), nullable=True),
     sa.Column('type', sa.String(length=16), nullable=False),
     sa.Column('entity_id', sa.Uuid(), nullable=False),
     sa.Column('op', sa.String(length=8), nullable=False),
@@ -33,7 +32,6 @@ def upgrade():
     )
     with op.batch_alter_table('sync_change_log', schema=None) as batch_op:
         batch_op.create_index('ix_sync_change_log_region_code_seq', ['region_code', 'seq'], unique=False)
-        batch_op.create_index('ix_sync_change_log_txid', ['txid'], unique=False)
         batch_op.create_index('ix_sync_change_log_type_entity', ['type', 'entity_id'], unique=False)
 
     op.create_table('sync_mutation_results',
@@ -43,7 +41,7 @@ def upgrade():
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('result', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
     sa.Column('user_id', sa.Uuid(), nullable=False),
-    sa.Column('txid', sa.BigInteger(), nullable=True),
+    sa.Column('feed_seq', sa.BigInteger(), nullable=True),
     sa.Column('device_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['client_id'], ['devices.client_id'], name=op.f('fk_sync_mutation_results_client_id_devices')),
@@ -96,7 +94,6 @@ def downgrade():
     op.drop_table('sync_mutation_results')
     with op.batch_alter_table('sync_change_log', schema=None) as batch_op:
         batch_op.drop_index('ix_sync_change_log_type_entity')
-        batch_op.drop_index('ix_sync_change_log_txid')
         batch_op.drop_index('ix_sync_change_log_region_code_seq')
 
     op.drop_table('sync_change_log')

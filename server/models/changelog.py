@@ -14,7 +14,7 @@ Sites also get a `SiteRevision` per version (which fields changed) for field-lev
 
 from __future__ import annotations
 
-from sqlalchemy import and_, bindparam, delete, event, insert, inspect, literal_column
+from sqlalchemy import and_, bindparam, delete, event, insert, inspect, text
 from sqlalchemy.orm import Session
 
 from server.models.sync import ChangeLog, SiteRevision
@@ -115,8 +115,55 @@ def write_rows(session, rows: list[dict]) -> None:
                                  table.c.region_code == bindparam("d_region_code"))),
         [{"d_type": r["type"], "d_entity_id": r["entity_id"], "d_region_code": r["region_code"]}
          for r in rows])
-    stmt = insert(table)
     if conn.dialect.name == "postgresql":
-        stmt = stmt.values(txid=literal_column("pg_current_xact_id()::text::bigint"))
+        announce_writer(conn)
     now = utcnow()
-    conn.execute(stmt, [dict(r, at=now) for r in rows])
+    conn.execute(insert(table), [dict(r, at=now) for r in rows])
+
+
+# --- the feed's safe point ---------------------------------------------------------------
+#
+# PostgreSQL hands out seq values at insert time but transactions commit in any order, so
+# a reader could see seq 11 while seq 10 is still in flight. Before taking seq values, a
+# writer holds a shared advisory lock whose key says "my rows are above w" (w: the
+# sequence's value when it announced itself). Locks are visible to every session at once
+# (pg_locks) and go away at commit or rollback, so a reader knows the lowest seq that may
+# still appear: the safe point. Shared locks never wait on each other: writers are not
+# serialized by this. Only change-log writers count, not every open transaction of the
+# cluster (which a snapshot's xmin would).
+
+FEED_LOCK_BASE = 1 << 62  # advisory keys FEED_LOCK_BASE + w; nothing else uses that range
+# The highest value the sequence has handed out (a fresh sequence has handed out none).
+_PG_HANDED_OUT = ("(SELECT last_value - CASE WHEN is_called THEN 0 ELSE 1 END "
+                  "FROM sync_change_log_seq_seq)")
+
+
+def announce_writer(conn) -> None:
+    conn.execute(text(f"SELECT pg_advisory_xact_lock_shared(:base + {_PG_HANDED_OUT})"),
+                 {"base": FEED_LOCK_BASE})
+
+
+def feed_high_water(conn) -> int:
+    """The highest seq handed out so far (committed or not)."""
+    if conn.dialect.name == "postgresql":
+        return conn.execute(text(f"SELECT {_PG_HANDED_OUT}")).scalar() or 0
+    return conn.execute(text("SELECT seq FROM sqlite_sequence WHERE name = 'sync_change_log'")
+                        ).scalar() or 0
+
+
+def safe_point(conn) -> int:
+    """Every change with seq <= this is final: committed (and visible) or rolled back.
+
+    Order matters: the high-water mark first, then the in-flight writers. A writer whose
+    rows are <= that mark announced itself before the mark was read, so it is either in
+    the lock list or finished.
+    """
+    high = feed_high_water(conn)
+    if conn.dialect.name != "postgresql":
+        return high  # SQLite writers are serialized: seq order is commit order
+    in_flight = conn.execute(text(
+        "SELECT min(((l.classid::bigint - :hi) << 32) + l.objid::bigint) FROM pg_locks l "
+        "WHERE l.locktype = 'advisory' AND l.objsubid = 1 AND l.classid::bigint >= :hi "
+        "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"),
+        {"hi": FEED_LOCK_BASE >> 32}).scalar()
+    return high if in_flight is None else min(high, in_flight)

@@ -34,9 +34,9 @@ class MutationResult(db.Model):
     status: Mapped[str] = mapped_column(String(16))  # applied | rejected
     result: Mapped[dict] = mapped_column(JSONDoc, default=dict)
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
-    # The writing PostgreSQL transaction: a pull reports the counter only as far as the
-    # changes it has served (see sync.pull). NULL on SQLite.
-    txid: Mapped[int | None] = mapped_column(BigInteger)
+    # The feed's high-water mark when the push wrote this: a pull reports the counter only
+    # once it has served the feed that far (see sync.pull).
+    feed_seq: Mapped[int | None] = mapped_column(BigInteger)
     device_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -46,21 +46,17 @@ class ChangeLog(db.Model):
 
     Writing a newer change for a thing deletes its older row (compaction), so a first
     pull reads one row per thing in scope, not its whole history. `seq` is the server
-    order; `txid` is the writing PostgreSQL transaction (NULL on SQLite, where writers
-    are serialized and seq order is commit order) and lets a pull serve only changes of
-    transactions that have finished (see `sync.pull`).
+    order; a pull serves it only up to a safe point (see `sync.pull`).
     """
 
     __tablename__ = "sync_change_log"
     __table_args__ = (
         Index("ix_sync_change_log_type_entity", "type", "entity_id"),
         Index("ix_sync_change_log_region_code_seq", "region_code", "seq"),
-        Index("ix_sync_change_log_txid", "txid"),
         {"sqlite_autoincrement": True},
     )
 
     seq: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=True)
-    txid: Mapped[int | None] = mapped_column(BigInteger)
     type: Mapped[str] = mapped_column(String(16))
     entity_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     op: Mapped[str] = mapped_column(String(8))  # put | remove

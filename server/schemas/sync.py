@@ -79,7 +79,9 @@ class ChangeSchema(Schema):
 
 
 class PullResponseSchema(Schema):
-    changes = fields.List(fields.Nested(ChangeSchema), dump_only=True)
+    # Served as built (a first pull carries thousands); each item has ChangeSchema's shape.
+    changes = fields.Raw(dump_only=True, metadata={
+        "type": "array", "description": "Items: {type, id, op: put|remove, version, data}."})
     cursor = fields.String(dump_only=True)
     has_more = fields.Boolean(dump_only=True)
     last_mutation_id = fields.Integer(dump_only=True)

@@ -173,3 +173,44 @@ def test_resubmission_supersedes_returned_inspection(app, client, field_auth, se
     assert _submit(client, headers, 2, second)["status"] == "applied"
     session.expire_all()
     assert str(session.get(Inspection, uuid.UUID(first["id"])).superseded_by) == second["id"]
+
+
+def _png(seed: int) -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (16, 16), (seed % 256, 80, 160)).save(out, "PNG")
+    return out.getvalue()
+
+
+def _upload(client, headers, data: bytes) -> str:
+    import hashlib
+
+    digest = hashlib.sha256(data).hexdigest()
+    resp = client.put(f"/api/v1/blobs/{digest}", data=data,
+                      headers=dict(headers, **{"Content-Type": "image/png"}))
+    assert resp.status_code in (200, 201), resp.get_json()
+    return digest
+
+
+def test_inspection_awaits_its_photos(app, client, field_auth, session, make_site):
+    site = make_site()
+    headers = field_auth()
+    uploaded = _upload(client, headers, _png(1))
+    ready = inspection_args(site)
+    ready["signatures"] = {"inspector": uploaded}
+    _submit(client, headers, 1, ready)
+    later_png = _png(2)
+    import hashlib
+
+    waiting = inspection_args(site)
+    waiting["signatures"] = {"inspector": hashlib.sha256(later_png).hexdigest()}
+    _submit(client, headers, 2, waiting)
+    session.expire_all()
+    assert session.get(Inspection, uuid.UUID(ready["id"])).awaiting_media is False
+    assert session.get(Inspection, uuid.UUID(waiting["id"])).awaiting_media is True
+    _upload(client, headers, later_png)  # the photo arrives after the inspection
+    session.expire_all()
+    assert session.get(Inspection, uuid.UUID(waiting["id"])).awaiting_media is False

@@ -139,3 +139,32 @@ def test_move_out_of_scope_needs_scope_of_target(client, auth, make_site):
         "id": str(site.id), "base_version": 1,
         "changes": {"region_code": TOWNSHIP2}})]).get_json()
     assert resp["results"][0]["error"]["code"] == "not_found"
+
+
+def test_transient_failure_is_503_and_writes_nothing(client, auth, session, monkeypatch):
+    """A locked database mid-batch: the whole push rolls back and asks to retry."""
+    from sqlalchemy.exc import OperationalError
+
+    from sync.mutations import sites as site_mutations
+
+    headers = auth()
+    real_create = site_mutations.sites.create_site
+    calls = {"n": 0}
+
+    def flaky_create(session_, actor, data):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise OperationalError("INSERT INTO sites …", {}, Exception("database is locked"))
+        return real_create(session_, actor, data)
+
+    monkeypatch.setattr(site_mutations.sites, "create_site", flaky_create)
+    batch = [mutation(1, "site.create", site_args()), mutation(2, "site.create", site_args())]
+    resp = push(client, headers, batch)
+    assert_error(resp, 503, "retry_later")
+    assert resp.headers["Retry-After"]
+    session.expire_all()
+    assert session.scalar(select(func.count()).select_from(Site)) == 0
+    assert session.scalar(select(func.count()).select_from(MutationResult)) == 0
+    assert session.get(Device, headers.client_id).last_mutation_id == 0
+    retry = push(client, headers, batch).get_json()  # the retry applies both, once
+    assert [r["status"] for r in retry["results"]] == ["applied", "applied"]

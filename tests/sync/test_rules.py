@@ -78,7 +78,7 @@ def test_haversine_known_distance():
 
 
 def test_cursor_round_trip_and_tamper():
-    pos = cursors.Position(user="u", scope="/1/", lo=5, hi=9, seq=7, checklists="abc")
+    pos = cursors.Position(user="u", scope="/1/", seq=7, checklists="abc", top=9)
     token = cursors.encode("secret", pos)
     assert cursors.decode("secret", token) == pos
     with pytest.raises(cursors.CursorInvalid):

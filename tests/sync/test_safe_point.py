@@ -54,3 +54,24 @@ def test_sqlite_order_is_commit_order(app, client, auth, regions, session):
     session.commit()
     after, _, _ = pull_all(client, headers, cursor=cursor)
     assert [c["id"] for c in mid] == [str(a.id)] and [c["id"] for c in after] == [str(b.id)]
+
+
+@pytest.mark.skipif(not PG, reason="PostgreSQL only")
+def test_an_unrelated_open_transaction_does_not_stall_the_feed(app, client, auth, regions,
+                                                               session):
+    """Only change-log writers hold the safe point back, not any open write transaction."""
+    headers = auth()
+    _, cursor, _ = pull_all(client, headers)
+    engine = create_engine(app.config["DATABASE_URL"])
+    idle = engine.connect()
+    try:
+        idle.begin()
+        idle.exec_driver_sql("UPDATE regions SET name = name WHERE code = %s", (VILLAGE1,))
+        site = create_site(session, None, _site("照常同步"))
+        session.commit()
+        changes, _, _ = pull_all(client, headers, cursor=cursor)
+        assert str(site.id) in {c["id"] for c in changes}
+    finally:
+        idle.rollback()
+        idle.close()
+        engine.dispose()

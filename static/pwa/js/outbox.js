@@ -60,6 +60,29 @@ export async function prune(clientId, lastMutationId) {
   await tx.done;
 }
 
+/**
+ * The server asks to resend from `expected`: entries from there on count as unsent again.
+ * False when the first of them is gone (nothing the phone can do but report it).
+ */
+export async function requeueFrom(clientId, expected) {
+  const database = await db();
+  const tx = database.transaction("outbox", "readwrite");
+  const all = await tx.store.index("by_client").getAll(clientId);
+  const found = all.some((e) => e.id === expected);
+  if (found) {
+    for (const entry of all) {
+      if (entry.id >= expected && entry.status !== "pending") {
+        entry.status = "pending";
+        delete entry.result;
+        delete entry.error;
+        await tx.store.put(entry);
+      }
+    }
+  }
+  await tx.done;
+  return found;
+}
+
 /** Make the counter follow the server (a reinstalled app must continue, not restart). */
 export async function alignCounter(clientId, lastMutationId) {
   const database = await db();

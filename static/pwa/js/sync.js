@@ -9,12 +9,20 @@ import { uploadPending } from "./upload.js";
 const PUSH_BATCH = 50;
 const PULL_LIMIT = 500;
 const TIMER_MS = 5 * 60 * 1000;
+// Retries after a failure: exponential with full jitter (phones that lost signal together
+// must not all come back in the same second), capped; a server's Retry-After wins.
+const BACKOFF_BASE_MS = 2000;
+const BACKOFF_MAX_MS = 5 * 60 * 1000;
 const STORES = { site: "sites", hazard: "hazards", inspection: "inspections", checklist: "checklists", task: "tasks" };
 
 const listeners = new Set();
+// `online` starts unknown-but-hopeful: navigator.onLine is only a hint, a request decides.
 let status = { online: navigator.onLine, running: false, lastSync: null, error: null,
-  pending: { inspections: 0, photos: 0, other: 0 }, rejected: 0 };
+  pending: { inspections: 0, photos: 0, other: 0 }, rejected: 0, loginRequired: false,
+  retryInMs: null };
 let running = null;
+let failures = 0;
+let timer = null;
 
 export function getStatus() { return status; }
 
@@ -59,13 +67,20 @@ async function push(session) {
     try {
       answer = await request("/sync/push", { method: "POST", json: body, timeout: 60000 });
     } catch (err) {
-      if (err.code === "mutation_gap" && err.details?.expected > batch[0].id) {
+      if (err.code !== "mutation_gap") throw err;
+      const expected = Number(err.details?.expected);
+      if (expected > batch[0].id) {
         // The server already holds these ids (our answer was lost): they are duplicates.
         await outbox.recordResults(session.client_id, batch
-          .filter((e) => e.id < err.details.expected).map((e) => ({ id: e.id, status: "duplicate" })));
+          .filter((e) => e.id < expected).map((e) => ({ id: e.id, status: "duplicate" })));
         continue;
       }
-      throw err;
+      // The server wants an earlier id: resend from there, if we still hold it.
+      if (!(await outbox.requeueFrom(session.client_id, expected))) {
+        throw Object.assign(new Error("outbox lost mutations the server never received"),
+          { code: "outbox_lost", status: 409, details: { expected } });
+      }
+      continue;
     }
     await outbox.recordResults(session.client_id, answer.results);
     await outbox.alignCounter(session.client_id, answer.last_mutation_id);
@@ -171,15 +186,42 @@ async function runOnce() {
     }
     await ensureChecklists().catch((err) => console.warn("checklists", err));
     await setMeta(`last_sync:${session.client_id}`, new Date().toISOString());
-    emit({ online: true });
+    failures = 0;
+    emit({ online: true, loginRequired: false });
+    schedule(TIMER_MS);
   } catch (err) {
+    const loginRequired = err.status === 401;
     emit({ error: { code: err.code || "unknown", status: err.status || 0, message: err.message },
-      online: !(err instanceof ApiError && err.code === "network") });
+      online: !(err instanceof ApiError && err.code === "network"), loginRequired });
+    // Logged out (token revoked/expired): keep the outbox, stop retrying until a new
+    // login runs syncNow(). Anything else: back off and try again by ourselves.
+    if (loginRequired) schedule(null);
+    else schedule(retryDelay(err, ++failures));
     throw err;
   } finally {
     emit({ running: false });
     await refreshCounts();
   }
+}
+
+/** Milliseconds to wait before retry number `attempt` (1, 2, …) after `err`. */
+export function retryDelay(err, attempt, random = Math.random) {
+  const header = err?.headers?.get?.("Retry-After");
+  if (header != null && header !== "") {
+    const seconds = Number(header);
+    const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(header) - Date.now();
+    if (Number.isFinite(ms) && ms >= 0) return Math.min(ms, BACKOFF_MAX_MS);
+  }
+  const cap = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.max(0, attempt - 1));
+  return Math.round(cap / 2 + random() * cap / 2);
+}
+
+/** The next automatic run in `ms` (null: none until someone calls syncNow). */
+function schedule(ms) {
+  clearTimeout(timer);
+  timer = null;
+  if (ms != null && started) timer = setTimeout(() => syncNow().catch(() => {}), ms);
+  emit({ retryInMs: ms });
 }
 
 /** Run a sync now (or join the one running). Rejects with the error of a failed run. */
@@ -190,14 +232,17 @@ export function syncNow() {
 }
 
 let started = false;
-/** Sync on start, on "online", when the app comes to the foreground, and every 5 minutes. */
+/**
+ * Sync on start, on "online", when the app comes to the foreground, every 5 minutes, and
+ * after a failure on the backoff schedule. "offline" only updates the indicator: the
+ * browser's idea of the network is a hint, not a reason to stop trying.
+ */
 export function start() {
   if (started) return;
   started = true;
   const quiet = () => syncNow().catch(() => {});
-  window.addEventListener("online", quiet);
+  window.addEventListener("online", () => { failures = 0; quiet(); });
   window.addEventListener("offline", () => emit({ online: false }));
   document.addEventListener("visibilitychange", () => { if (document.visibilityState === "visible") quiet(); });
-  setInterval(quiet, TIMER_MS);
   refreshCounts().then(quiet);
 }
