@@ -176,6 +176,11 @@ def register_error_handlers(app: Flask) -> None:
         from server.extensions import db
 
         db.session.rollback()
+        if "NUL (0x00)" in str(getattr(exc, "orig", None) or exc):
+            # PostgreSQL refuses NUL in text; input that reaches the database by another
+            # way than the API's parsers (which refuse it first) is still the client's fault.
+            return error_response(422, "validation_error", "The request has invalid fields.",
+                                  {"_schema": ["Text may not contain NUL characters."]})
         if is_transient(exc):
             app.logger.warning("transient database error: %s", exc)
             return error_response(503, "retry_later", "The database is busy; retry later.",

@@ -110,6 +110,24 @@ def test_deeply_nested_json_is_a_client_error(client, auth):
     assert 400 <= resp.status_code < 500
 
 
+@pytest.mark.parametrize("path", ["/api/v1/bulletins?region=%00", "/api/v1/sites?q=a%00b",
+                                  "/api/v1/hazards?region=%00", "/api/v1/inspections?region=%00"])
+def test_nul_in_a_query_is_a_validation_error(client, auth, path):
+    """Found by the fuzz run on PostgreSQL (text cannot hold NUL): was a 500."""
+    resp = client.get(path, headers=auth("county_reviewer", COUNTY1))
+    assert_error(resp, 422, "validation_error")
+
+
+def test_nul_in_a_body_is_a_validation_error(client, auth, session):
+    resp = client.post("/api/v1/auth/login", json={
+        "username": "a\x00b", "password": "x" * 8, "client_id": str(uuid.uuid4())})
+    assert_error(resp, 422, "validation_error")
+    headers = auth()
+    resp = _push(client, headers, _mutation(1, "site.create", _site_args(name="店\x00")))
+    assert_error(resp, 422, "validation_error")
+    assert session.scalar(select(func.count()).select_from(Site)) == 0
+
+
 def test_oversized_bodies_are_refused_whole(client, auth, app, session):
     headers = auth()
     limit = app.config["MAX_JSON_BYTES"]
