@@ -31,7 +31,9 @@ PWA_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
                        "static", "pwa")
 APP_PREFIX = "/app"
 # Files of the shell: everything the app needs offline. Build inputs are left out.
-_SHELL_DIRS = ("js", "vendor", "icons")
+_SHELL_DIRS = ("js", "vendor", "icons", "dist")
+# The build's bundle of js/ (+ vendor/): served instead of the modules while it is fresh.
+_BUNDLE = "dist/app.js"
 _SHELL_FILES = ("app.css", "index.html", "manifest.webmanifest", "sw.js")
 _TYPES = {
     ".js": "text/javascript; charset=utf-8",
@@ -64,6 +66,7 @@ class _Shell:
         self._stamp: tuple | None = None
         self.version = ""
         self.files: list[str] = []
+        self.bundled = False
         self._gz: dict[tuple[str, float], bytes] = {}
 
     def _walk(self) -> list[tuple[str, float, int]]:
@@ -99,6 +102,7 @@ class _Shell:
                     digest.update(hashlib.sha256(fh.read()).digest())
             self.version = digest.hexdigest()[:12]
             self.files = [rel for rel, _m, _s in listing]
+            self.bundled = _bundle_is_fresh(listing)
             self._stamp = stamp
 
     def asset_url(self, rel: str) -> str:
@@ -120,20 +124,41 @@ class _Shell:
                 self._gz[cache_key] = hit
         return hit
 
+    @property
+    def entry(self) -> str:
+        return _BUNDLE if self.bundled else "js/app.js"
+
+    def active(self) -> list[str]:
+        """The files this version runs on: the bundle, or the modules it was built from."""
+        skip = ("js/", "vendor/") if self.bundled else ("dist/",)
+        return [rel for rel in self.files if not rel.startswith(skip)]
+
     def preload_links(self) -> str:
         """Every module of the app's import graph, so the browser fetches them at once
         instead of discovering them one import level at a time. The QR decoder is left
         out: it is imported only when a scan needs it."""
-        modules = [rel for rel in self.files if rel.endswith(".js")
-                   and rel.startswith(("js/", "vendor/")) and rel not in _LAZY_MODULES]
+        if self.bundled:
+            modules = [_BUNDLE]
+        else:
+            modules = [rel for rel in self.files if rel.endswith(".js")
+                       and rel.startswith(("js/", "vendor/")) and rel not in _LAZY_MODULES]
         return "\n".join(f'<link rel="modulepreload" href="{self.asset_url(rel)}">'
                          for rel in modules)
 
     def precache(self) -> list[str]:
         """What the service worker stores at install: the shell page and every asset."""
-        assets = [self.asset_url(rel) for rel in self.files
+        assets = [self.asset_url(rel) for rel in self.active()
                   if rel not in ("index.html", "sw.js", "manifest.webmanifest")]
         return [f"{APP_PREFIX}/", f"{APP_PREFIX}/manifest.webmanifest", *assets]
+
+
+def _bundle_is_fresh(listing) -> bool:
+    """The bundle exists and no module it is made of changed after it was built."""
+    mtimes = {rel: mtime for rel, mtime, _size in listing}
+    if _BUNDLE not in mtimes:
+        return False
+    sources = [m for rel, m in mtimes.items() if rel.startswith(("js/", "vendor/"))]
+    return not sources or mtimes[_BUNDLE] >= max(sources)
 
 
 def shell() -> _Shell:
@@ -171,6 +196,7 @@ def _shell_page() -> Response:
     html = html.replace("{{ASSETS}}", f"{APP_PREFIX}/v/{sh.version}")
     html = html.replace("{{VERSION}}", sh.version)
     html = html.replace("{{PRELOAD}}", sh.preload_links())
+    html = html.replace("{{ENTRY}}", sh.asset_url(sh.entry))
     response = _send(html.encode("utf-8"), _TYPES[".html"], "no-cache", compressible=True,
                      key="index.html", sh=sh)
     response.headers["Content-Security-Policy"] = _CSP

@@ -16,7 +16,11 @@ def shell_page(client):
 
 
 def _asset_prefix(html: str) -> str:
-    return re.search(r'src="(/app/v/[0-9a-f]{12})/js/app.js"', html).group(1)
+    return re.search(r'src="(/app/v/[0-9a-f]{12})/(?:js|dist)/app.js"', html).group(1)
+
+
+def _entry(html: str) -> str:
+    return re.search(r'<script type="module" src="/app/v/[0-9a-f]{12}/([^"]+)"', html).group(1)
 
 
 def test_shell_page_is_html_never_cached_and_locked_down(shell_page):
@@ -78,8 +82,9 @@ def test_service_worker_is_stamped_with_version_and_precache_list(client, shell_
     assert f'const VERSION = "{version}";' in source
     precache = json.loads(re.search(r"const PRECACHE = (\[.*?\]);", source).group(1))
     assert "/app/" in precache
-    assert f"{prefix}/js/app.js" in precache
-    assert f"{prefix}/vendor/jsqr.js" in precache
+    entry = _entry(shell_page.get_data(as_text=True))
+    assert f"{prefix}/{entry}" in precache
+    assert f"{prefix}/app.css" in precache
     assert not any("/api/" in url for url in precache)
     for url in precache:  # everything it will cache at install exists
         assert client.get(url).status_code == 200, url
@@ -128,7 +133,7 @@ def test_a_changed_file_makes_a_new_version(app, client, tmp_path, monkeypatch):
     from server.pwa import PWA_DIR
 
     copy = tmp_path / "pwa"
-    shutil.copytree(PWA_DIR, copy, ignore=shutil.ignore_patterns("node_modules"))
+    shutil.copytree(PWA_DIR, copy, ignore=shutil.ignore_patterns("node_modules", "dist"))
     monkeypatch.setitem(app.config, "PWA_DIR", str(copy))
     first = _asset_prefix(client.get("/app/").get_data(as_text=True))
     with open(copy / "js" / "ui.js", "a", encoding="utf-8") as fh:
@@ -137,3 +142,38 @@ def test_a_changed_file_makes_a_new_version(app, client, tmp_path, monkeypatch):
     assert first != second
     assert client.get(f"{first}/js/ui.js").status_code == 404
     assert client.get(f"{second}/js/ui.js").get_data(as_text=True).endswith("// changed\n")
+
+
+def _sw_precache(client):
+    source = client.get("/sw.js").get_data(as_text=True)
+    return json.loads(re.search(r"const PRECACHE = (\[.*?\]);", source).group(1))
+
+
+def test_the_bundle_is_served_only_while_fresh(app, client, tmp_path, monkeypatch):
+    import os
+    import shutil
+    import time
+
+    from server.pwa import PWA_DIR
+
+    copy = tmp_path / "pwa"
+    shutil.copytree(PWA_DIR, copy, ignore=shutil.ignore_patterns("node_modules", "dist"))
+    monkeypatch.setitem(app.config, "PWA_DIR", str(copy))
+    # No build: the modules themselves, all preloaded except the lazy QR decoder.
+    html = client.get("/app/").get_data(as_text=True)
+    assert _entry(html) == "js/app.js"
+    assert 'rel="modulepreload"' in html and "vendor/jsqr.js" not in html
+    assert any(url.endswith("/js/ui.js") for url in _sw_precache(client))
+
+    (copy / "dist").mkdir()
+    (copy / "dist" / "app.js").write_text("export {};\n")
+    html = client.get("/app/").get_data(as_text=True)
+    assert _entry(html) == "dist/app.js"
+    precache = _sw_precache(client)
+    assert any(url.endswith("/dist/app.js") for url in precache)
+    assert not any("/js/" in url for url in precache)
+
+    # A module edited after the build: the stale bundle steps aside.
+    later = time.time() + 5
+    os.utime(copy / "js" / "ui.js", (later, later))
+    assert _entry(client.get("/app/").get_data(as_text=True)) == "js/app.js"

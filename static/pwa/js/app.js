@@ -132,6 +132,7 @@ async function registerServiceWorker() {
 }
 
 async function boot() {
+  performance.mark?.("xuncha-modules"); // every module is loaded and evaluated by now
   setLang(lang());
   translateStatic();
   // The QR tag URL opened by the phone's camera: route inside the shell to the tag.
