@@ -34,12 +34,18 @@ $(STAMP): pyproject.toml
 	$(PIP) install -q -e '.[test]'
 	touch $(STAMP)
 
-# Front-end packages come from npm; the build bundles them into static/pwa/vendor/.
-pwa: $(PWA)/node_modules/.installed
+# Front-end packages come from npm; the build bundles them into static/pwa/vendor/, and
+# the app's own modules into static/pwa/dist/ (rebuilt when a module changes; the server
+# ignores a bundle older than the modules).
+PWA_SOURCES := $(wildcard $(PWA)/js/*.js $(PWA)/js/views/*.js) $(PWA)/build.mjs
+
+pwa: $(PWA)/node_modules/.installed $(PWA)/dist/app.js
+
+$(PWA)/dist/app.js: $(PWA)/node_modules/.installed $(PWA_SOURCES)
+	cd $(PWA) && npm run build
 
 $(PWA)/node_modules/.installed: $(PWA)/package.json $(PWA)/package-lock.json
 	cd $(PWA) && npm ci --no-audit --no-fund
-	cd $(PWA) && npm run build
 	touch $@
 
 # System packages: Chromium for the browser tests, a CJK font for PDFs and labels.
@@ -52,4 +58,4 @@ bench: install pwa
 	$(PY) -m bench $(BENCH)
 
 clean:
-	rm -rf $(VENV) $(PWA)/node_modules $(PWA)/vendor instance/*.db
+	rm -rf $(VENV) $(PWA)/node_modules $(PWA)/vendor $(PWA)/dist instance/*.db
