@@ -46,6 +46,8 @@ export async function login(username, password) {
     const tx = database.transaction(stores, "readwrite");
     await Promise.all(stores.map((s) => tx.objectStore(s).clear()));
     await tx.done;
+    // Their pull position belonged to the copy just dropped: pull from the beginning.
+    await setMeta(`cursor:${answer.client_id}`, null);
   }
   await setMeta("copy_owner", answer.user.id);
   sessionCache = { token: answer.token, client_id: answer.client_id, user: answer.user,

@@ -149,18 +149,22 @@ export async function render(root, draftId) {
           class: fails(item, value) ? "fail" : "", "data-answer": String(value), onclick: () => set(a.value === value ? null : value) }, label);
         control = h("div", { class: "yesno" }, yn(true, t("insp.yes")), yn(false, t("insp.no")));
       } else if (item.kind === "number") {
+        // Kept on every keystroke (the app may be closed with the field still focused);
+        // redrawn on change, when the failure state can show without stealing focus.
+        const parse = () => { const v = input.value === "" ? null : Number(input.value); return Number.isFinite(v) ? v : null; };
         const input = h("input", { type: "number", inputmode: "decimal", step: "any", value: a.value ?? "",
-          "aria-label": tx(item.text), onchange: () => {
-            const v = input.value === "" ? null : Number(input.value);
-            set(Number.isFinite(v) ? v : null);
-          } });
+          "aria-label": tx(item.text),
+          oninput: () => { answer().value = parse(); save(); onAnswer(); },
+          onchange: () => set(parse()) });
         control = h("div", { class: "inline" }, input, h("span", { class: "unit" }, item.unit || ""));
       } else if (item.kind === "choice") {
         control = h("div", { class: "choices" }, (item.choices || []).map((c) => h("button", {
           type: "button", "aria-pressed": String(a.value === c.key), onclick: () => set(a.value === c.key ? null : c.key),
         }, tx(c.text))));
       } else {
-        const input = h("textarea", { rows: 2, "aria-label": tx(item.text), onchange: () => set(input.value.trim() || null) }, a.value ?? "");
+        const input = h("textarea", { rows: 2, "aria-label": tx(item.text),
+          oninput: () => { answer().value = input.value.trim() || null; save(); onAnswer(); },
+          onchange: () => set(input.value.trim() || null) }, a.value ?? "");
         control = input;
       }
       const note = h("input", { placeholder: t("insp.note"), value: a.note || "", "aria-label": t("insp.note"),
@@ -278,7 +282,15 @@ export async function render(root, draftId) {
     refreshSubmit();
   }
 
+  // The phone may kill a backgrounded app without warning: write the draft when hidden.
+  const onHide = () => { if (document.visibilityState === "hidden") flush(); };
+  document.addEventListener("visibilitychange", onHide);
+  window.addEventListener("pagehide", flush);
   await showStep();
-  return () => { if (saveTimer) flush(); };
+  return () => {
+    document.removeEventListener("visibilitychange", onHide);
+    window.removeEventListener("pagehide", flush);
+    if (saveTimer) flush();
+  };
 }
 
