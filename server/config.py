@@ -66,10 +66,9 @@ class Defaults:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
     PERMANENT_SESSION_LIFETIME = 8 * 60 * 60  # one working day
-    # Dashboard signals of shallow inspection: a township with at least this many hazards
-    # and no major one; a township below this share of its peers' mean.
-    SIGNAL_MANY_HAZARDS = 50
-    SIGNAL_FAR_BELOW_PEERS = 0.3
+    # The dashboard reads the hazard rollup while it is at most this old (a scheduled
+    # `server.console.stats.refresh_rollup`), else aggregates the register live.
+    DASHBOARD_ROLLUP_MAX_AGE_SECONDS = 900
     JSON_SORT_KEYS = False
 
 

@@ -58,8 +58,46 @@ def upgrade():
     with op.batch_alter_table('campaign_assignments', schema=None) as batch_op:
         batch_op.create_index('ix_campaign_assignments_inspector_id', ['inspector_id'], unique=False)
 
+    op.create_table('hazard_rollups',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('region_code', sa.String(length=20), nullable=False),
+    sa.Column('sector', sa.String(length=16), nullable=False),
+    sa.Column('closed', sa.Boolean(), nullable=False),
+    sa.Column('major', sa.Boolean(), nullable=False),
+    sa.Column('listed', sa.Boolean(), nullable=False),
+    sa.Column('overdue', sa.Boolean(), nullable=False),
+    sa.Column('found_month', sa.String(length=7), nullable=False),
+    sa.Column('closed_month', sa.String(length=7), nullable=True),
+    sa.Column('n', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_hazard_rollups'))
+    )
+    with op.batch_alter_table('hazard_rollups', schema=None) as batch_op:
+        batch_op.create_index('ix_hazard_rollups_region_code', ['region_code'], unique=False)
+    op.create_table('hazard_rollup_runs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('refreshed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('rows', sa.Integer(), nullable=False),
+    sa.Column('seconds', sa.Float(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_hazard_rollup_runs'))
+    )
+    # On the register's table, for the console's register page (declared in
+    # server/models/rollup.py so that models and migrations agree).
+    with op.batch_alter_table('hazards', schema=None) as batch_op:
+        batch_op.create_index('ix_hazards_overdue_deadline', ['deadline', 'id'], unique=False,
+                              postgresql_where=sa.text('overdue IS true'),
+                              sqlite_where=sa.text('overdue IS 1'))
+        batch_op.create_index('ix_hazards_found_at_id', ['found_at', 'id'], unique=False,
+                              postgresql_include=['region_code'])
+
 
 def downgrade():
+    with op.batch_alter_table('hazards', schema=None) as batch_op:
+        batch_op.drop_index('ix_hazards_found_at_id')
+        batch_op.drop_index('ix_hazards_overdue_deadline')
+    op.drop_table('hazard_rollup_runs')
+    with op.batch_alter_table('hazard_rollups', schema=None) as batch_op:
+        batch_op.drop_index('ix_hazard_rollups_region_code')
+    op.drop_table('hazard_rollups')
     with op.batch_alter_table('campaign_assignments', schema=None) as batch_op:
         batch_op.drop_index('ix_campaign_assignments_inspector_id')
     op.drop_table('campaign_assignments')

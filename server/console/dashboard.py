@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, render_template
+from flask import render_template
 
 from server.console import bp, charts, stats
 from server.console.i18n import label, translate
@@ -12,11 +12,11 @@ from server.extensions import db
 
 @bp.get("/dashboard")
 def dashboard():
-    cfg = current_app.config
-    board = stats.dashboard(db.session, current_staff(),
-                            many=cfg["SIGNAL_MANY_HAZARDS"],
-                            far_below=cfg["SIGNAL_FAR_BELOW_PEERS"])
+    from server.register import stats as register_stats
+
+    board = stats.dashboard(db.session, current_staff())
     return render_template("console/dashboard.html", b=board, svg=_charts(board),
+                           signals=register_stats.signals(db.session, current_staff()),
                            campaigns=_campaign_chart())
 
 

@@ -63,10 +63,10 @@ HAZARD_QUERY = HazardQuery()
 @bp.get("/hazards")
 def hazards():
     args = parse(HAZARD_QUERY, request.args)
-    page = register.search_hazards(db.session, current_staff(), **args)
-    from server.console.service import townships
+    from server.console.service import COUNT_CAP, register_page, townships
 
-    return render_template("console/hazards.html", page=page, args=args,
+    page = register_page(db.session, current_staff(), **args)
+    return render_template("console/hazards.html", page=page, args=args, cap=COUNT_CAP,
                            regions=townships(db.session, current_staff()),
                            sectors=SECTORS, statuses=STATUSES, sources=SOURCES,
                            severities=SEVERITIES, per_pages=PER_PAGE)

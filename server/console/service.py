@@ -91,6 +91,29 @@ def queue_neighbours(session, actor: User, inspection: Inspection, **filters):
     return prev, nxt
 
 
+# Beyond this many matches the register table says "10000+" instead of counting them
+# all: an exact count of a million rows costs more than the rest of the page together.
+COUNT_CAP = 10_000
+
+
+def register_page(session, actor: User, *, sort: str = "-found_at", page: int = 1,
+                  per_page: int = 50, **filters) -> Page:
+    """The register table: the register's own scoped filter, a capped count, one page."""
+    from server.register import service as register
+
+    stmt = register.filtered(session, actor, **filters)
+    ids = stmt.with_only_columns(Hazard.id)
+    total = session.scalar(select(func.count()).select_from(
+        ids.limit(COUNT_CAP + 1).subquery()))
+    # Late row lookup: choose the page's ids first (from an index where one fits), then
+    # load only those rows, instead of reading every skipped row of a deep page.
+    page_ids = session.scalars(ids.order_by(*register.SORTS[sort], Hazard.id).limit(per_page)
+                               .offset((page - 1) * per_page)).all()
+    rows = {h.id: h for h in session.scalars(select(Hazard).where(Hazard.id.in_(page_ids)))
+            } if page_ids else {}
+    return Page([rows[i] for i in page_ids if i in rows], total, page, per_page)
+
+
 @dataclass
 class InspectionView:
     inspection: Inspection
@@ -100,6 +123,8 @@ class InspectionView:
     title: str
     sector: str | None
     photos: list[str] = field(default_factory=list)
+    # The evidence metadata of each photo that has arrived (capture time, GPS from EXIF).
+    media: dict = field(default_factory=dict)
 
 
 def inspection_view(session, actor: User, inspection_id) -> InspectionView:
@@ -124,10 +149,15 @@ def inspection_view(session, actor: User, inspection_id) -> InspectionView:
     if None not in (inspection.lat, inspection.lon, site.lat, site.lon):
         distance = haversine_m(inspection.lat, inspection.lon, site.lat, site.lon)
     photos = sorted(inspections.referenced_media({"answers": inspection.answers,
-                                                  "verifications": inspection.verifications}))
+                                                  "verifications": inspection.verifications,
+                                                  "signatures": inspection.signatures}))
+    from server.models import Blob
+
+    media = {b.sha256: b for b in session.scalars(select(Blob).where(Blob.sha256.in_(photos)))
+             } if photos else {}
     return InspectionView(inspection, answers, hazards, distance,
                           checklist.title.zh if checklist else inspection.checklist_code,
-                          checklist.sector if checklist else None, photos)
+                          checklist.sector if checklist else None, photos, media)
 
 
 def resolve_hazard_conflict(session, actor: User, hazard_id, seq: int, choice: str,

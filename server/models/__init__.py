@@ -10,6 +10,7 @@ from server.models.hazard import Hazard, HazardAlias, HazardEvent
 from server.models.inspection import Inspection
 from server.models.notification import Notification
 from server.models.region import Region
+from server.models.rollup import HazardRollup, HazardRollupRun
 from server.models.site import Site
 from server.models.sync import ChangeLog, MutationResult, SiteConflict, SiteRevision
 from server.models.task import Task
@@ -21,4 +22,4 @@ from server.models import changelog  # noqa: E402,F401  isort: skip
 __all__ = ["AuditEntry", "Bulletin", "Hazard", "HazardAlias", "HazardEvent", "Inspection",
            "Notification", "Task", "AuthToken", "ChangeLog", "MutationResult", "SiteConflict",
            "SiteRevision", "Device", "LoginFailure", "Region", "Site", "User", "Campaign",
-           "CampaignAssignment"]
+           "CampaignAssignment", "HazardRollup", "HazardRollupRun"]

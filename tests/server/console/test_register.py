@@ -56,7 +56,7 @@ def test_hazard_page_shows_timeline_photos_and_actions(console, world):
     html = console().get(f"/console/hazards/{h.id}").get_data(as_text=True)
     assert h.description in html
     assert 'data-type="found"' in html
-    assert f"ref=hazard:{h.id}" in html  # the before photo
+    assert f"/console/blobs/{sha('before-GAS-R-03')}/thumb" in html  # the before photo
     assert "制定整改计划" in html and "挂牌督办" in html
 
 
@@ -118,7 +118,7 @@ def test_sign_off_closes_a_verified_major_hazard(console, world, submit):
     assert h.status == "pending_closure"
     c = console()
     html = c.get(f"/console/hazards/{h.id}").get_data(as_text=True)
-    assert "销号签批" in html and f"ref=hazard:{h.id}" in html
+    assert "销号签批" in html and f"/console/blobs/{sha('after')}/thumb" in html
     resp = c.post(f"/console/hazards/{h.id}/actions/sign_off", {"version": h.version})
     assert resp.status_code == 302
     assert _hazard(h.id).status == "closed"
@@ -157,13 +157,14 @@ def test_ledger_export_holds_only_my_county_and_respects_filters(console, world)
         resp = c.get("/console/exports/ledger.xlsx" + query)
         assert resp.status_code == 200
         sheet = load_workbook(io.BytesIO(resp.data)).active
-        return [r for r in sheet.iter_rows(values_only=True)][1:]
+        # The register's ledger: a title row, the header row, then one row per hazard.
+        return [r for r in sheet.iter_rows(values_only=True)][2:]
 
     mine = rows(console())
-    assert {r[1] for r in mine} == {"张记面馆"} and len(mine) == 2
+    assert {r[2] for r in mine} == {"张记面馆"} and len(mine) == 2
     assert len(rows(console(), "?severity=major")) == 1
     everything = rows(console("city_admin", CITY))
-    assert {r[1] for r in everything} == {"张记面馆", "李家饭店"}
+    assert {r[2] for r in everything} == {"张记面馆", "李家饭店"}
     # Another county's region as a filter is a 404, not an empty or leaky file.
     assert console().get(f"/console/exports/ledger.xlsx?region={COUNTY2}").status_code == 404
 

@@ -33,7 +33,9 @@ def test_queue_filters(console, world, make_site, make_user, submit):
     assert "张记面馆" in page("sector=gas&checklist=gas-restaurant")
     assert "张记面馆" not in page("sector=fire")
     assert "没有记录" in page("date_from=2001-01-01&date_to=2001-01-02")
-    assert "没有记录" in page("awaiting=true")
+    # The fixture's photos were never uploaded: every inspection still awaits them.
+    assert "张记面馆" in page("awaiting=true")
+    assert "没有记录" in page("awaiting=false")
 
 
 def test_queue_refuses_unknown_filters_and_townships_outside_scope(console, world):
@@ -115,29 +117,29 @@ def test_other_county_inspection_is_404_to_read_and_to_decide(console, world):
     assert c2.get(f"/console/inspections/{other.id}").status_code == 200
 
 
-def test_photos_are_served_only_through_a_referrer_in_scope(console, world, app):
+def test_photos_are_served_only_to_staff_whose_area_refers_to_them(console, world, app,
+                                                                     session):
     import os
 
     from server.evidence.store import FilesystemBlobStore
+    from server.models import Blob
     from tests.server.console.conftest import sha
 
-    store = FilesystemBlobStore(app.config["BLOB_DIR"])
-    photo = sha("before-GAS-R-01")
-    path = store.path(photo, "thumb")
+    photo = sha("before-GAS-R-03")  # only county 1's inspection failed GAS-R-03
+    session.add(Blob(sha256=photo, size=10, media_type="image/jpeg", width=1, height=1,
+                     gps_lat=30.8421, gps_lon=120.2712))
+    session.commit()
+    path = FilesystemBlobStore(app.config["BLOB_DIR"]).path(photo, "thumb")
     os.makedirs(path.parent, exist_ok=True)
     path.write_bytes(b"\xff\xd8\xff\xe0 fake jpeg")
-    i1, i2 = world["inspection1"], world["inspection2"]
-    c = console()
-    resp = c.get(f"/console/blobs/{photo}/thumb?ref=inspection:{i1.id}")
+    resp = console().get(f"/console/blobs/{photo}/thumb")
     assert resp.status_code == 200 and resp.mimetype == "image/jpeg"
     assert resp.headers["X-Content-Type-Options"] == "nosniff"
-    resp.close()
-    # The same hash through the other county's inspection, or with no referrer: 404.
-    assert c.get(f"/console/blobs/{photo}/thumb?ref=inspection:{i2.id}").status_code == 404
-    assert c.get(f"/console/blobs/{photo}/thumb").status_code == 404
-    # Referenced, but the display copy is not there yet.
-    assert c.get(f"/console/blobs/{photo}/display?ref=inspection:{i1.id}").status_code == 404
-    # Through a hazard of that inspection.
-    resp = c.get(f"/console/blobs/{photo}/thumb?ref=hazard:{i1.hazard_ids[0]}")
-    assert resp.status_code == 200
-    resp.close()
+    assert "private" in resp.headers["Cache-Control"]
+    # The other county's reviewer: nothing there refers to this photo.
+    assert console(region=COUNTY2).get(f"/console/blobs/{photo}/thumb").status_code == 404
+    # The display copy has not been stored: 404, not a crash.
+    assert console().get(f"/console/blobs/{photo}/display").status_code == 404
+    # The inspection page shows the photo's EXIF position beside it.
+    html = console().get(f"/console/inspections/{world['inspection1'].id}").get_data(as_text=True)
+    assert "30.8421,120.2712" in html

@@ -1,0 +1,60 @@
+"""The dashboard's rollup of the hazard register, and console indexes on the register.
+
+`HazardRollup` holds hazard counts grouped by everything the dashboard shows (village,
+sector, closed, major, listed, overdue, month found, month closed). A periodic job
+rebuilds it (`server.console.stats.refresh_rollup`), so the dashboard reads a few
+thousand rows instead of aggregating a million hazards per page view; without a fresh
+rollup the dashboard aggregates live.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Float, Index, String, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from server.extensions import db
+from server.models.hazard import Hazard
+from server.models.types import UTCDateTime, utcnow
+
+
+class HazardRollup(db.Model):
+    __tablename__ = "hazard_rollups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_code: Mapped[str] = mapped_column(String(20))
+    sector: Mapped[str] = mapped_column(String(16))
+    closed: Mapped[bool]
+    major: Mapped[bool]
+    listed: Mapped[bool]
+    overdue: Mapped[bool]
+    found_month: Mapped[str] = mapped_column(String(7))
+    closed_month: Mapped[str | None] = mapped_column(String(7))
+    n: Mapped[int]
+
+    __table_args__ = (Index("ix_hazard_rollups_region_code", "region_code"),)
+
+
+class HazardRollupRun(db.Model):
+    """When the rollup was last rebuilt (the newest row counts)."""
+
+    __tablename__ = "hazard_rollup_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    refreshed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    rows: Mapped[int] = mapped_column(default=0)
+    seconds: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+# Indexes on the register's table for the console's register page, declared here so that
+# models and migration 0005 agree (the register may adopt them into its own model):
+# - "overdue, by deadline" (the page reviewers open every morning) walks the overdue
+#   hazards in deadline order instead of sorting every open one. The predicate is written
+#   as the register's filter writes it (IS true), so PostgreSQL can prove it applies;
+# - the newest-first page picks its ids from an index that also holds the region, so a
+#   deep page skips index entries (an index-only scan) and reads only its own 50 rows.
+Index("ix_hazards_overdue_deadline", Hazard.__table__.c.deadline, Hazard.__table__.c.id,
+      postgresql_where=text("overdue IS true"), sqlite_where=text("overdue IS 1"))
+Index("ix_hazards_found_at_id", Hazard.__table__.c.found_at, Hazard.__table__.c.id,
+      postgresql_include=["region_code"])
