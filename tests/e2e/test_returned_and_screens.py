@@ -91,6 +91,37 @@ def _layout_problems(page):
     }""")
 
 
+def _low_contrast(page):
+    """Visible text under WCAG AA contrast (4.5:1) against its painted background."""
+    return page.evaluate("""() => {
+        const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+        const lum = ([r, g, b]) => [r, g, b].map((v) => { v /= 255;
+            return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+            .reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
+        const background = (el) => {
+            for (; el; el = el.parentElement) {
+                const c = rgb(getComputedStyle(el).backgroundColor);
+                if (c.length === 3 || (c.length === 4 && c[3] > 0.9)) return c.slice(0, 3);
+            }
+            return [255, 255, 255];
+        };
+        const bad = [];
+        let checked = 0;
+        const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            const el = node.parentElement;
+            if (!node.textContent.trim() || !el || el.closest('[hidden]') || !el.getClientRects().length) continue;
+            const style = getComputedStyle(el);
+            if (style.visibility === 'hidden' || Number(style.opacity) < 1) continue;
+            const [a, b] = [lum(rgb(style.color).slice(0, 3)), lum(background(el))];
+            const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+            checked += 1;
+            if (!(ratio >= 4.5)) bad.push(`${node.textContent.trim().slice(0, 16)}: ${ratio.toFixed(2)}`);
+        }
+        return checked ? bad : ['no text checked'];
+    }""")
+
+
 def test_main_screens_fit_a_small_phone(live_server, new_phone, artifacts):
     site = fresh_site(live_server, "household", TOWNSHIP1)
     page = new_phone().new_page()
@@ -107,6 +138,7 @@ def test_main_screens_fit_a_small_phone(live_server, new_phone, artifacts):
         name = (path or "home").replace("/", "-")
         page.screenshot(path=str(artifacts / f"screen-{name}.png"))
         assert _layout_problems(page) == [], path
+        assert _low_contrast(page) == [], path
     # Sites near me: nearest first, with distances (the phone stands in 晟舍村).
     page.goto("/app/#/sites")
     page.get_by_role("button", name="我附近的场所").click()
