@@ -112,13 +112,22 @@ def _core_baseline(url: str, n_batches: int) -> tuple[float, dict]:
         with engine.begin() as conn:
             for t in reversed(TABLES):
                 conn.execute(delete(meta.tables[t]))
+        # One transaction per batch; an event goes with its hazard (foreign key).
+        chunks = [{t: [] for t in TABLES} for _ in range(n_batches)]
+        hazard_chunk = {}
+        for t in TABLES:
+            for i, row in enumerate(rows[t]):
+                k = (hazard_chunk[row["hazard_id"]] if t == "hazard_events"
+                     else i * n_batches // max(1, len(rows[t])))
+                if t == "hazards":
+                    hazard_chunk[row["id"]] = k
+                chunks[k][t].append(row)
         started = time.perf_counter()
-        for i in range(n_batches):
+        for chunk in chunks:
             with engine.begin() as conn:
                 for t in TABLES:
-                    chunk = rows[t][i::n_batches]
-                    if chunk:
-                        conn.execute(insert(meta.tables[t]), chunk)
+                    if chunk[t]:
+                        conn.execute(insert(meta.tables[t]), chunk[t])
         return time.perf_counter() - started, {t: len(v) for t, v in rows.items()}
     finally:
         engine.dispose()
