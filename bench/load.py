@@ -3,7 +3,8 @@
 Run:  .venv/bin/python -m bench.load                      (smoke: 8 devices, ~30 s cap)
       .venv/bin/python -m bench.load --devices 200 --inspections 10 --photos 20 \\
           --pg postgresql://postgres@127.0.0.1:5432/bench --max-seconds 600   (issue 9)
-      add --chaos kill-worker to kill a gunicorn worker mid-run
+      chaos: --chaos kill-worker --chaos restart-pg --chaos fill-disk --blob-disk-mb 256
+          --private-pg (restart-pg restarts a throwaway cluster of its own, not yours)
 
 Starts the production stack on loopback (`server.ops.localstack`: nginx → gunicorn →
 PostgreSQL with --pg, else SQLite with one worker), loads the demo city, and lets every
@@ -387,10 +388,14 @@ def chaos(kind: str, stack, args, after: float, stop: threading.Event, log: list
             os.kill(int(children[0]), 9)
             log.append(f"killed gunicorn worker {children[0]} at +{after:.0f} s")
     elif kind == "restart-pg":
-        # Restarts the whole cluster: never on a machine others are testing on.
-        proc = subprocess.run(shlex.split(args.pg_restart_cmd), capture_output=True,
-                              text=True, check=False)
-        log.append(f"PostgreSQL restarted at +{after:.0f} s (exit {proc.returncode})")
+        if args.private_pg_handle is not None:
+            args.private_pg_handle.restart()
+            log.append(f"private PostgreSQL restarted at +{after:.0f} s")
+        else:
+            # --pg-restart-cmd restarts a whole cluster: never one others are testing on.
+            proc = subprocess.run(shlex.split(args.pg_restart_cmd), capture_output=True,
+                                  text=True, check=False)
+            log.append(f"PostgreSQL restarted at +{after:.0f} s (exit {proc.returncode})")
     elif kind == "fill-disk":
         ballast = Path(stack.env["XUNCHA_BLOB_DIR"]) / "ballast"
         written = 0
@@ -427,6 +432,9 @@ def main(argv: list[str]) -> int:
                     choices=["kill-worker", "restart-pg", "fill-disk"],
                     help="faults during the run, at 1/4, 2/4 and 3/4 of --max-seconds")
     ap.add_argument("--pg-restart-cmd", default="pg_ctlcluster 15 main restart")
+    ap.add_argument("--private-pg", action="store_true",
+                    help="run on a throwaway PostgreSQL cluster of its own (restart-pg "
+                         "then restarts only that one)")
     ap.add_argument("--blob-disk-mb", type=int, default=0,
                     help="put the blob folder on a tmpfs of this size (root; for fill-disk)")
     ap.add_argument("--seed", type=int, default=1)
@@ -438,6 +446,12 @@ def main(argv: list[str]) -> int:
         print("nginx is not installed (Debian: nginx-light); nothing measured")
         return 0
     base = base_photo(args.photo_kb)
+    args.private_pg_handle = None
+    if args.private_pg:
+        from server.ops.localstack import PrivatePostgres
+
+        args.private_pg_handle = PrivatePostgres().start()
+        args.pg = args.private_pg_handle.url
     with tempfile.TemporaryDirectory(prefix="xuncha-load-") as tmp:
         blob_dir = None
         if args.blob_disk_mb:
@@ -479,6 +493,8 @@ def main(argv: list[str]) -> int:
             stack.stop()
             if blob_dir is not None:
                 subprocess.run(["umount", "-l", str(blob_dir)], check=False)
+            if args.private_pg_handle is not None:
+                args.private_pg_handle.stop()
     print("\nproofs")
     for name, ok, detail in proofs:
         print(f"  {'OK  ' if ok else 'FAIL'} {name}: {detail}")

@@ -9,6 +9,7 @@ what production installs. Starts only the processes it owns and stops them by pi
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import http.client
 import json
@@ -18,6 +19,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -166,3 +168,68 @@ class Stack:
                     os.killpg(proc.pid, signal.SIGKILL)
                     proc.wait()
             proc.log.close()
+
+
+class PrivatePostgres:
+    """A throwaway PostgreSQL cluster of our own (initdb in a temp folder, a free loopback
+    port), so a chaos run can restart *its* database without touching anyone else's."""
+
+    def __init__(self, root: Path | None = None):
+        # Its own folder straight under the temp dir: the postgres account must reach it,
+        # and pytest's and tempfile's folders are private to this user.
+        self.root = Path(root) if root else Path(tempfile.mkdtemp(prefix="xuncha-pg-"))
+        self.data = self.root / "pgdata"
+        self.port = free_port()
+        self.bindir = _pg_bindir()
+        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _as_owner(self, argv: list[str]) -> list[str]:
+        # initdb refuses to run as root: run the cluster as the postgres account then.
+        if os.geteuid() == 0:
+            return ["runuser", "-u", "postgres", "--", *argv]
+        return argv
+
+    def pg_ctl(self, *args: str) -> None:
+        # The server's output goes to its log file (-l), never to a pipe of ours: the
+        # postmaster outlives pg_ctl and would hold the pipe open.
+        subprocess.run(self._as_owner([str(self.bindir / "pg_ctl"), "-D", str(self.data),
+                                       "-w", "-t", "60", "-l", str(self.root / "pg.log"),
+                                       *args]),
+                       check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, timeout=90)
+
+    def start(self) -> PrivatePostgres:
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.root.chmod(0o755)
+        if os.geteuid() == 0:
+            shutil.chown(self.root, "postgres")
+        made = subprocess.run(self._as_owner([
+            str(self.bindir / "initdb"), "-D", str(self.data), "-U", "postgres",
+            "--auth=trust", "-E", "UTF8", "--no-sync"]), capture_output=True, text=True,
+            timeout=120, check=False)
+        if made.returncode != 0:
+            raise RuntimeError(f"initdb failed: {made.stderr.strip()[-500:]}")
+        opts = (f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root} "
+                "-c fsync=off -c max_connections=200")
+        self.pg_ctl("-o", opts, "start")
+        return self
+
+    def restart(self) -> None:
+        self.pg_ctl("-m", "fast", "restart")
+
+    def stop(self) -> None:
+        with contextlib.suppress(subprocess.CalledProcessError):
+            self.pg_ctl("-m", "fast", "stop")
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _pg_bindir() -> Path:
+    # Debian keeps the server tools per major version; PATH may hold only wrappers.
+    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+                      key=lambda p: int(p.parts[-3]) if p.parts[-3].isdigit() else 0)
+    if versions:
+        return versions[-1].parent
+    found = shutil.which("initdb")
+    if found:
+        return Path(found).parent
+    raise RuntimeError("PostgreSQL server binaries not found (Debian: postgresql)")
