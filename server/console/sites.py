@@ -89,3 +89,22 @@ def site_labels():
     pdf = labels.label_sheet_pdf(sheet, font_path=cfg.get("CJK_FONT"))
     return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=False,
                      download_name=f"labels-{args['region']}.pdf")
+
+
+class ResolveForm(Schema):
+    choice = fields.String(required=True, validate=validate.OneOf(("keep", "apply")))
+
+
+@bp.get("/sites/conflicts")
+def site_conflicts():
+    return render_template("console/site_conflicts.html",
+                           conflicts=sites.site_conflicts(db.session, current_staff()))
+
+
+@bp.post("/sites/conflicts/<uuid:conflict_id>/resolve")
+def resolve_site_conflict(conflict_id):
+    from flask import redirect, url_for
+
+    args = parse(ResolveForm(), request.form)
+    sites.resolve_site_conflict(db.session, current_staff(), conflict_id, args["choice"])
+    return redirect(url_for("console.site_conflicts"))

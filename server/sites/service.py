@@ -178,3 +178,53 @@ def site_file_text(filename: str, data: bytes) -> str:
             continue
     raise Invalid("The file is neither UTF-8 nor GBK text.",  # pragma: no cover - gb18030
                   details={"file": ["unreadable encoding"]})    # decodes nearly anything
+
+
+# Site fields a phone edits (sync's site.update) and so the only ones a conflict can name.
+CONFLICT_FIELDS = ("name", "kind", "region_code", "address", "lat", "lon", "contact_name",
+                   "contact_phone", "sectors")
+
+
+def site_conflicts(session, actor: User, *, resolved: bool = False) -> list:
+    """Field conflicts that sync recorded on sites in the actor's scope (newest first)."""
+    from server.models import SiteConflict
+
+    stmt = scoped(select(SiteConflict), SiteConflict.region_code, actor).where(
+        SiteConflict.resolved_at.isnot(None) if resolved else SiteConflict.resolved_at.is_(None))
+    return list(session.scalars(stmt.order_by(SiteConflict.at.desc()).limit(500)))
+
+
+def resolve_site_conflict(session, actor: User, conflict_id, choice: str):
+    """Settle a site field conflict: keep the server's value, or apply the losing one.
+
+    Applying writes the field like any site change (the change log bumps the version, so
+    phones pull it); a value that would move the site out of the actor's scope is refused.
+    """
+    from server import audit
+    from server.errors import Conflict, NotAllowed
+    from server.models import SiteConflict
+    from server.models.types import utcnow
+
+    conflict = get_in_scope(session, SiteConflict, conflict_id, actor, what="conflict")
+    if conflict.resolved_at is not None:
+        raise Conflict("This conflict is already resolved. 该冲突已处理。")
+    if not actor.has_role("county_reviewer", "city_admin"):
+        raise NotAllowed()
+    if choice == "apply":
+        if conflict.field not in CONFLICT_FIELDS:
+            raise Invalid(details={"field": [f"{conflict.field} cannot be set here."]})
+        site = get_site(session, actor, conflict.site_id)
+        value = conflict.losing_value
+        if conflict.field == "region_code":
+            region_in_scope(session, actor, value)
+        if conflict.field == "sectors":
+            value = sorted(set(value or []))
+        setattr(site, conflict.field, value)
+    conflict.resolved_at = utcnow()
+    conflict.resolved_by = actor.id
+    conflict.resolution = "applied" if choice == "apply" else "kept"
+    session.flush()
+    audit.record(session, "site_conflict_resolved", actor=actor, target_type="site",
+                 target_id=conflict.site_id,
+                 details={"field": conflict.field, "resolution": conflict.resolution})
+    return conflict

@@ -80,3 +80,36 @@ def test_label_sheet_for_a_village_in_scope(console, make_site):
     resp = c.get(f"/console/sites/labels.pdf?region={VILLAGE1}")
     assert resp.status_code == 200 and resp.data.startswith(b"%PDF")
     assert c.get("/console/sites/labels.pdf?region=330521102201").status_code == 404
+
+
+def test_site_conflicts_are_shown_and_resolved_in_scope(console, make_site, make_user, session):
+    from server.models import SiteConflict
+
+    site = make_site(region=VILLAGE1, name="旧名字")
+    far = make_site(region="330521102201", name="外县")
+    inspector = make_user()
+    keep = SiteConflict(site_id=site.id, region_code=site.region_code, field="address",
+                        base_version=1, server_value="中路8号", losing_value="中路9号",
+                        actor_id=inspector.id)
+    apply = SiteConflict(site_id=site.id, region_code=site.region_code, field="name",
+                         base_version=1, server_value="旧名字", losing_value="新名字",
+                         actor_id=inspector.id)
+    other = SiteConflict(site_id=far.id, region_code=far.region_code, field="name",
+                         base_version=1, server_value="外县", losing_value="外县2",
+                         actor_id=inspector.id)
+    session.add_all([keep, apply, other])
+    session.commit()
+    c = console()
+    html = c.get("/console/sites/conflicts").get_data(as_text=True)
+    assert str(keep.id) in html and str(apply.id) in html and str(other.id) not in html
+    url = "/console/sites/conflicts/{}/resolve"
+    assert c.post(url.format(apply.id), {"choice": "apply"}).status_code == 302
+    assert c.post(url.format(keep.id), {"choice": "keep"}).status_code == 302
+    assert c.post(url.format(other.id), {"choice": "apply"}).status_code == 404
+    assert c.post(url.format(keep.id), {"choice": "apply"}).status_code == 409
+    db.session.expire_all()
+    site = db.session.get(Site, site.id)
+    assert site.name == "新名字" and site.address == "晟舍村中路8号"
+    assert db.session.get(SiteConflict, keep.id).resolution == "kept"
+    assert db.session.get(SiteConflict, other.id).resolved_at is None
+    assert "没有记录" in c.get("/console/sites/conflicts").get_data(as_text=True)
