@@ -116,3 +116,7 @@ def test_second_inspector_verifies_offline_and_both_phones_agree(
     page_a.wait_for_selector("[data-test=site-name]")
     assert page_a.locator(f"[data-hazard='{target}']").count() == 0
     assert page_a.locator(f"[data-hazard='{hazards[1]}']").count() == 1
+    # Home lists the one still open among the hazards due this week (7-day deadline).
+    page_a.goto("/app/#/")
+    page_a.wait_for_selector(f"[data-hazard='{hazards[1]}']")
+    assert page_a.locator(f"[data-hazard='{target}']").count() == 0

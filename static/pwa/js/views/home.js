@@ -11,12 +11,13 @@ export async function render(root) {
   const [tasks, due, returnedList] = await Promise.all([
     local.tasks(), local.hazardsDue(), local.returnedInspections(),
   ]);
-  const sitesById = await local.sitesByIds([...due.overdue, ...due.dueWeek].map((z) => z.site_id));
+  const sitesById = await local.sitesByIds([...due.overdue, ...due.dueWeek, ...tasks].map((x) => x.site_id));
   const taskList = tasks.length
     ? h("ul", { class: "list" }, tasks.map((task) => h("li", {}, h("a", {
       class: "card", href: task.site_id ? `#/site/${task.site_id}` : "#/sites",
     }, h("div", { class: "title" }, t(`task.${task.kind}`) !== `task.${task.kind}` ? t(`task.${task.kind}`) : (task.kind || "")),
-    h("div", {}, tx(task.title) || task.site_name || ""),
+    h("div", {}, tx(task.title) || ""),
+    sitesById.get(task.site_id) ? h("div", { class: "meta" }, sitesById.get(task.site_id).name) : null,
     task.due ? h("div", { class: "meta" }, t("site.deadline", { d: fmtDate(task.due) })) : null))))
     : h("p", { class: "muted" }, t("home.noTasks"));
   const hazardList = (list) => (list.length
