@@ -204,3 +204,18 @@ def test_new_site_offline_and_logout_with_unsent_work_keeps_it(live_server, new_
     rows = query(live_server, "SELECT name, lat FROM sites WHERE id = ?", site_id.replace("-", ""))
     assert len(rows) == 1 and rows[0][0] == "离线新增的小吃店" and rows[0][1]
     assert all(e["status"] != "pending" for e in _outbox(page))
+
+
+IPHONE_SAFARI = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+                 "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1")
+
+
+def test_ios_safari_outside_the_home_screen_is_warned(live_server, new_phone):
+    page = new_phone(user_agent=IPHONE_SAFARI).new_page()
+    page.goto("/app/")
+    page.wait_for_selector("input[name=username]")
+    assert "7 天" in page.inner_text("#view")
+    android = new_phone().new_page()
+    android.goto("/app/")
+    android.wait_for_selector("input[name=username]")
+    assert "7 天" not in android.inner_text("#view")

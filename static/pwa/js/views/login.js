@@ -2,6 +2,7 @@
 import { t } from "../i18n.js";
 import { h, mount } from "../ui.js";
 import * as local from "../local.js";
+import { iosEvictionRisk, requestPersistence } from "../storage.js";
 
 export async function render(root) {
   const message = h("p", { class: "muted" }, t("login.needOnline"));
@@ -17,6 +18,7 @@ export async function render(root) {
     message.className = "muted";
     try {
       await local.login(username.value.trim(), password.value);
+      requestPersistence(); // the moment the phone starts holding work worth keeping
       mount(message, t("login.loading"));
       await local.syncNow().catch(() => {}); // the first pull; the sync bar shows any error
       location.hash = "#/";
@@ -33,6 +35,7 @@ export async function render(root) {
   h("label", { class: "field" }, t("login.username"), username),
   h("label", { class: "field" }, t("login.password"), password),
   submit);
-  mount(root, h("h1", {}, t("login.title")), message, form);
+  mount(root, h("h1", {}, t("login.title")), message,
+    iosEvictionRisk() ? h("p", { class: "error", role: "alert" }, t("settings.ios")) : null, form);
   username.focus();
 }

@@ -3,7 +3,7 @@ import { t } from "../i18n.js";
 import { h, mount, fmtDateTime, fmtBytes } from "../ui.js";
 import * as local from "../local.js";
 import { syncBar } from "./syncbar.js";
-import { estimate } from "../storage.js";
+import { estimate, persisted } from "../storage.js";
 
 const NAMES = {
   "inspection.submit": { zh: "检查", en: "Inspection" }, "site.create": { zh: "新增场所", en: "New site" },
@@ -31,10 +31,11 @@ export async function render(root) {
         p.uploaded ? t("outbox.uploaded") : `${t("outbox.waiting")}${p.offset ? ` ${Math.round((100 * p.offset) / p.size)}%` : ""}`))));
   };
   const unsubscribe = local.onSyncStatus(() => draw());
-  const usage = await estimate();
+  const [usage, kept] = await Promise.all([estimate(), persisted()]);
   mount(root, h("h1", {}, t("outbox.title")), bar.element,
     usage ? h("p", { class: "small", "data-test": "storage-used" }, `${t("settings.storage")}: `,
-      t("settings.used", { u: fmtBytes(usage.usage), q: fmtBytes(usage.quota) })) : null,
+      t("settings.used", { u: fmtBytes(usage.usage), q: fmtBytes(usage.quota) }), " · ",
+      h("a", { href: "#/settings" }, kept ? t("settings.persisted") : t("settings.notPersisted"))) : null,
     list);
   await draw();
   return () => { bar.destroy(); unsubscribe(); };
