@@ -17,6 +17,7 @@ import time
 
 from server.evidence import qr
 from server.evidence.labels import LABELS_PER_PAGE, Label, find_cjk_font, label_sheet_pdf
+from server.sites import codes
 
 _NAMES = ("张记川味饭店", "城南街道幸福里社区第三网格九小场所联合检查点（东区B栋102室）",
           "Lucky Star KTV 幸运星歌厅", "老李家常菜，烧烤。", "液化石油气供应站",
@@ -28,7 +29,7 @@ def make_labels(count: int) -> list[Label]:
     """`count` labels with realistic, varied names (short, long, mixed scripts)."""
     labels = []
     for i in range(count):
-        code = qr.new_site_code()
+        code = codes.make_code(f"bench-site-{i}")
         labels.append(Label(
             site_name=f"{_NAMES[i % len(_NAMES)]}{i}",
             site_code=code,

@@ -17,6 +17,9 @@ class Defaults:
     SECRET_KEY: str | None = None
     DATABASE_URL: str | None = None  # default: SQLite file in the instance folder
     BLOB_DIR: str | None = None  # default: <instance>/blobs
+    # A CJK TrueType font for label sheets (XUNCHA_CJK_FONT); None: the first installed
+    # of server.evidence.labels.KNOWN_CJK_FONTS (the setup installs fonts-wqy-microhei).
+    CJK_FONT: str | None = None
     BASE_URL = "http://127.0.0.1:5000"
     TIMEZONE = "Asia/Shanghai"
 

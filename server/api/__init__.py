@@ -14,10 +14,12 @@ API_PREFIX = "/api/v1"
 def register_api(app: Flask) -> None:
     from server.api import (
         auth,
+        blobs,
         checklists,
         exports,
         hazards,
         inspections,
+        labels,
         meta,
         notifications,
         sites,
@@ -27,7 +29,7 @@ def register_api(app: Flask) -> None:
 
     api = Blueprint("api_v1", __name__, url_prefix=API_PREFIX)
     for module in (meta, auth, sites, checklists, sync, hazards,
-                   inspections, notifications, stats, exports):
+                   inspections, notifications, stats, exports, blobs, labels):
         api.register_blueprint(module.bp)
     app.register_blueprint(api)
 

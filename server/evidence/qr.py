@@ -17,38 +17,38 @@ import base64
 import hmac
 import io
 import re
-import secrets
 from urllib.parse import urlsplit
 
 import qrcode
 import qrcode.constants
+import qrcode.util
 from PIL import Image
+from qrcode.util import QRData
 
 from server.evidence.errors import InvalidPayload
 
-# Crockford's base32: no I, L, O, U, so a code read off a faded tag is unambiguous.
-CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-CODE_LENGTH = 8  # 40 bits: collisions stay negligible for every site a province has
 SIG_LENGTH = 10  # base32 characters: 50 bits of HMAC-SHA256
 MAX_PAYLOAD_LENGTH = 120  # beyond this the QR gets too dense for a label at arm's length
 
-# Codes made elsewhere (imported registers) may be longer and use hyphens; never dots,
-# which separate the signature. The column holds 16 characters.
+# Site codes are made by `server.sites.codes` (7 symbols of Crockford's base32, the last
+# a check symbol) and `Site.code` is the one code a tag carries. The shape accepted here
+# is the column's (16 characters; codes from an imported register may use hyphens),
+# never a dot, which separates the signature.
 _CODE = r"[0-9A-Z](?:[0-9A-Z-]{0,14}[0-9A-Z])?"
 _SIG = rf"[A-Z2-7]{{{SIG_LENGTH}}}"
 _CODE_RE = re.compile(_CODE)
 _TAIL_RE = re.compile(rf"(?P<code>{_CODE})\.(?P<sig>{_SIG})")
+_ALPHANUMERIC = re.compile(r"[0-9A-Z $%*+\-./:]+")  # the QR alphanumeric character set
 _DOMAIN = b"xuncha/site-qr/v1\x00"  # keeps these MACs apart from other uses of the secret
 
 # Error correction Q restores up to 25% of a damaged symbol: tags live outdoors, on
 # greasy kitchen doors, and get scratched.
 _ERROR_CORRECTION = qrcode.constants.ERROR_CORRECT_Q
 QUIET_ZONE = 4  # modules, as the QR standard requires
-
-
-def new_site_code() -> str:
-    """A fresh random site code, e.g. `7KQ2M9XD` (check uniqueness in the database)."""
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+# A fixed data mask. `qrcode` otherwise renders all eight masks in pure Python to score
+# them (most of the cost of a label); any of the eight gives a valid symbol that every
+# decoder reads, the search only evens out dark and light areas a little.
+MASK_PATTERN = 2
 
 
 def is_site_code(text: object) -> bool:
@@ -113,8 +113,10 @@ def qr_matrix(payload: str) -> list[list[bool]]:
     """
     if not payload or len(payload) > MAX_PAYLOAD_LENGTH:
         raise ValueError(f"QR payload must be 1..{MAX_PAYLOAD_LENGTH} characters")
-    code = qrcode.QRCode(error_correction=_ERROR_CORRECTION, border=0)
-    code.add_data(payload)
+    code = qrcode.QRCode(error_correction=_ERROR_CORRECTION, border=0,
+                         mask_pattern=MASK_PATTERN)
+    for segment, mode in _segments(payload):
+        code.add_data(QRData(segment.encode("utf-8"), mode=mode))
     code.make(fit=True)
     return [list(row) for row in code.get_matrix()]
 
@@ -135,6 +137,19 @@ def qr_png(payload: str, *, module_px: int = 10) -> bytes:
     symbol.resize((side * module_px, side * module_px), Image.Resampling.NEAREST).save(
         out, "PNG", optimize=True)
     return out.getvalue()
+
+
+def _segments(payload: str) -> list[tuple[str, int]]:
+    """Split a payload into QR encoding segments: the URL in byte mode, the tag's
+    `<code>.<sig>` tail in alphanumeric mode (5.5 bits a character instead of 8).
+
+    `qrcode`'s own segmentation misses this split for some payloads and goes up a
+    version (33 → 37 modules), which makes the modules on a label smaller.
+    """
+    head, sep, tail = payload.rpartition("/")
+    if sep and tail and _ALPHANUMERIC.fullmatch(tail):
+        return [(head + sep, qrcode.util.MODE_8BIT_BYTE), (tail, qrcode.util.MODE_ALPHA_NUM)]
+    return [(payload, qrcode.util.MODE_8BIT_BYTE)]
 
 
 def _check_code(code: str) -> None:

@@ -4,6 +4,7 @@ One aggregate per module; add new modules to the import list below.
 """
 
 from server.models.audit import AuditEntry
+from server.models.blob import Blob, BlobRef
 from server.models.bulletin import Bulletin
 from server.models.campaign import Campaign, CampaignAssignment
 from server.models.hazard import Hazard, HazardAlias, HazardEvent
@@ -18,8 +19,10 @@ from server.models.user import AuthToken, Device, LoginFailure, User
 
 # The change-log listener (registers itself on import).
 from server.models import changelog  # noqa: E402,F401  isort: skip
+# Blob references (photo scope), written by a listener on inspection and hazard-event inserts.
+from server.evidence import refs  # noqa: E402,F401  isort: skip
 
-__all__ = ["AuditEntry", "Bulletin", "Hazard", "HazardAlias", "HazardEvent", "Inspection",
+__all__ = ["AuditEntry", "Blob", "BlobRef", "Bulletin", "Hazard", "HazardAlias", "HazardEvent", "Inspection",
            "Notification", "Task", "AuthToken", "ChangeLog", "MutationResult", "SiteConflict",
            "SiteRevision", "Device", "LoginFailure", "Region", "Site", "User", "Campaign",
            "CampaignAssignment", "HazardRollup", "HazardRollupRun"]

@@ -15,6 +15,7 @@ from reportlab.lib.units import mm
 from server.evidence import labels, qr
 from server.evidence.errors import LabelError
 from server.evidence.labels import Label, label_sheet_pdf
+from server.sites import codes
 
 SECRET = "label-test-secret"
 BASE = "https://xuncha.example.gov.cn"
@@ -35,7 +36,7 @@ VILLAGES = ["桃源镇王家庄村", "城南街道幸福里社区居民委员会
 def make_labels(count: int) -> list[Label]:
     made = []
     for i in range(count):
-        code = qr.new_site_code()
+        code = codes.make_code(f"label-{i}")
         made.append(Label(site_name=NAMES[i % len(NAMES)], site_code=code,
                           village=VILLAGES[i % len(VILLAGES)],
                           payload=qr.payload_url(BASE, code, SECRET)))

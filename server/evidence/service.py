@@ -1,0 +1,240 @@
+"""Blob services: uploads (whole and resumable), upload status, what is missing, who may
+see a photo, and the served copies. Plain functions of (session, actor, …) that flush,
+never commit.
+
+Uploads keep the write transaction short and the store consistent:
+
+1. a short read (is the blob recorded already?) — then the read transaction is ended,
+   because on SQLite every non-GET request begins IMMEDIATE and would hold the write lock;
+2. no transaction: verify the hash, decode and re-encode the image, write the derived
+   copies and then the original (`ingest`) — a refused image leaves nothing behind;
+3. the write transaction: insert the `Blob` row (what makes the blob "complete" to every
+   other endpoint) and tell the register the photo has arrived (`media_arrived`).
+
+A crash between 2 and 3 leaves files without a row: the next upload of the same bytes
+(whole or resumable) adopts them. A row without its files cannot happen.
+
+Photo scope (decided here, documented in the contract's terms): a user may see a blob when
+an inspection or a hazard in their region subtree refers to it (`BlobRef`, written by
+`server.evidence.refs`), and the user who first uploaded it may see it before anything
+refers to it (they had the bytes). A photo referred to only by another township's
+inspection is a 404, like a photo that does not exist. `HEAD` (upload status) and `check`
+are not scoped: they say only whether bytes with this hash have arrived, which tells
+nothing to someone who does not already hold the photo.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app, has_app_context
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from server.auth.scope import scoped
+from server.errors import DomainError, NotFound, UnsupportedMediaType
+from server.evidence import blobstore
+from server.evidence.errors import EvidenceError, OffsetMismatch, UploadComplete
+from server.evidence.images import ProcessedImage, process
+from server.evidence.ingest import ingest, ingest_partial, verify_hash
+from server.evidence.store import DISPLAY, THUMB, check_name
+from server.models import Hazard, Inspection, User
+from server.models.blob import Blob, BlobRef
+from server.models.types import utcnow
+
+# What a whole-body PUT may declare. The bytes decide what the image is; a body labelled
+# as something else entirely (text/html, multipart) is refused before it is read.
+UPLOAD_TYPES = frozenset({"image/jpeg", "image/png", "image/webp",
+                          "application/octet-stream"})
+SERVED_KINDS = {"display": DISPLAY, "thumb": THUMB}
+
+
+@dataclass(frozen=True)
+class UploadStatus:
+    complete: bool
+    offset: int
+    length: int
+
+
+@dataclass(frozen=True)
+class ChunkResult:
+    """Where a resumable upload stands after a chunk; `blob` once the last byte arrived."""
+
+    offset: int
+    blob: Blob | None = None
+    created: bool = False
+
+
+@contextmanager
+def _as_domain_errors() -> Iterator[None]:
+    """The evidence modules' errors (Flask-free) as the app's domain errors."""
+    try:
+        yield
+    except EvidenceError as exc:
+        headers = {}
+        if isinstance(exc, OffsetMismatch):
+            headers["Upload-Offset"] = str(exc.offset)
+        raise DomainError(exc.message, code=exc.code, status=exc.status,
+                          details=exc.details, headers=headers) from None
+
+
+def _name(sha256: str) -> str:
+    """The blob name, or 404 for anything that is not one (the only gate to a path)."""
+    with _as_domain_errors():
+        return check_name(sha256)
+
+
+def _end_read(session) -> None:
+    """End the short read transaction before decoding (see the module docstring)."""
+    if session.new or session.dirty or session.deleted:  # pragma: no cover - a bug
+        raise RuntimeError("unflushed changes before an upload's decode")
+    session.rollback()
+
+
+def _record(session, uploader_id, name: str, size: int,
+            processed: ProcessedImage) -> tuple[Blob, bool]:
+    """Insert the Blob row (the upload becomes visible); False if a racer recorded it."""
+    meta = processed.metadata
+    blob = Blob(sha256=name, size=size, media_type=processed.media_type,
+                width=processed.width, height=processed.height,
+                captured_at=_aware(meta.captured_at), device_make=meta.device_make,
+                device_model=meta.device_model,
+                gps_lat=meta.gps.lat if meta.gps else None,
+                gps_lon=meta.gps.lon if meta.gps else None,
+                uploaded_by=uploader_id, uploaded_at=utcnow())
+    try:
+        with session.begin_nested():
+            session.add(blob)
+    except IntegrityError:
+        # The same bytes finished uploading in another request meanwhile.
+        return session.get(Blob, name, populate_existing=True), False
+    from server.inspections.service import media_arrived
+
+    media_arrived(session, name)
+    return blob, True
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """EXIF times without an offset are the phone's local time: the app's time zone."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    tz = current_app.config["TZ"] if has_app_context() else None
+    return moment.replace(tzinfo=tz) if tz is not None else None
+
+
+# --- uploads ----------------------------------------------------------------------------
+
+def upload(session, actor: User, sha256: str, data: bytes,
+           content_type: str | None) -> tuple[Blob, bool]:
+    """A whole-body upload: (the blob, True if it was stored now).
+
+    Raises NotFound (not a blob name), UnsupportedMediaType, and as DomainErrors with the
+    contract's codes: hash_mismatch, unsupported_media_type, invalid_image,
+    payload_too_large. On any of them nothing is stored. The same bytes again are
+    answered from the row, with only their hash checked (no decoding).
+    """
+    name = _name(sha256)
+    if content_type and content_type not in UPLOAD_TYPES:
+        raise UnsupportedMediaType("Upload a JPEG, PNG or WebP image.",
+                                   details={"content_type": content_type})
+    store = blobstore()
+    existing = session.get(Blob, name)
+    if existing is not None and store.exists(name):
+        with _as_domain_errors():
+            verify_hash(name, data)
+        return existing, False
+    uploader_id = actor.id
+    _end_read(session)
+    with _as_domain_errors():
+        processed = ingest(store, name, data)
+    return _record(session, uploader_id, name, len(data), processed)
+
+
+def append_chunk(session, actor: User, sha256: str, offset: int, length: int,
+                 chunk: bytes) -> ChunkResult:
+    """A resumable-upload chunk at `offset` of `length` bytes; verifies on the last byte.
+
+    Raises offset_mismatch (409, with the current offset in `Upload-Offset`),
+    upload_complete (409) for a chunk after the blob is stored, upload_length_mismatch,
+    payload_too_large, and on the last byte what `upload` raises (the partial upload is
+    then discarded: its bytes can never become this blob).
+    """
+    name = _name(sha256)
+    store = blobstore()
+    existing = session.get(Blob, name)
+    if existing is not None:
+        raise DomainError(f"Blob {name} is already stored.", code=UploadComplete.code,
+                          status=UploadComplete.status, details={"offset": existing.size},
+                          headers={"Upload-Offset": str(existing.size)})
+    uploader_id = actor.id
+    _end_read(session)
+    with _as_domain_errors():
+        if store.exists(name):
+            # Verified bytes stored by a request that died before its row: adopt them.
+            data = store.get(name)
+            blob, created = _record(session, uploader_id, name, len(data), process(data))
+            return ChunkResult(offset=len(data), blob=blob, created=created)
+        new_offset = store.append(name, offset, chunk, length)
+        if new_offset < length:
+            return ChunkResult(offset=new_offset)
+        processed = ingest_partial(store, name)
+    blob, created = _record(session, uploader_id, name, length, processed)
+    return ChunkResult(offset=length, blob=blob, created=created)
+
+
+def status(session, sha256: str) -> UploadStatus:
+    """HEAD: complete (recorded), partial (bytes so far), or NotFound."""
+    name = _name(sha256)
+    blob = session.get(Blob, name)
+    if blob is not None:
+        return UploadStatus(complete=True, offset=blob.size, length=blob.size)
+    partial = blobstore().partial(name)
+    if partial is None:
+        raise NotFound(f"No blob {name}.")
+    return UploadStatus(complete=False, offset=partial.offset, length=partial.length)
+
+
+def check(session, actor: User, blobs: list[dict]) -> list[str]:
+    """The hashes (in request order, once each) that the server still needs."""
+    wanted = list(dict.fromkeys(item["sha256"] for item in blobs))
+    missing = blobs_missing(session, wanted)
+    return [sha for sha in wanted if sha in missing]
+
+
+def blobs_missing(session, hashes: Iterable[str]) -> set[str]:
+    """The hashes without a recorded (complete, verified) blob."""
+    wanted = set(hashes)
+    if not wanted:
+        return set()
+    present = set(session.scalars(select(Blob.sha256).where(Blob.sha256.in_(wanted))))
+    return wanted - present
+
+
+# --- reading ----------------------------------------------------------------------------
+
+def can_see(session, actor: User, sha256: str) -> bool:
+    """Whether something in the actor's region subtree refers to the blob (or they sent it)."""
+    by_inspection = scoped(
+        select(BlobRef.sha256).join(Inspection, Inspection.id == BlobRef.owner_id)
+        .where(BlobRef.sha256 == sha256, BlobRef.owner_type == "inspection"),
+        Inspection.region_code, actor)
+    by_hazard = scoped(
+        select(BlobRef.sha256).join(Hazard, Hazard.id == BlobRef.owner_id)
+        .where(BlobRef.sha256 == sha256, BlobRef.owner_type == "hazard"),
+        Hazard.region_code, actor)
+    if session.scalar(by_inspection.limit(1)) or session.scalar(by_hazard.limit(1)):
+        return True
+    uploader = session.scalar(select(Blob.uploaded_by).where(Blob.sha256 == sha256))
+    return uploader is not None and uploader == actor.id
+
+
+def served_copy(session, actor: User, sha256: str, kind: str) -> bytes:
+    """The re-encoded JPEG (`display` or `thumb`) of a blob in scope; else NotFound."""
+    name = _name(sha256)
+    if session.get(Blob, name) is None or not can_see(session, actor, name):
+        raise NotFound(f"No photo {name}.")
+    with _as_domain_errors():
+        return blobstore().get(name, SERVED_KINDS[kind])
