@@ -357,7 +357,13 @@ def _restore_database(app: Flask, dump_dir: Path, manifest: Manifest) -> None:
         os.replace(staged, target)
     else:
         with engine.connect() as conn:
-            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            # Web workers still connected would hold locks: fail clearly, not hang.
+            conn.execute(text("SET lock_timeout = '15s'"))
+            try:
+                conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            except Exception as exc:
+                raise BackupError("Cannot replace the database while others use it; stop "
+                                  f"the web workers and the scheduler first ({exc.__class__.__name__}).") from None
             conn.execute(text("CREATE SCHEMA public"))
             conn.commit()
         engine.dispose()
