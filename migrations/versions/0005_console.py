@@ -88,10 +88,13 @@ def upgrade():
                               sqlite_where=sa.text('overdue IS 1'))
         batch_op.create_index('ix_hazards_found_at_id', ['found_at', 'id'], unique=False,
                               postgresql_include=['region_code'])
+        batch_op.create_index('ix_hazards_severity_region_code_found_at',
+                              ['severity', 'region_code', 'found_at'], unique=False)
 
 
 def downgrade():
     with op.batch_alter_table('hazards', schema=None) as batch_op:
+        batch_op.drop_index('ix_hazards_severity_region_code_found_at')
         batch_op.drop_index('ix_hazards_found_at_id')
         batch_op.drop_index('ix_hazards_overdue_deadline')
     op.drop_table('hazard_rollup_runs')

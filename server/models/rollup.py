@@ -56,5 +56,8 @@ class HazardRollupRun(db.Model):
 #   deep page skips index entries (an index-only scan) and reads only its own 50 rows.
 Index("ix_hazards_overdue_deadline", Hazard.__table__.c.deadline, Hazard.__table__.c.id,
       postgresql_where=text("overdue IS true"), sqlite_where=text("overdue IS 1"))
+# - "major hazards of a township": equality on severity and the region, newest first.
+Index("ix_hazards_severity_region_code_found_at", Hazard.__table__.c.severity,
+      Hazard.__table__.c.region_code, Hazard.__table__.c.found_at)
 Index("ix_hazards_found_at_id", Hazard.__table__.c.found_at, Hazard.__table__.c.id,
       postgresql_include=["region_code"])

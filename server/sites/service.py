@@ -186,12 +186,15 @@ CONFLICT_FIELDS = ("name", "kind", "region_code", "address", "lat", "lon", "cont
 
 
 def site_conflicts(session, actor: User, *, resolved: bool = False) -> list:
-    """Field conflicts that sync recorded on sites in the actor's scope (newest first)."""
+    """(conflict, site name) for the field conflicts sync recorded on sites in the actor's
+    scope, newest first."""
     from server.models import SiteConflict
 
-    stmt = scoped(select(SiteConflict), SiteConflict.region_code, actor).where(
+    stmt = scoped(select(SiteConflict, Site.name).join(Site, Site.id == SiteConflict.site_id),
+                  SiteConflict.region_code, actor).where(
         SiteConflict.resolved_at.isnot(None) if resolved else SiteConflict.resolved_at.is_(None))
-    return list(session.scalars(stmt.order_by(SiteConflict.at.desc()).limit(500)))
+    return [tuple(row) for row in session.execute(
+        stmt.order_by(SiteConflict.at.desc()).limit(500))]
 
 
 def resolve_site_conflict(session, actor: User, conflict_id, choice: str):

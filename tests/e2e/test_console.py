@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.server.register.conftest import answers_for, sha
+from tests.server.register.conftest import answers_for
 
 DESKTOP = {"viewport": {"width": 1366, "height": 768}, "locale": "zh-CN",
            "timezone_id": "Asia/Shanghai"}
@@ -27,6 +27,19 @@ def _api(server, method, path, body=None, token=None):
         return json.loads(resp.read() or b"{}")
 
 
+def _jpeg(seed: int) -> bytes:
+    """A small, distinct photo (a coloured card) as the phone's camera would upload it."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", (640, 480), ((seed * 70) % 256, (seed * 130) % 256, 160))
+    ImageDraw.Draw(img).rectangle((40, 40, 600, 440), outline=(255, 255, 255), width=12)
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
 class Phone:
     """An inspector's phone speaking the sync protocol."""
 
@@ -35,6 +48,19 @@ class Phone:
         self.token = _api(server, "POST", "/auth/login", {
             "username": username, "password": "xuncha-demo", "client_id": self.client_id,
             "device_name": "e2e"})["token"]
+
+    def upload(self, seed: int) -> str:
+        import hashlib
+
+        data = _jpeg(seed)
+        digest = hashlib.sha256(data).hexdigest()
+        req = urllib.request.Request(f"{self.server.url}/api/v1/blobs/{digest}", data=data,
+                                     method="PUT")
+        req.add_header("Content-Type", "image/jpeg")
+        req.add_header("Authorization", f"Bearer {self.token}")
+        with urllib.request.urlopen(req, timeout=20) as resp:
+            assert resp.status in (200, 201)
+        return digest
 
     def restaurant(self, n=0):
         sites = _api(self.server, "GET", "/sites?kind=restaurant&per_page=10", token=self.token)
@@ -50,7 +76,15 @@ class Phone:
                 "location": {"lat": site["lat"], "lon": site["lon"], "accuracy_m": 10},
                 "answers": answers_for("gas-restaurant", fail),
                 "verifications": list(verifications),
-                "signatures": {"inspector": sha("sig-i"), "site": sha("sig-s")}}
+                "signatures": {}}
+        # Real photos and signatures, uploaded first (as the phone does when it has signal).
+        for n, answer in enumerate(args["answers"]):
+            if answer["photos"]:
+                answer["photos"] = [self.upload(self.next_id * 10 + n)]
+        for verification in args["verifications"]:
+            verification["photos"] = [self.upload(self.next_id * 10 + 9)]
+        args["signatures"] = {"inspector": self.upload(self.next_id * 10 + 7),
+                              "site": self.upload(self.next_id * 10 + 8)}
         body = {"client_id": self.client_id, "sent_at": datetime.now(UTC).isoformat(),
                 "mutations": [{"id": self.next_id, "name": "inspection.submit",
                                "at": finished.isoformat(), "args": args}]}
@@ -93,6 +127,11 @@ def test_review_flow_approve_return_and_major_sign_off(desk, live_server, artifa
     page.keyboard.press("Enter")
     page.wait_for_url("**/console/inspections/**")
     assert page.locator("tr.fail").count() >= 1
+    # Thumbnails load through the console's cookie session (the API wants a bearer token).
+    thumb = page.locator("tr.fail img").first
+    thumb.scroll_into_view_if_needed()
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0",
+                           arg=thumb.element_handle())
     page.screenshot(path=str(artifacts / "console-2-inspection.png"), full_page=False)
     first_url = page.url
     page.keyboard.press("a")
@@ -117,7 +156,7 @@ def test_review_flow_approve_return_and_major_sign_off(desk, live_server, artifa
     hazard_id = page.url.rstrip("/").rsplit("/", 1)[1]
     phone.submit(site_a, kind="verification", verifications=[
         {"hazard_id": hazard_id, "result": "rectified", "note": "已移出地下室",
-         "photos": [sha("after-e2e")]}])
+         "photos": []}])
     page.reload()
     assert "待销号签批" in page.inner_text("h1")
     page.screenshot(path=str(artifacts / "console-4-before-sign-off.png"), full_page=True)

@@ -143,3 +143,23 @@ def test_photos_are_served_only_to_staff_whose_area_refers_to_them(console, worl
     # The inspection page shows the photo's EXIF position beside it.
     html = console().get(f"/console/inspections/{world['inspection1'].id}").get_data(as_text=True)
     assert "30.8421,120.2712" in html
+
+
+def test_returned_inspection_reaches_the_inspectors_phone_with_the_comment(console, world,
+                                                                           client, auth):
+    i = world["inspection1"]
+    console().post(f"/console/inspections/{i.id}/review",
+                   {"decision": "return", "comment": "请补拍灶具照片"})
+    phone = auth(user=world["inspector1"])
+    changes, cursor = [], None
+    while True:
+        resp = client.get("/api/v1/sync/pull" + (f"?cursor={cursor}" if cursor else ""),
+                          headers=phone)
+        body = resp.get_json()
+        changes += body["changes"]
+        cursor = body["cursor"]
+        if not body["has_more"]:
+            break
+    mine = [c for c in changes if c["type"] == "inspection" and c["id"] == str(i.id)]
+    assert mine and mine[-1]["data"]["review_state"] == "returned"
+    assert mine[-1]["data"]["review_comment"] == "请补拍灶具照片"

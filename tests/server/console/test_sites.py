@@ -102,6 +102,7 @@ def test_site_conflicts_are_shown_and_resolved_in_scope(console, make_site, make
     c = console()
     html = c.get("/console/sites/conflicts").get_data(as_text=True)
     assert str(keep.id) in html and str(apply.id) in html and str(other.id) not in html
+    assert "旧名字" in html
     url = "/console/sites/conflicts/{}/resolve"
     assert c.post(url.format(apply.id), {"choice": "apply"}).status_code == 302
     assert c.post(url.format(keep.id), {"choice": "keep"}).status_code == 302
