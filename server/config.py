@@ -59,6 +59,15 @@ class Defaults:
     DEFAULT_DEADLINE_DAYS = 7
     ESCALATION_DAYS = 180
     FOLLOW_UP_DAYS = 30
+    MAJOR_DEADLINE_DAYS = 30  # a reported major hazard's deadline until its plan sets one
+    SECTOR_DEADLINE_DAYS: dict = {}  # general hazards per sector, e.g. {"gas": 3}; else 7
+    NIGHTLY_AT = "01:30"  # local time of the scheduler's nightly jobs
+    # Signals of shallow inspection (统计预警): a child region with at least this many
+    # hazards and no major one; a region whose hazards per inspection in a sector are
+    # below this share of its peers' median (each with at least this many inspections).
+    SIGNAL_MIN_HAZARDS = 20
+    SIGNAL_MIN_INSPECTIONS = 10
+    SIGNAL_LOW_RATIO = 0.3
 
     SQLALCHEMY_TRACK_MODIFICATIONS = False
 
@@ -93,11 +102,26 @@ def finalize(config: dict, instance_path: str) -> None:
                 "DEFAULT_DEADLINE_DAYS", "ESCALATION_DAYS", "FOLLOW_UP_DAYS"):
         config[key] = int(config[key])
     config["LOGIN_WINDOW"] = timedelta(seconds=config["LOGIN_WINDOW_SECONDS"])
+    _finalize_register(config)
     # `xuncha check` fails production on a per-instance secret: workers on two machines
     # would each make their own.
     config["SECRET_KEY_FROM_INSTANCE"] = not config.get("SECRET_KEY")
     if not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = _instance_secret(instance_path)
+
+
+def _finalize_register(config: dict) -> None:
+    """The hazard register's settings (deadlines, scheduler time, signals)."""
+    for key in ("MAJOR_DEADLINE_DAYS", "SIGNAL_MIN_HAZARDS", "SIGNAL_MIN_INSPECTIONS"):
+        config[key] = int(config[key])
+    config["SIGNAL_LOW_RATIO"] = float(config["SIGNAL_LOW_RATIO"])
+    sectors = config.get("SECTOR_DEADLINE_DAYS") or {}
+    if not isinstance(sectors, dict):
+        raise ValueError("XUNCHA_SECTOR_DEADLINE_DAYS: a JSON object of sector -> days")
+    config["SECTOR_DEADLINE_DAYS"] = {str(k): int(v) for k, v in sectors.items()}
+    hour, _, minute = str(config["NIGHTLY_AT"]).partition(":")
+    if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60):
+        raise ValueError(f"XUNCHA_NIGHTLY_AT: not a time HH:MM: {config['NIGHTLY_AT']!r}")
 
 
 def normalize_database_url(url: str) -> str:

@@ -38,29 +38,47 @@ LEVEL_ROLES = {"county": ("county_reviewer",), "city": ("city_admin",),
 
 # --- nightly ----------------------------------------------------------------------------
 
-def _responsible_inspectors(session, hazard: Hazard) -> list[User]:
-    finder = session.get(User, hazard.found_by) if hazard.found_by else None
-    if finder is not None and finder.active and finder.role in INSPECTORS:
-        return [finder]
-    return people_over(session, hazard.region_code, INSPECTORS)
+class _People:
+    """Who to tell about a hazard, looked up once per region and finder in a job run."""
+
+    def __init__(self, session):
+        self.session = session
+        self._over: dict[tuple, list[User]] = {}
+        self._users: dict = {}
+
+    def over(self, region_code: str, roles: tuple[str, ...]) -> list[User]:
+        key = (region_code, roles)
+        if key not in self._over:
+            self._over[key] = people_over(self.session, region_code, roles)
+        return self._over[key]
+
+    def inspectors(self, hazard: Hazard) -> list[User]:
+        if hazard.found_by and hazard.found_by not in self._users:
+            self._users[hazard.found_by] = self.session.get(User, hazard.found_by)
+        finder = self._users.get(hazard.found_by)
+        if finder is not None and finder.active and finder.role in INSPECTORS:
+            return [finder]
+        return self.over(hazard.region_code, INSPECTORS)
 
 
 def flag_overdue(session, today: date) -> int:
-    """Flag hazards past their deadline and remind the inspector and the reviewer.
+    """Flag hazards that passed their deadline and remind the inspector and the reviewer.
 
-    Returns the number of reminders created. The reminder key holds the deadline, so a
-    new deadline that passes too brings a new reminder, and the same one never twice.
+    Returns the number of reminders created. Only hazards not flagged yet are read: the
+    flag and its reminders are written in one transaction, so a flagged hazard has had
+    its reminders. A new deadline clears the flag, and the reminder key holds the
+    deadline, so a new deadline that passes too brings a new reminder; the same one
+    never comes twice.
     """
     due = session.scalars(select(Hazard).where(
-        Hazard.status != lc.CLOSED, Hazard.deadline.isnot(None), Hazard.deadline < today)
-        .order_by(Hazard.deadline, Hazard.id)).all()
+        Hazard.status != lc.CLOSED, Hazard.overdue.is_(False), Hazard.deadline.isnot(None),
+        Hazard.deadline < today).order_by(Hazard.deadline, Hazard.id)).all()
+    people = _People(session)
     created = 0
     for hazard in due:
-        if not hazard.overdue:
-            append_event(session, hazard, lc.OVERDUE_FLAGGED, None,
-                         {"deadline": hazard.deadline, "today": today})
-        recipients = (_responsible_inspectors(session, hazard)
-                      + people_over(session, hazard.region_code, REVIEWERS))
+        append_event(session, hazard, lc.OVERDUE_FLAGGED, None,
+                     {"deadline": hazard.deadline, "today": today})
+        recipients = people.inspectors(hazard) + people.over(hazard.region_code, REVIEWERS)
         for user in recipients:
             made = notify(
                 session, key=f"overdue:{hazard.id}:{hazard.deadline}:{user.id}", recipient=user,
@@ -78,11 +96,11 @@ def _proposed(session, hazard: Hazard, level: str) -> bool:
         HazardEvent.refused.is_(False), HazardEvent.data["level"].as_string() == level)))
 
 
-def _propose(session, hazard: Hazard, level: str, why: str) -> int:
+def _propose(session, people: _People, hazard: Hazard, level: str, why: str) -> int:
     if not _proposed(session, hazard, level):
         append_event(session, hazard, lc.LISTING_PROPOSED, None, {"level": level, "why": why})
     created = 0
-    for user in people_over(session, hazard.region_code, LEVEL_ROLES[level]):
+    for user in people.over(hazard.region_code, LEVEL_ROLES[level]):
         made = notify(session, key=f"propose_listing:{hazard.id}:{level}:{user.id}",
                       recipient=user, kind="listing_proposed", hazard_id=hazard.id,
                       title=f"建议{_LEVEL_ZH[level]}挂牌督办 Proposed for {level} listing: "
@@ -97,12 +115,13 @@ _LEVEL_ZH = {"county": "县级", "city": "市级", "province": "省级"}
 
 def escalate(session, today: date) -> int:
     """Propose overdue major hazards for listing, and long-listed ones one level up."""
+    people = _People(session)
     created = 0
     overdue_major = session.scalars(select(Hazard).where(
         Hazard.status != lc.CLOSED, Hazard.severity == "major", Hazard.overdue.is_(True),
         Hazard.listing_level.is_(None)).order_by(Hazard.id)).all()
     for hazard in overdue_major:
-        created += _propose(session, hazard, "county",
+        created += _propose(session, people, hazard, "county",
                             "重大隐患逾期未整改 A major hazard is past its deadline.")
     days = int(setting("ESCALATION_DAYS", 180))
     cutoff = local_day_start(today - timedelta(days=days))
@@ -110,7 +129,7 @@ def escalate(session, today: date) -> int:
         Hazard.status != lc.CLOSED, Hazard.listing_level.in_(tuple(NEXT_LEVEL)),
         Hazard.listed_at <= cutoff).order_by(Hazard.id)).all()
     for hazard in stale:
-        created += _propose(session, hazard, NEXT_LEVEL[hazard.listing_level],
+        created += _propose(session, people, hazard, NEXT_LEVEL[hazard.listing_level],
                             f"挂牌督办{days}天仍未整改 Listed for {days} days and still not fixed.")
     return created
 

@@ -125,7 +125,7 @@ def cjk_font() -> str:
     """The registered CJK font's name (found once per process)."""
     from server.evidence.labels import find_cjk_font
 
-    return _font_name(str(find_cjk_font(setting("CJK_FONT_PATH", None))))
+    return _font_name(str(find_cjk_font(setting("CJK_FONT", None))))
 
 
 def _styles(font: str) -> dict[str, ParagraphStyle]:
@@ -239,7 +239,12 @@ def blob_reader(blob_dir: str):
     """Read a photo's display copy (else the original) from the filesystem blob store."""
     from server.evidence.store import DISPLAY, ORIGINAL, FilesystemBlobStore
 
-    store = FilesystemBlobStore(blob_dir)
+    try:
+        from server.evidence import blobstore
+
+        store = blobstore()
+    except ImportError:  # an evidence package without the shared store accessor
+        store = FilesystemBlobStore(blob_dir)
 
     def read(sha: str) -> bytes | None:
         for kind in (DISPLAY, ORIGINAL):

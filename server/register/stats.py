@@ -96,8 +96,10 @@ def _checklist_sectors() -> dict[str, str]:
 
 
 def collect(session, root: Region, p: Period, *, sector: str | None = None,
-            key: str = "region") -> dict[str, Figures]:
-    """Figures keyed by child region of `root` ("region") or by sector ("sector")."""
+            key: str = "region", durations: bool = True) -> dict:
+    """Figures keyed by child region of `root` ("region"), by sector ("sector") or by
+    (child region, sector) ("both"). `durations=False` skips the days-to-close sample,
+    the one part that reads rows rather than counts."""
     regions = _subtree(session, root)
     rollup = _rollup_map(root, regions)
     codes = list(regions)
@@ -105,6 +107,8 @@ def collect(session, root: Region, p: Period, *, sector: str | None = None,
     figures: dict[str, Figures] = defaultdict(Figures)
 
     def bucket(region_code, row_sector):
+        if key == "both":
+            return rollup[region_code], row_sector
         return rollup[region_code] if key == "region" else row_sector
 
     hz = select(
@@ -126,13 +130,14 @@ def collect(session, root: Region, p: Period, *, sector: str | None = None,
         f.overdue += int(overdue or 0)
         f.major_listed += int(listed or 0)
 
-    closed_q = select(Hazard.region_code, Hazard.sector, Hazard.found_at, Hazard.closed_at).where(
+    closed_q = None if not durations else select(Hazard.region_code, Hazard.sector, Hazard.found_at, Hazard.closed_at).where(
         Hazard.region_code.in_(codes), Hazard.closed_at >= lo, Hazard.closed_at < hi)
-    if sector:
-        closed_q = closed_q.where(Hazard.sector == sector)
-    for region_code, row_sector, found_at, closed_at in session.execute(closed_q):
-        figures[bucket(region_code, row_sector)].days_to_close.append(
-            (closed_at - found_at).total_seconds() / 86400)
+    if closed_q is not None:
+        if sector:
+            closed_q = closed_q.where(Hazard.sector == sector)
+        for region_code, row_sector, found_at, closed_at in session.execute(closed_q):
+            figures[bucket(region_code, row_sector)].days_to_close.append(
+                (closed_at - found_at).total_seconds() / 86400)
 
     sectors = _checklist_sectors()
     insp = select(Inspection.region_code, Inspection.checklist_code, Inspection.site_id).where(
@@ -205,16 +210,18 @@ def signals_for(session, root: Region, p: Period) -> dict:
         c = children[code]
         return {"code": c.code, "name": c.name, "level": c.level}
 
+    by_region = collect(session, root, p, durations=False)
+    by_region_sector = collect(session, root, p, key="both", durations=False)
     no_major = []
-    for code, f in sorted(collect(session, root, p).items()):
+    for code, f in sorted(by_region.items()):
         if code in children and f.found >= min_found and f.major == 0:
             no_major.append({"region": ref(code), "found": f.found, "major": 0})
 
     low_rate = []
     sectors = sorted(set(_checklist_sectors().values()))
     for sector in sectors:
-        figures = {code: f for code, f in collect(session, root, p, sector=sector).items()
-                   if code in children and f.inspections >= min_inspections}
+        figures = {code: f for (code, s), f in by_region_sector.items()
+                   if s == sector and code in children and f.inspections >= min_inspections}
         if len(figures) < 2:
             continue  # no peers to compare with
         rates = {code: f.found / f.inspections for code, f in figures.items()}

@@ -112,3 +112,14 @@ def test_awaiting_media_until_the_photos_arrive(session, make_user, make_site, m
     stored.add(sha("sig-site"))
     assert inspections.media_arrived(session, sha("sig-site")) == [inspection]
     assert not inspection.awaiting_media
+
+
+@pytest.mark.real_media
+def test_photos_not_uploaded_yet_leave_the_inspection_awaiting_media(session, make_user,
+                                                                    make_site, submit):
+    import server.evidence as evidence
+
+    if not hasattr(evidence, "blobs_missing"):
+        pytest.skip("the evidence package has no blob check yet")
+    outcome = submit(make_user(), make_site(), fail=("GAS-R-01",))
+    assert outcome.inspection.awaiting_media

@@ -170,3 +170,21 @@ def test_replay_of_every_hazard_equals_its_row(session, make_user, make_site, re
         events = session.scalars(select(HazardEvent).where(HazardEvent.hazard_id == hazard.id)
                                  .order_by(HazardEvent.seq)).all()
         assert project([event_dict(e) for e in events]) == state_of(hazard)
+
+
+def test_deadlines_follow_the_sector_settings(app, monkeypatch, make_user, make_site, report):
+    monkeypatch.setitem(app.config, "SECTOR_DEADLINE_DAYS", {"gas": 3})
+    inspector, site = make_user(), make_site()
+    today = service.local_today()
+    assert report(inspector, site).deadline == today + timedelta(days=3)
+    assert report(inspector, site, sector="fire").deadline == today + timedelta(days=7)
+    assert report(inspector, site, severity="major").deadline == today + timedelta(days=30)
+
+
+def test_register_settings_are_checked_at_start(tmp_path):
+    from server import create_app
+
+    for bad in ({"NIGHTLY_AT": "25:00"}, {"SECTOR_DEADLINE_DAYS": [3]}):
+        with pytest.raises(ValueError):
+            create_app({"TESTING": True, "SECRET_KEY": "x",
+                        "DATABASE_URL": f"sqlite:///{tmp_path}/x.db", **bad})
