@@ -173,7 +173,31 @@ def check_proxy(app: Flask) -> Result:
     return Result("proxy", OK, f"{hops} trusted proxy hop(s)")
 
 
-CHECKS = (check_database, check_workers, check_secret, check_base_url, check_blob_dir,
+def check_connections(app: Flask) -> Result:
+    """Enough PostgreSQL connections for every worker's pool at its fullest."""
+    engine = db.engine
+    if engine.dialect.name != "postgresql":
+        return Result("connections", OK, "embedded database")
+    pool = engine.pool
+    per_worker = pool.size() + max(getattr(pool, "_max_overflow", 0), 0)
+    workers = configured_workers(app.config)
+    # Web workers' pools, the scheduler's pool and its lock connection, one for backups.
+    needed = workers * per_worker + per_worker + 2
+    try:
+        with engine.connect() as conn:
+            limit = int(conn.execute(text("SHOW max_connections")).scalar())
+            reserved = int(conn.execute(text("SHOW superuser_reserved_connections")).scalar())
+    except Exception as exc:
+        return Result("connections", WARN, f"cannot tell: {str(exc).splitlines()[0][:200]}")
+    if needed > limit - reserved:
+        return Result("connections", WARN,
+                      f"{workers} workers x {per_worker} pooled connections (+ scheduler) may "
+                      f"need {needed}, PostgreSQL allows {limit - reserved}: raise "
+                      "max_connections or use fewer workers")
+    return Result("connections", OK, f"up to {needed} of {limit - reserved} connections")
+
+
+CHECKS = (check_database, check_connections, check_workers, check_secret, check_base_url, check_blob_dir,
           check_scheduler, check_proxy)
 
 

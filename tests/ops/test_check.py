@@ -184,3 +184,13 @@ def test_deploy_config_renders_working_files(app, tmp_path):
                                "-e", str(tmp_path / "e.log")], capture_output=True, text=True,
                               check=False, env={**os.environ})
         assert proc.returncode == 0, proc.stderr
+
+
+def test_postgresql_connection_budget(app):
+    if not PG:
+        assert check.check_connections(app).status == OK
+        return
+    assert check.check_connections(app).status == OK
+    app.config["WORKERS"] = 500
+    result = check.check_connections(app)
+    assert result.status == WARN and "max_connections" in result.message
