@@ -121,6 +121,8 @@ HASH = "sha-256 verify"
 PROCESS = "process()"
 STORE = "store 3 files (fsync)"
 TOTAL = "ingest() total"
+ENC_OPT = "  encode display, optimize=True"
+ENC_PLAIN = "  encode display, optimize=False"
 
 
 def run(data: bytes, repeat: int, store_dir: Path) -> dict[str, list[float]]:
@@ -128,7 +130,10 @@ def run(data: bytes, repeat: int, store_dir: Path) -> dict[str, list[float]]:
     name = hashlib.sha256(data).hexdigest()
     store = FilesystemBlobStore(store_dir)
     rows: dict[str, list[float]] = {k: [] for k in (
-        FULL, HALF, EIGHTH, HASH, PROCESS, STORE, TOTAL)}
+        FULL, HALF, EIGHTH, HASH, PROCESS, STORE, TOTAL, ENC_OPT, ENC_PLAIN)}
+    display = Image.open(io.BytesIO(process(data).display))
+    display.load()
+    sizes = {}
     _full_decode(data)  # warm caches and lazy plugin loading before measuring
     ingest(store, name, data)
     with Image.open(io.BytesIO(data)) as img:
@@ -144,8 +149,22 @@ def run(data: bytes, repeat: int, store_dir: Path) -> dict[str, list[float]]:
         elapsed, processed = _timed(process, data)
         rows[PROCESS].append(elapsed)
         rows[STORE].append(_timed(_store_all, store, name, data, processed)[0])
+        for label, optimize in ((ENC_OPT, True), (ENC_PLAIN, False)):
+            elapsed, sizes[label] = _timed(_encode_size, display, optimize)
+            rows[label].append(elapsed)
     store.delete(name)
+    print("display copy bytes: " + ", ".join(
+        f"{label.strip()} {size / 1e3:.0f} kB" for label, size in sizes.items()))
     return rows
+
+
+def _encode_size(img: Image.Image, optimize: bool) -> int:
+    """What the display copy's Huffman optimisation costs and saves (images.JPEG_QUALITY)."""
+    from server.evidence.images import JPEG_QUALITY
+
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=JPEG_QUALITY, optimize=optimize)
+    return len(out.getvalue())
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,6 +14,7 @@ denser than byte mode for them, and people can read them aloud).
 from __future__ import annotations
 
 import base64
+import functools
 import hmac
 import io
 import re
@@ -113,12 +114,35 @@ def qr_matrix(payload: str) -> list[list[bool]]:
     """
     if not payload or len(payload) > MAX_PAYLOAD_LENGTH:
         raise ValueError(f"QR payload must be 1..{MAX_PAYLOAD_LENGTH} characters")
-    code = qrcode.QRCode(error_correction=_ERROR_CORRECTION, border=0,
+    segments = tuple((segment.encode("utf-8"), mode) for segment, mode in _segments(payload))
+    code = qrcode.QRCode(version=_version_for(_shape(segments)),
+                         error_correction=_ERROR_CORRECTION, border=0,
                          mask_pattern=MASK_PATTERN)
-    for segment, mode in _segments(payload):
-        code.add_data(QRData(segment.encode("utf-8"), mode=mode))
-    code.make(fit=True)
+    for data, mode in segments:
+        code.add_data(QRData(data, mode=mode))
+    code.make(fit=False)
     return [list(row) for row in code.get_matrix()]
+
+
+def _shape(segments: tuple[tuple[bytes, int], ...]) -> tuple[tuple[int, int], ...]:
+    """What decides a symbol's version: each segment's mode and length, not its content."""
+    return tuple((mode, len(data)) for data, mode in segments)
+
+
+@functools.lru_cache(maxsize=64)
+def _version_for(shape: tuple[tuple[int, int], ...]) -> int:
+    """The smallest QR version holding segments of this shape, found once per shape.
+
+    Every tag of a deployment has the same shape (one base URL, 7-character codes,
+    10-character signatures), so a sheet of 500 labels searches for its version once
+    instead of 500 times (the search re-encodes the data in pure Python each time).
+    """
+    probe = qrcode.QRCode(error_correction=_ERROR_CORRECTION, border=0)
+    for mode, length in shape:
+        filler = b"0" if mode == qrcode.util.MODE_ALPHA_NUM else b"a"
+        probe.add_data(QRData(filler * length, mode=mode))
+    probe.best_fit()
+    return probe.version
 
 
 def qr_png(payload: str, *, module_px: int = 10) -> bytes:

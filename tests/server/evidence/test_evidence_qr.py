@@ -173,3 +173,24 @@ def test_qr_png_has_a_white_quiet_zone():
 def test_qr_refuses_empty_and_overlong_payloads(payload):
     with pytest.raises(ValueError):
         qr.qr_png(payload)
+
+
+@pytest.mark.parametrize("base", ["http://x.cn", BASE, "https://xuncha.some-county.gov.cn/xc",
+                                  "http://10.0.0.5:5000/" + "a" * 40])
+def test_the_remembered_version_is_the_smallest_that_fits(base):
+    """qr_matrix skips qrcode's per-call version search; the symbol must not change."""
+    import qrcode
+    from qrcode.util import QRData
+
+    from server.sites import codes
+
+    for seed in ("a", "b"):
+        payload = qr.payload_url(base, codes.make_code(seed), SECRET)
+        fitted = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_Q, border=0,
+                               mask_pattern=qr.MASK_PATTERN)
+        for segment, mode in qr._segments(payload):
+            fitted.add_data(QRData(segment.encode(), mode=mode))
+        fitted.make(fit=True)
+        assert qr.qr_matrix(payload) == [list(row) for row in fitted.get_matrix()]
+        decoded = zxingcpp.read_barcodes(Image.open(io.BytesIO(qr.qr_png(payload))).convert("L"))
+        assert [barcode.text for barcode in decoded] == [payload]
