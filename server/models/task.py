@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from server.extensions import db
 from server.models.types import JSONDoc, UTCDateTime, utcnow
 
-TASK_KINDS = ("follow_up", "verification")
+TASK_KINDS = ("follow_up", "verification", "campaign")
 TASK_STATUSES = ("open", "done", "cancelled")
 
 
