@@ -234,3 +234,15 @@ def test_tag_url_opened_by_camera_app_lands_on_site_offline(live_server, new_pho
     page.goto(tag_url(live_server, site["code"]))
     page.wait_for_selector("[data-test=site-name]")
     assert page.inner_text("[data-test=site-name]") == site["name"]
+
+
+def test_tag_scanned_before_logging_in_opens_after_the_login(live_server, new_phone):
+    site = pick_site(live_server, "shop", TOWNSHIP1)
+    page = new_phone().new_page()
+    page.goto(tag_url(live_server, site["code"]))
+    page.wait_for_selector("input[name=username]")
+    page.fill("input[name=username]", "inspector1")
+    page.fill("input[name=password]", "xuncha-demo")
+    page.click("form button[type=submit]")
+    page.wait_for_selector("[data-test=site-name]", timeout=60000)
+    assert page.inner_text("[data-test=site-name]") == site["name"]

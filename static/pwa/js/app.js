@@ -55,7 +55,13 @@ async function route() {
   const path = currentPath();
   const session = await local.session();
   if (seq !== renderSeq) return;
-  if (!session && path !== "login") { go("login", { replace: true }); return; }
+  if (!session && path !== "login") {
+    // A tag scanned with the phone's camera before logging in: open it after the login.
+    const raw = location.hash.replace(/^#\/?/, "");
+    if (raw) sessionStorage.setItem("xuncha.after_login", raw);
+    go("login", { replace: true });
+    return;
+  }
   if (session && path === "login") { go("", { replace: true }); return; }
   let matched = null;
   for (const [pattern, view, tab] of ROUTES) {

@@ -21,7 +21,9 @@ export async function render(root) {
       requestPersistence(); // the moment the phone starts holding work worth keeping
       mount(message, t("login.loading"));
       await local.syncNow().catch(() => {}); // the first pull; the sync bar shows any error
-      location.hash = "#/";
+      const next = sessionStorage.getItem("xuncha.after_login");
+      sessionStorage.removeItem("xuncha.after_login");
+      location.hash = `#/${next || ""}`;
     } catch (err) {
       message.className = "error";
       message.setAttribute("role", "alert");
