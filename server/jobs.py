@@ -90,15 +90,15 @@ def flag_overdue(session, today: date) -> int:
     return created
 
 
-def _proposed(session, hazard: Hazard, level: str) -> bool:
-    return session.scalar(select(exists().where(
-        HazardEvent.hazard_id == hazard.id, HazardEvent.type == lc.LISTING_PROPOSED,
-        HazardEvent.refused.is_(False), HazardEvent.data["level"].as_string() == level)))
+def _not_proposed(level):
+    """SQL: the hazard has no listing proposal at `level` yet (proposals are made once)."""
+    return ~exists().where(
+        HazardEvent.hazard_id == Hazard.id, HazardEvent.type == lc.LISTING_PROPOSED,
+        HazardEvent.refused.is_(False), HazardEvent.data["level"].as_string() == level)
 
 
 def _propose(session, people: _People, hazard: Hazard, level: str, why: str) -> int:
-    if not _proposed(session, hazard, level):
-        append_event(session, hazard, lc.LISTING_PROPOSED, None, {"level": level, "why": why})
+    append_event(session, hazard, lc.LISTING_PROPOSED, None, {"level": level, "why": why})
     created = 0
     for user in people.over(hazard.region_code, LEVEL_ROLES[level]):
         made = notify(session, key=f"propose_listing:{hazard.id}:{level}:{user.id}",
@@ -119,15 +119,17 @@ def escalate(session, today: date) -> int:
     created = 0
     overdue_major = session.scalars(select(Hazard).where(
         Hazard.status != lc.CLOSED, Hazard.severity == "major", Hazard.overdue.is_(True),
-        Hazard.listing_level.is_(None)).order_by(Hazard.id)).all()
+        Hazard.listing_level.is_(None), _not_proposed("county")).order_by(Hazard.id)).all()
     for hazard in overdue_major:
         created += _propose(session, people, hazard, "county",
                             "重大隐患逾期未整改 A major hazard is past its deadline.")
     days = int(setting("ESCALATION_DAYS", 180))
     cutoff = local_day_start(today - timedelta(days=days))
-    stale = session.scalars(select(Hazard).where(
-        Hazard.status != lc.CLOSED, Hazard.listing_level.in_(tuple(NEXT_LEVEL)),
-        Hazard.listed_at <= cutoff).order_by(Hazard.id)).all()
+    stale = []
+    for current, level in NEXT_LEVEL.items():
+        stale += session.scalars(select(Hazard).where(
+            Hazard.status != lc.CLOSED, Hazard.listing_level == current,
+            Hazard.listed_at <= cutoff, _not_proposed(level)).order_by(Hazard.id)).all()
     for hazard in stale:
         created += _propose(session, people, hazard, NEXT_LEVEL[hazard.listing_level],
                             f"挂牌督办{days}天仍未整改 Listed for {days} days and still not fixed.")
@@ -143,10 +145,14 @@ def follow_up(session, today: date) -> int:
     closed = session.scalars(select(Hazard).where(
         Hazard.status == lc.CLOSED, Hazard.closed_at < due_before,
         Hazard.closed_at >= window_start).order_by(Hazard.closed_at, Hazard.id)).all()
+    keys = {f"follow_up:{h.id}" for h in closed}
+    have = set()
+    for chunk in _chunks(sorted(keys), 500):
+        have.update(session.scalars(select(Task.key).where(Task.key.in_(chunk))))
     created = 0
     for hazard in closed:
         key = f"follow_up:{hazard.id}"
-        if session.scalar(select(Task.id).where(Task.key == key)) is not None:
+        if key in have:
             continue
         task = Task(key=key, kind="follow_up", site_id=hazard.site_id,
                     region_code=hazard.region_code, hazard_id=hazard.id,
@@ -159,6 +165,11 @@ def follow_up(session, today: date) -> int:
             continue
         created += 1
     return created
+
+
+def _chunks(items: list, size: int):
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
 
 
 def nightly(session, today: date | None = None) -> dict:

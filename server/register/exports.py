@@ -71,11 +71,16 @@ def _region_names(session, codes) -> dict[str, str]:
 # --- ledger (XLSX) ----------------------------------------------------------------------
 
 def ledger_rows(session, actor, **filters):
-    """The ledger's rows for the list filters, in the list's order, streamed in batches."""
+    """The ledger's rows for the list filters, in the list's order, loaded in batches.
+
+    The ids come first (one narrow query), then the hazards 500 at a time: memory stays
+    flat without a server-side cursor, which not every driver/transaction mode allows.
+    """
     stmt = service.filtered(session, actor, **filters).order_by(
         *service.SORTS[filters.get("sort") or "-found_at"], Hazard.id)
+    ids = list(session.scalars(stmt.with_only_columns(Hazard.id)))
     names: dict[str, str] = {}
-    for n, hazard in enumerate(session.scalars(stmt.execution_options(yield_per=500)), 1):
+    for n, hazard in enumerate(_in_batches(session, ids), 1):
         if hazard.region_code not in names:
             names.update(_region_names(session, [hazard.region_code]))
         yield (
@@ -91,6 +96,16 @@ def ledger_rows(session, actor, **filters):
             ("是 " + (hazard.stop_work_order_no or "")).strip() if hazard.stop_work else "否",
             hazard.supplier or "", _local(hazard.closed_at),
         )
+
+
+def _in_batches(session, ids: list, size: int = 500):
+    for i in range(0, len(ids), size):
+        chunk = ids[i:i + size]
+        by_id = {h.id: h for h in session.scalars(select(Hazard).where(Hazard.id.in_(chunk)))}
+        for hazard_id in chunk:
+            yield by_id[hazard_id]
+        for hazard in by_id.values():  # keep memory flat on a city-wide export
+            session.expunge(hazard)
 
 
 def ledger_xlsx(session, actor, **filters) -> bytes:

@@ -151,10 +151,11 @@ def collect(session, root: Region, p: Period, *, sector: str | None = None,
         f.inspections += 1
         f.covered.add(site_id)
 
-    if key == "region":
+    if key in ("region", "both"):
         site_q = select(Site.region_code, func.count()).where(Site.region_code.in_(codes))
         for region_code, count in session.execute(site_q.group_by(Site.region_code)):
-            figures[rollup[region_code]].sites += count
+            # Sites have no single sector: under "both" they count as (child, None).
+            figures[bucket(region_code, None)].sites += count
     return figures
 
 
@@ -171,9 +172,14 @@ def summary(session, actor: User, *, region: str | None = None, sector: str | No
 
 def summary_for(session, root: Region, p: Period, *, sector: str | None = None) -> dict:
     """`summary` for any region, without a user's scope (bulletins, exports)."""
-    by_region = collect(session, root, p, sector=sector)
+    # One pass by (child, sector); the region and sector views are sums of it.
+    by_region: dict[str, Figures] = defaultdict(Figures)
+    by_sector: dict[str, Figures] = defaultdict(Figures)
     total = Figures()
-    for f in by_region.values():
+    for (child, row_sector), f in collect(session, root, p, sector=sector, key="both").items():
+        by_region[child].add(f)
+        if row_sector is not None:
+            by_sector[row_sector].add(f)
         total.add(f)
     children = session.scalars(select(Region).where(Region.parent_code == root.code)
                                .order_by(Region.code)).all()
@@ -182,13 +188,11 @@ def summary_for(session, root: Region, p: Period, *, sector: str | None = None) 
     if root.code in by_region:  # hazards registered on the root region itself
         rows.append({"region": {"code": root.code, "name": root.name, "level": root.level},
                      **by_region[root.code].as_dict()})
-    by_sector = collect(session, root, p, sector=sector, key="sector")
     return {
         "region": {"code": root.code, "name": root.name, "level": root.level},
         "period": {"from": p.start, "to": p.end}, "sector": sector,
         "total": total.as_dict(), "rows": rows,
-        "by_sector": [{"sector": s, **f.as_dict()} for s, f in sorted(
-            by_sector.items(), key=lambda kv: str(kv[0])) if s is not None],
+        "by_sector": [{"sector": s, **f.as_dict()} for s, f in sorted(by_sector.items())],
     }
 
 
