@@ -22,7 +22,7 @@ export function thumbs(list) {
   const box = h("div", { class: "photos" });
   (async () => {
     for (const sha of list) {
-      box.append(h("figure", {}, h("img", { alt: sha.slice(0, 8), src: await photoUrl(sha), loading: "lazy" })));
+      box.append(h("figure", {}, h("img", { alt: sha.slice(0, 8), src: await photoUrl(sha) })));
     }
   })();
   return box;
