@@ -213,7 +213,17 @@ def weekly_bulletin(session, today: date | None = None) -> int:
 
 # --- running ----------------------------------------------------------------------------
 
-JOBS = {"nightly": nightly, "weekly_bulletin": weekly_bulletin}
+def dashboard_rollup(session, today: date | None = None) -> dict:
+    """Rebuild the dashboard's pre-aggregated counts, so the console reads a small table
+    instead of scanning the register on every page view."""
+    from server.console.stats import refresh_rollup
+
+    run = refresh_rollup(session)
+    return {"rows": run.rows, "seconds": round(run.seconds, 3)}
+
+
+JOBS = {"nightly": nightly, "weekly_bulletin": weekly_bulletin,
+        "dashboard_rollup": dashboard_rollup}
 
 
 def run_job(app, name: str, today: date | None = None):
@@ -300,4 +310,7 @@ def build_scheduler(app):
     scheduler.add_job(run_job, CronTrigger(day_of_week="mon", hour=6, minute=0, timezone=tz),
                       args=(app, "weekly_bulletin"), id="weekly_bulletin", coalesce=True,
                       max_instances=1, misfire_grace_time=6 * 3600)
+    scheduler.add_job(run_job, "interval", minutes=int(app.config.get("ROLLUP_EVERY_MINUTES", 10)),
+                      args=(app, "dashboard_rollup"), id="dashboard_rollup", coalesce=True,
+                      max_instances=1, misfire_grace_time=600)
     return scheduler

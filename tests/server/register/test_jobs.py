@@ -126,3 +126,24 @@ def test_run_job_commits_in_its_own_context(app, session, make_user, make_site, 
     assert result["overdue_reminders"] >= 1
     session.expire_all()
     assert hazard.overdue
+
+
+def test_dashboard_rollup_job_feeds_the_console_dashboard(app, session, make_user, make_site,
+                                                          report):
+    from server.console.stats import rollup_as_of
+    from server.models.rollup import HazardRollup
+
+    report(make_user(), make_site())
+    session.commit()
+    assert rollup_as_of(session) is None
+    session.commit()  # end our read: the job's own session needs the write lock
+    result = jobs.run_job(app, "dashboard_rollup")
+    assert result["rows"] >= 1
+    session.expire_all()
+    assert rollup_as_of(session) is not None
+    assert session.scalar(select(func.sum(HazardRollup.n))) == 1
+
+
+def test_scheduler_has_every_job(app):
+    scheduler = jobs.build_scheduler(app)
+    assert {j.id for j in scheduler.get_jobs()} == set(jobs.JOBS)
