@@ -16,22 +16,14 @@ from server.extensions import db
 from server.models.hazard import LISTING_LEVELS, SEVERITIES, SOURCES, STATUSES
 from server.models.site import SECTORS
 from server.register import service as register
+from server.schemas.hazards import HazardQuerySchema
 
 PER_PAGE = (25, 50, 100, 200)
 
 
-class HazardQuery(Schema):
-    region = fields.String(validate=validate.Length(max=20))
-    sector = fields.List(fields.String(validate=validate.OneOf(SECTORS)))
-    status = fields.List(fields.String(validate=validate.OneOf(STATUSES)))
-    severity = fields.String(validate=validate.OneOf(SEVERITIES))
-    overdue = fields.Boolean()
-    listed = fields.Boolean()
-    source = fields.String(validate=validate.OneOf(SOURCES))
-    found_from = fields.Date()
-    found_to = fields.Date()
-    sort = fields.String(load_default="-found_at", validate=validate.OneOf(list(register.SORTS)))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+class HazardQuery(HazardQuerySchema):
+    """The API's register filters (one definition), with the console's page sizes."""
+
     per_page = fields.Integer(load_default=50, validate=validate.OneOf(PER_PAGE))
 
 
