@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 
-from flask import current_app, render_template, request, send_file
+from flask import render_template, request, send_file
 from marshmallow import Schema, fields, validate
 
 from server.console import bp
@@ -75,18 +75,10 @@ def sites_import():
 
 @bp.get("/sites/labels.pdf")
 def site_labels():
-    from server.evidence import labels, qr
+    from server.evidence import tags
 
     args = parse(LabelQuery(), request.args)
-    staff = current_staff()
-    page = sites.search_sites(db.session, staff, region=args["region"], per_page=2000)
-    if not page.items:
-        raise Invalid(details={"region": ["No sites there. 该地区没有场所。"]})
-    cfg = current_app.config
-    sheet = [labels.Label(site_name=s.name, site_code=s.code, village=s.region.name,
-                          payload=qr.payload_url(cfg["BASE_URL"], s.code, cfg["SECRET_KEY"]))
-             for s in page.items]
-    pdf = labels.label_sheet_pdf(sheet, font_path=cfg.get("CJK_FONT"))
+    pdf = tags.label_sheet(db.session, current_staff(), region=args["region"])
     return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=False,
                      download_name=f"labels-{args['region']}.pdf")
 
