@@ -114,3 +114,20 @@ def test_deleted_site_is_removed(client, auth, session, make_site):
     changes, _, _ = pull_all(client, headers, cursor=cursor)
     assert [(c["id"], c["op"]) for c in changes] == [(str(site.id), "remove")]
     assert uuid.UUID(changes[0]["id"]) == site.id
+
+
+def test_notifications_reach_only_their_recipient_through_pull(client, auth, session):
+    from server.models import Notification
+
+    a, b = auth(region=TOWNSHIP1), auth(region=TOWNSHIP1)
+    note = Notification(key=f"test:{uuid.uuid4()}", recipient_id=a.user.id,
+                        region_code=TOWNSHIP1, kind="overdue", title="隐患已逾期")
+    session.add(note)
+    session.commit()
+    mine, _, _ = pull_all(client, a)
+    theirs, _, _ = pull_all(client, b)
+    notes = [c for c in mine if c["type"] == "notification"]
+    assert [(c["id"], c["op"]) for c in notes] == [(str(note.id), "put")]
+    assert [c for c in theirs if c["type"] == "notification"] == []
+    listed = client.get("/api/v1/notifications", headers=a).get_json()
+    assert str(note.id) in {n["id"] for n in listed["items"]}
