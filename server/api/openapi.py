@@ -8,7 +8,8 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask
 
-_PATH_PARAM = re.compile(r"<(?:(?P<conv>[a-z]+):)?(?P<name>[a-zA-Z_]+)>")
+_PATH_PARAM = re.compile(
+    r"<(?:(?P<conv>[a-z]+)(?:\((?P<conv_args>[^)]*)\))?:)?(?P<name>[a-zA-Z_]+)>")
 _CONVERTER_TYPES = {"uuid": {"type": "string", "format": "uuid"}, "int": {"type": "integer"}}
 
 ERROR_SCHEMA = {
@@ -36,13 +37,19 @@ def build_spec(app: Flask) -> dict:
         info = getattr(view, "_apidoc", {})
         path = _PATH_PARAM.sub(lambda m: "{" + m.group("name") + "}", rule.rule)
         params = [{"in": "path", "name": m.group("name"), "required": True,
-                   "schema": _CONVERTER_TYPES.get(m.group("conv") or "", {"type": "string"})}
-                  for m in _PATH_PARAM.finditer(rule.rule)]
+                   "schema": _param_schema(m)} for m in _PATH_PARAM.finditer(rule.rule)]
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             paths.setdefault(path, {})[method.lower()] = _operation(info, params, rule.endpoint)
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
     return spec.to_dict()
+
+
+def _param_schema(match: re.Match) -> dict:
+    if match.group("conv") == "any":
+        choices = [c.strip().strip("'\"") for c in (match.group("conv_args") or "").split(",")]
+        return {"type": "string", "enum": [c for c in choices if c]}
+    return _CONVERTER_TYPES.get(match.group("conv") or "", {"type": "string"})
 
 
 def _operation(info: dict, path_params: list, endpoint: str) -> dict:

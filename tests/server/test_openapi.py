@@ -9,3 +9,11 @@ def test_openapi_describes_the_api_from_the_view_schemas(client):
     assert "/api/v1/sites/{site_id}" in doc["paths"]
     assert doc["paths"]["/api/v1/me"]["get"]["security"] == [{"bearer": []}]
     assert "Error" in doc["components"]["schemas"]
+
+
+def test_every_path_is_templated(client):
+    doc = client.get("/api/v1/openapi.json").get_json()
+    assert [p for p in doc["paths"] if "<" in p or ">" in p] == []
+    bulletin = next(p for p in doc["paths"] if p.startswith("/api/v1/bulletins/{bulletin_id}."))
+    kind = next(q for q in doc["paths"][bulletin]["get"]["parameters"] if q["name"] == "kind")
+    assert kind["schema"] == {"type": "string", "enum": ["xlsx", "pdf"]}
