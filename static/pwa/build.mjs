@@ -3,30 +3,28 @@
 import { build } from "esbuild";
 import { mkdirSync } from "node:fs";
 
+// name → whether the package has a default export to pass on (idb and uuid export only
+// named functions; signature_pad and jsqr export a default).
 const entries = {
-  idb: "idb",
-  uuid: "uuid",
-  "signature_pad": "signature_pad",
-  jsqr: "jsqr",
+  idb: false,
+  uuid: false,
+  signature_pad: true,
+  jsqr: true,
 };
 
 mkdirSync("vendor", { recursive: true });
-for (const [name, spec] of Object.entries(entries)) {
+for (const [name, hasDefault] of Object.entries(entries)) {
+  const contents = hasDefault
+    ? `export * from "${name}"; import d from "${name}"; export default d;`
+    : `export * from "${name}";`;
   await build({
-    stdin: { contents: `export * from "${spec}"; import d from "${spec}"; export default d;`, resolveDir: ".", loader: "js" },
+    stdin: { contents, resolveDir: ".", loader: "js" },
     bundle: true,
     format: "esm",
     minify: true,
     target: ["es2020"],
     outfile: `vendor/${name}.js`,
     logLevel: "warning",
-  }).catch(async () => {
-    // Packages without a default export: re-export the named ones only.
-    await build({
-      stdin: { contents: `export * from "${spec}";`, resolveDir: ".", loader: "js" },
-      bundle: true, format: "esm", minify: true, target: ["es2020"],
-      outfile: `vendor/${name}.js`, logLevel: "error",
-    });
   });
 }
 console.log("vendor bundles written:", Object.keys(entries).join(", "));
