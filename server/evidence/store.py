@@ -34,7 +34,7 @@ import shutil
 import tempfile
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,6 +82,25 @@ def _check_kind(kind: str) -> str:
     return kind
 
 
+def _check_derived(kind: str) -> str:
+    if _check_kind(kind) == ORIGINAL:
+        raise ValueError("put_derived stores display copies and thumbnails, not originals")
+    return kind
+
+
+def _check_size(data: bytes, max_size: int) -> None:
+    if len(data) > max_size:
+        raise BlobTooLarge(f"A blob may be at most {max_size} bytes.",
+                           details={"max_size": max_size})
+
+
+def _check_hash(name: str, data: bytes) -> None:
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != name:
+        raise HashMismatch("The bytes do not hash to the blob's name.",
+                           details={"expected": name, "actual": actual})
+
+
 @dataclass(frozen=True)
 class PartialUpload:
     """Where a resumable upload stands: `offset` bytes of `length` are stored."""
@@ -92,6 +111,18 @@ class PartialUpload:
     @property
     def complete(self) -> bool:
         return self.offset == self.length
+
+
+@dataclass(frozen=True)
+class StagedOriginal:
+    """An original whose bytes are verified and written, waiting for `commit`.
+
+    `token` is the store's own business (a temporary file, the bytes themselves); None
+    means the original was already stored and `commit` has nothing to do.
+    """
+
+    name: str
+    token: object = None
 
 
 @dataclass(frozen=True)
@@ -116,6 +147,29 @@ class BlobStore(ABC):
     @abstractmethod
     def put(self, name: str, data: bytes, kind: str = ORIGINAL) -> bool:
         """Store `data`; return True if it was written, False if the original was there."""
+
+    def put_derived(self, name: str, copies: Mapping[str, bytes]) -> None:
+        """Store (replace) several derived copies of one blob; by default one `put` each."""
+        for kind, data in copies.items():
+            self.put(name, data, _check_derived(kind))
+
+    def stage(self, name: str, data: bytes) -> StagedOriginal:
+        """The first half of `put` for an original: check the name, size and hash.
+
+        A store that can write the bytes durably without making them visible does so
+        here, so that callers can overlap the write with other work (see `ingest`) and
+        still publish the original last. Raises what `put` raises; `commit` or `discard`
+        must follow. This default only checks; `commit` writes with `put`.
+        """
+        _check_hash(check_name(name), data)
+        return StagedOriginal(name, None if self.exists(name) else data)
+
+    def commit(self, staged: StagedOriginal) -> bool:
+        """Make a staged original visible; True if it was written, False if it was there."""
+        return False if staged.token is None else self.put(staged.name, staged.token)
+
+    def discard(self, staged: StagedOriginal) -> None:  # noqa: B027 (nothing to undo here)
+        """Forget a staged original (the upload was refused after all)."""
 
     @abstractmethod
     def get(self, name: str, kind: str = ORIGINAL) -> bytes:
@@ -217,19 +271,63 @@ class FilesystemBlobStore(BlobStore):
     # -- whole blobs ---------------------------------------------------------------------
 
     def put(self, name: str, data: bytes, kind: str = ORIGINAL) -> bool:
-        path = self.path(name, kind)
-        if len(data) > self.max_size:
-            raise BlobTooLarge(f"A blob may be at most {self.max_size} bytes.",
-                               details={"max_size": self.max_size})
         if kind == ORIGINAL:
-            actual = hashlib.sha256(data).hexdigest()
-            if actual != name:
-                raise HashMismatch("The bytes do not hash to the blob's name.",
-                                   details={"expected": name, "actual": actual})
-            if path.exists():
-                return False
-        self._write_atomic(path, data)
+            return self.commit(self.stage(name, data))
+        self.put_derived(name, {kind: data})
         return True
+
+    def put_derived(self, name: str, copies: Mapping[str, bytes]) -> None:
+        # Derived copies of a blob share a directory: each file is fsynced, all are
+        # renamed, and one fsync of the directory makes every rename durable.
+        targets = [(self.path(name, _check_derived(kind)), data)
+                   for kind, data in copies.items()]
+        for _, data in targets:
+            _check_size(data, self.max_size)
+        if not targets:
+            return
+        directory = targets[0][0].parent
+        written: list[str] = []
+        try:
+            for _, data in targets:
+                written.append(self._write_tmp(data))
+            self._makedirs(directory)
+            for tmp, (path, _) in zip(written, targets, strict=True):
+                os.replace(tmp, path)
+        except BaseException:
+            for tmp in written:
+                with suppress(FileNotFoundError):
+                    os.unlink(tmp)
+            raise
+        _fsync_dir(directory)
+
+    def stage(self, name: str, data: bytes) -> StagedOriginal:
+        path = self.path(name)
+        _check_size(data, self.max_size)
+        _check_hash(name, data)
+        if path.exists():
+            return StagedOriginal(name)
+        return StagedOriginal(name, self._write_tmp(data))
+
+    def commit(self, staged: StagedOriginal) -> bool:
+        if staged.token is None:
+            return False
+        path = self.path(staged.name)
+        try:
+            if path.exists():  # stored meanwhile by another request: the same bytes
+                os.unlink(staged.token)
+                return False
+            self._makedirs(path.parent)
+            os.replace(staged.token, path)
+        except BaseException:
+            self.discard(staged)
+            raise
+        _fsync_dir(path.parent)
+        return True
+
+    def discard(self, staged: StagedOriginal) -> None:
+        if staged.token is not None:
+            with suppress(FileNotFoundError):
+                os.unlink(staged.token)
 
     def get(self, name: str, kind: str = ORIGINAL) -> bytes:
         try:
@@ -386,20 +484,19 @@ class FilesystemBlobStore(BlobStore):
 
     # -- internals -----------------------------------------------------------------------
 
-    def _write_atomic(self, path: Path, data: bytes) -> None:
+    def _write_tmp(self, data: bytes) -> str:
+        """Write `data` to a new file in tmp/ and fsync it; its path (nothing left on error)."""
         fd, tmp = tempfile.mkstemp(dir=self._tmp, prefix="put-")
         try:
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
                 f.flush()
                 os.fsync(f.fileno())
-            self._makedirs(path.parent)
-            os.replace(tmp, path)
         except BaseException:
             with suppress(FileNotFoundError):
                 os.unlink(tmp)
             raise
-        _fsync_dir(path.parent)
+        return tmp
 
     def _makedirs(self, directory: Path) -> None:
         """Create missing shard directories, fsyncing each parent that gained an entry."""
