@@ -19,7 +19,10 @@ Layout of `FilesystemBlobStore` under its root::
 
 Durability: every file is written to `tmp/`, fsynced, renamed into place, and the directory
 that received it is fsynced, so after a crash a name either holds its complete bytes or
-does not exist. Partial uploads are fsynced after every chunk.
+does not exist. Partial uploads are fsynced after every chunk. An original can be written
+in two steps, `stage` (verified, written and fsynced in `tmp/`, invisible) and `commit`
+(the rename), so that the slow part overlaps the decoding while the original still
+appears last; a staged file that is never committed is a crash orphan like any other.
 """
 
 from __future__ import annotations
@@ -138,7 +141,9 @@ class BlobStore(ABC):
 
     - names are checked with `check_name` before anything else;
     - `put` of an original verifies the hash and is atomic and idempotent: readers see the
-      whole blob or nothing, and storing the same bytes twice changes nothing;
+      whole blob or nothing, and storing the same bytes twice changes nothing; `stage`
+      then `commit` is the same `put` in two steps (`discard` instead of `commit` leaves
+      nothing);
     - derived copies are replaced atomically and are meaningless without their original, so
       writers store them *before* the original and `delete` removes them with it;
     - partial uploads are durable: an acknowledged offset survives a restart.
