@@ -255,10 +255,10 @@ def _turn_upright(img: Image.Image, orientation: int) -> Image.Image:
 def _display_copy(img: Image.Image) -> Image.Image:
     """The decoded image as sRGB with its long edge at most DISPLAY_EDGE.
 
-    A colour profile is applied *after* shrinking: an ICC transform costs about as much
-    per pixel as the resize, and the 1/2 draft of a 12 MP photo has 3 MP where the display
-    copy has 1.9 MP (measured 29 ms against 19 ms for a Display P3 photo). Resizing in the
-    camera's encoded RGB instead of in sRGB changes nothing visible; both are gamma-encoded.
+    A colour profile is applied *after* shrinking: an ICC transform costs more per pixel
+    than the resize, and the 1/2 draft of a 12 MP photo has 3 MP where the display copy
+    has 1.9 MP. Resizing in the camera's encoded RGB instead of in sRGB changes nothing
+    visible; both are gamma-encoded.
     """
     if img.mode in _ICC_MODES:
         source = _foreign_profile(img)
