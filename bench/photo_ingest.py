@@ -5,8 +5,7 @@ Run:  .venv/bin/python -m bench.photo_ingest [--repeat 9] [--photo some.jpg]
 Ingest is everything the server does with an uploaded photo before it touches the
 database: verify the SHA-256, validate and decode the image, apply the EXIF orientation,
 read its metadata, make the 1600 px display copy and the 320 px thumbnail, and store the
-original and both copies (fsynced; the original is written while the pixels are
-decoded, see `server/evidence/ingest.py`). It is printed beside Pillow's bare full decode of the
+original and both copies (fsynced). It is printed beside Pillow's bare full decode of the
 same file, measured in the same run, as a ratio (the target: the whole ingest cheaper than
 one full decode, thanks to JPEG draft mode). Three more rows explain the ratio: draft
 mode at 1/2 scale, which the pipeline uses; at 1/8 scale, which costs little more than
@@ -133,15 +132,8 @@ def _draft_to_display(data: bytes) -> None:
 
 
 def _store_all(store: FilesystemBlobStore, name: str, data: bytes, processed) -> None:
-    """The store's share of ingest, one step after the other (ingest overlaps the last)."""
     store.put_derived(name, {DISPLAY: processed.display, THUMB: processed.thumb})
-    store.commit(store.stage(name, data))
-
-
-def _ingest_in_sequence(store: FilesystemBlobStore, name: str, data: bytes) -> None:
-    """`ingest` without its overlap: the original is written after the decoding."""
-    verify_hash(name, data)
-    _store_all(store, name, data, process(data))
+    store.put(name, data)
 
 
 FULL = "full decode (Pillow, bare)"
@@ -152,7 +144,6 @@ HASH = "sha-256 verify"
 PROCESS = "process()"
 STORE = "store 3 files (fsync)"
 TOTAL = "ingest() total"
-SERIAL = "  ingest, original written after"
 ENC_OPT = "  encode display, optimize=True"
 ENC_PLAIN = "  encode display, optimize=False"
 
@@ -162,7 +153,7 @@ def run(data: bytes, repeat: int, store_dir: Path) -> dict[str, list[tuple[float
     name = hashlib.sha256(data).hexdigest()
     store = FilesystemBlobStore(store_dir)
     rows: dict[str, list[float]] = {k: [] for k in (
-        FULL, HALF, EIGHTH, FLOOR, HASH, PROCESS, STORE, TOTAL, SERIAL, ENC_OPT, ENC_PLAIN)}
+        FULL, HALF, EIGHTH, FLOOR, HASH, PROCESS, STORE, TOTAL, ENC_OPT, ENC_PLAIN)}
     display = Image.open(io.BytesIO(process(data).display))
     display.load()
     sizes = {}
@@ -174,8 +165,6 @@ def run(data: bytes, repeat: int, store_dir: Path) -> dict[str, list[tuple[float
         store.delete(name)
         rows[FULL].append(_timed(_full_decode, data)[0])
         rows[TOTAL].append(_timed(ingest, store, name, data)[0])
-        store.delete(name)
-        rows[SERIAL].append(_timed(_ingest_in_sequence, store, name, data)[0])
         store.delete(name)
         rows[HALF].append(_timed(_scaled_decode, data, long_edge // 2)[0])
         rows[EIGHTH].append(_timed(_scaled_decode, data, long_edge // 8)[0])

@@ -6,25 +6,19 @@ returned `ProcessedImage` (size, media type, EXIF facts) in its own transaction 
 this returns, so no write transaction is held open while pixels are decoded.
 
 Order matters for crash safety: the hash is checked first (cheapest refusal), the image is
-fully processed before anything becomes visible (a refused image leaves nothing behind),
-the derived copies are written before the original, and the original last. So "the
-original exists" implies "its served copies exist", and a crash in between leaves only
-derived copies that the client's retry overwrites.
-
-Speed: while the pixels are decoded, a second thread writes and fsyncs the original to a
-temporary file of the store (`BlobStore.stage`), so the disk works while the CPU does;
-the original still becomes visible last (`commit` is a rename). On a refusal the
-temporary file is removed before the refusal is raised.
+fully processed before anything is written (a refused image leaves nothing behind), the
+derived copies are written before the original, and the original last. So "the original
+exists" implies "its served copies exist", and a crash in between leaves only derived
+copies that the client's retry overwrites.
 """
 
 from __future__ import annotations
 
 import hashlib
-from concurrent.futures import Future, ThreadPoolExecutor
 
 from server.evidence.errors import HashMismatch, ImageRejected
 from server.evidence.images import ProcessedImage, process
-from server.evidence.store import DISPLAY, THUMB, BlobStore, StagedOriginal, check_name
+from server.evidence.store import DISPLAY, THUMB, BlobStore, check_name
 
 
 def ingest(store: BlobStore, name: str, data: bytes) -> ProcessedImage:
@@ -36,32 +30,10 @@ def ingest(store: BlobStore, name: str, data: bytes) -> ProcessedImage:
     """
     check_name(name)
     verify_hash(name, data)
-    # One short-lived thread per upload: nothing outlives the request, and nothing is
-    # shared between the workers a server forks.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="blob-stage") as pool:
-        staging = pool.submit(store.stage, name, data)
-        try:
-            processed = process(data)
-        except BaseException:
-            _discard(store, staging)
-            raise
-        staged = staging.result()  # a full disk (OSError) is raised here, before any copy
-    try:
-        store.put_derived(name, {DISPLAY: processed.display, THUMB: processed.thumb})
-    except BaseException:
-        store.discard(staged)
-        raise
-    store.commit(staged)
+    processed = process(data)
+    store.put_derived(name, {DISPLAY: processed.display, THUMB: processed.thumb})
+    store.put(name, data)
     return processed
-
-
-def _discard(store: BlobStore, staging: Future[StagedOriginal]) -> None:
-    """Remove what the staging thread wrote, once it has finished, for a refused image."""
-    try:
-        staged = staging.result()
-    except Exception:
-        return  # the refusal is the answer; a failed write leaves nothing behind
-    store.discard(staged)
 
 
 def ingest_partial(store: BlobStore, name: str) -> ProcessedImage:

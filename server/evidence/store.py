@@ -19,10 +19,7 @@ Layout of `FilesystemBlobStore` under its root::
 
 Durability: every file is written to `tmp/`, fsynced, renamed into place, and the directory
 that received it is fsynced, so after a crash a name either holds its complete bytes or
-does not exist. Partial uploads are fsynced after every chunk. An original can be written
-in two steps, `stage` (verified, written and fsynced in `tmp/`, invisible) and `commit`
-(the rename), so that the slow part overlaps the decoding while the original still
-appears last; a staged file that is never committed is a crash orphan like any other.
+does not exist. Partial uploads are fsynced after every chunk.
 """
 
 from __future__ import annotations
@@ -91,19 +88,6 @@ def _check_derived(kind: str) -> str:
     return kind
 
 
-def _check_size(data: bytes, max_size: int) -> None:
-    if len(data) > max_size:
-        raise BlobTooLarge(f"A blob may be at most {max_size} bytes.",
-                           details={"max_size": max_size})
-
-
-def _check_hash(name: str, data: bytes) -> None:
-    actual = hashlib.sha256(data).hexdigest()
-    if actual != name:
-        raise HashMismatch("The bytes do not hash to the blob's name.",
-                           details={"expected": name, "actual": actual})
-
-
 @dataclass(frozen=True)
 class PartialUpload:
     """Where a resumable upload stands: `offset` bytes of `length` are stored."""
@@ -114,18 +98,6 @@ class PartialUpload:
     @property
     def complete(self) -> bool:
         return self.offset == self.length
-
-
-@dataclass(frozen=True)
-class StagedOriginal:
-    """An original whose bytes are verified and written, waiting for `commit`.
-
-    `token` is the store's own business (a temporary file, the bytes themselves); None
-    means the original was already stored and `commit` has nothing to do.
-    """
-
-    name: str
-    token: object = None
 
 
 @dataclass(frozen=True)
@@ -141,9 +113,7 @@ class BlobStore(ABC):
 
     - names are checked with `check_name` before anything else;
     - `put` of an original verifies the hash and is atomic and idempotent: readers see the
-      whole blob or nothing, and storing the same bytes twice changes nothing; `stage`
-      then `commit` is the same `put` in two steps (`discard` instead of `commit` leaves
-      nothing);
+      whole blob or nothing, and storing the same bytes twice changes nothing;
     - derived copies are replaced atomically and are meaningless without their original, so
       writers store them *before* the original and `delete` removes them with it;
     - partial uploads are durable: an acknowledged offset survives a restart.
@@ -157,24 +127,6 @@ class BlobStore(ABC):
         """Store (replace) several derived copies of one blob; by default one `put` each."""
         for kind, data in copies.items():
             self.put(name, data, _check_derived(kind))
-
-    def stage(self, name: str, data: bytes) -> StagedOriginal:
-        """The first half of `put` for an original: check the name, size and hash.
-
-        A store that can write the bytes durably without making them visible does so
-        here, so that callers can overlap the write with other work (see `ingest`) and
-        still publish the original last. Raises what `put` raises; `commit` or `discard`
-        must follow. This default only checks; `commit` writes with `put`.
-        """
-        _check_hash(check_name(name), data)
-        return StagedOriginal(name, None if self.exists(name) else data)
-
-    def commit(self, staged: StagedOriginal) -> bool:
-        """Make a staged original visible; True if it was written, False if it was there."""
-        return False if staged.token is None else self.put(staged.name, staged.token)
-
-    def discard(self, staged: StagedOriginal) -> None:  # noqa: B027 (nothing to undo here)
-        """Forget a staged original (the upload was refused after all)."""
 
     @abstractmethod
     def get(self, name: str, kind: str = ORIGINAL) -> bytes:
@@ -276,9 +228,18 @@ class FilesystemBlobStore(BlobStore):
     # -- whole blobs ---------------------------------------------------------------------
 
     def put(self, name: str, data: bytes, kind: str = ORIGINAL) -> bool:
+        path = self.path(name, kind)
+        if len(data) > self.max_size:
+            raise BlobTooLarge(f"A blob may be at most {self.max_size} bytes.",
+                               details={"max_size": self.max_size})
         if kind == ORIGINAL:
-            return self.commit(self.stage(name, data))
-        self.put_derived(name, {kind: data})
+            actual = hashlib.sha256(data).hexdigest()
+            if actual != name:
+                raise HashMismatch("The bytes do not hash to the blob's name.",
+                                   details={"expected": name, "actual": actual})
+            if path.exists():
+                return False
+        self._write_atomic(path, data)
         return True
 
     def put_derived(self, name: str, copies: Mapping[str, bytes]) -> None:
@@ -287,7 +248,9 @@ class FilesystemBlobStore(BlobStore):
         targets = [(self.path(name, _check_derived(kind)), data)
                    for kind, data in copies.items()]
         for _, data in targets:
-            _check_size(data, self.max_size)
+            if len(data) > self.max_size:
+                raise BlobTooLarge(f"A blob may be at most {self.max_size} bytes.",
+                                   details={"max_size": self.max_size})
         if not targets:
             return
         directory = targets[0][0].parent
@@ -304,35 +267,6 @@ class FilesystemBlobStore(BlobStore):
                     os.unlink(tmp)
             raise
         _fsync_dir(directory)
-
-    def stage(self, name: str, data: bytes) -> StagedOriginal:
-        path = self.path(name)
-        _check_size(data, self.max_size)
-        _check_hash(name, data)
-        if path.exists():
-            return StagedOriginal(name)
-        return StagedOriginal(name, self._write_tmp(data))
-
-    def commit(self, staged: StagedOriginal) -> bool:
-        if staged.token is None:
-            return False
-        path = self.path(staged.name)
-        try:
-            if path.exists():  # stored meanwhile by another request: the same bytes
-                os.unlink(staged.token)
-                return False
-            self._makedirs(path.parent)
-            os.replace(staged.token, path)
-        except BaseException:
-            self.discard(staged)
-            raise
-        _fsync_dir(path.parent)
-        return True
-
-    def discard(self, staged: StagedOriginal) -> None:
-        if staged.token is not None:
-            with suppress(FileNotFoundError):
-                os.unlink(staged.token)
 
     def get(self, name: str, kind: str = ORIGINAL) -> bytes:
         try:
@@ -488,6 +422,17 @@ class FilesystemBlobStore(BlobStore):
         return SweepReport(tmp_removed=tmp_removed, partials_removed=partials_removed)
 
     # -- internals -----------------------------------------------------------------------
+
+    def _write_atomic(self, path: Path, data: bytes) -> None:
+        tmp = self._write_tmp(data)
+        try:
+            self._makedirs(path.parent)
+            os.replace(tmp, path)
+        except BaseException:
+            with suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
+        _fsync_dir(path.parent)
 
     def _write_tmp(self, data: bytes) -> str:
         """Write `data` to a new file in tmp/ and fsync it; its path (nothing left on error)."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno
 import io
 
 import pytest
@@ -96,34 +95,3 @@ def test_a_complete_resumable_upload_with_the_wrong_bytes_is_discarded(store, ph
         ingest_partial(store, name)
     assert files_in(store.root) == []
 
-
-class FullDiskStore(FilesystemBlobStore):
-    """A store whose disk fills up while the original is being written."""
-
-    def stage(self, name, data):
-        self.path(name)
-        raise OSError(errno.ENOSPC, "No space left on device")
-
-
-def test_a_full_disk_while_the_original_is_written_stores_no_copy_either(tmp_path, photo,
-                                                                        sha256, files_in):
-    store = FullDiskStore(tmp_path)
-    with pytest.raises(OSError) as caught:
-        ingest(store, sha256(photo), photo)
-    assert caught.value.errno == errno.ENOSPC  # answered 507 by the app
-    assert files_in(tmp_path) == []
-
-
-def test_a_refused_image_wins_over_a_full_disk(tmp_path, images, sha256, files_in):
-    gif = images.encode(images.quadrant(), "GIF")
-    with pytest.raises(ImageRejected):
-        ingest(FullDiskStore(tmp_path), sha256(gif), gif)
-    assert files_in(tmp_path) == []
-
-
-def test_a_refused_image_leaves_no_staged_original(store, images, sha256, files_in):
-    # Big enough that the original is still being written when the refusal comes.
-    cut = images.encode(images.noisy(2000, 1500), quality=95)[:-5000]
-    with pytest.raises(ImageRejected):
-        ingest(store, sha256(cut), cut)
-    assert files_in(store.root) == []

@@ -120,44 +120,6 @@ def test_put_derived_refuses_an_original_and_oversized_copies(tmp_path, sha256, 
     assert files_in(tmp_path) == []  # all or nothing: not even the small display copy
 
 
-def test_a_staged_original_is_invisible_until_committed(store, sha256, files_in):
-    name = sha256(DATA)
-    staged = store.stage(name, DATA)
-    assert not store.exists(name)
-    assert [p.parent for p in files_in(store.root)] == [Path("tmp")]  # written, fsynced
-    assert store.commit(staged) is True
-    assert store.get(name) == DATA
-    assert files_in(store.root) == [Path(name[:2]) / name[2:4] / name]
-    assert store.commit(store.stage(name, DATA)) is False  # already stored: nothing written
-    assert len(files_in(store.root)) == 1
-
-
-def test_a_discarded_original_leaves_nothing(store, sha256, files_in):
-    staged = store.stage(sha256(DATA), DATA)
-    store.discard(staged)
-    store.discard(staged)  # twice is harmless
-    assert files_in(store.root) == []
-
-
-def test_staging_checks_the_hash_and_size_first(tmp_path, sha256, files_in):
-    store = FilesystemBlobStore(tmp_path, max_size=len(DATA))
-    with pytest.raises(HashMismatch):
-        store.stage(sha256(b"other bytes"), DATA)
-    with pytest.raises(BlobTooLarge):
-        store.stage(sha256(DATA + b"!"), DATA + b"!")
-    with pytest.raises(InvalidBlobName):
-        store.stage("../" + sha256(DATA)[3:], DATA)
-    assert files_in(tmp_path) == []
-
-
-def test_two_requests_staging_the_same_original(store, sha256, files_in):
-    name = sha256(DATA)
-    first, second = store.stage(name, DATA), store.stage(name, DATA)
-    assert store.commit(first) is True
-    assert store.commit(second) is False  # the same bytes: its temporary copy is dropped
-    assert files_in(store.root) == [Path(name[:2]) / name[2:4] / name]
-
-
 def test_size_limit(tmp_path, sha256, files_in):
     store = FilesystemBlobStore(tmp_path, max_size=10)
     with pytest.raises(BlobTooLarge) as caught:
