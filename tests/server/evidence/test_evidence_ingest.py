@@ -94,4 +94,3 @@ def test_a_complete_resumable_upload_with_the_wrong_bytes_is_discarded(store, ph
     with pytest.raises(HashMismatch):
         ingest_partial(store, name)
     assert files_in(store.root) == []
-
