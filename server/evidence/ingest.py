@@ -31,8 +31,7 @@ def ingest(store: BlobStore, name: str, data: bytes) -> ProcessedImage:
     check_name(name)
     verify_hash(name, data)
     processed = process(data)
-    store.put(name, processed.display, DISPLAY)
-    store.put(name, processed.thumb, THUMB)
+    store.put_derived(name, {DISPLAY: processed.display, THUMB: processed.thumb})
     store.put(name, data)
     return processed
 
@@ -50,8 +49,7 @@ def ingest_partial(store: BlobStore, name: str) -> ProcessedImage:
     except (HashMismatch, ImageRejected):
         store.abort(name)
         raise
-    store.put(name, processed.display, DISPLAY)
-    store.put(name, processed.thumb, THUMB)
+    store.put_derived(name, {DISPLAY: processed.display, THUMB: processed.thumb})
     store.finalize(name)
     return processed
 

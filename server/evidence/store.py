@@ -34,7 +34,7 @@ import shutil
 import tempfile
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,6 +82,12 @@ def _check_kind(kind: str) -> str:
     return kind
 
 
+def _check_derived(kind: str) -> str:
+    if _check_kind(kind) == ORIGINAL:
+        raise ValueError("put_derived stores display copies and thumbnails, not originals")
+    return kind
+
+
 @dataclass(frozen=True)
 class PartialUpload:
     """Where a resumable upload stands: `offset` bytes of `length` are stored."""
@@ -116,6 +122,11 @@ class BlobStore(ABC):
     @abstractmethod
     def put(self, name: str, data: bytes, kind: str = ORIGINAL) -> bool:
         """Store `data`; return True if it was written, False if the original was there."""
+
+    def put_derived(self, name: str, copies: Mapping[str, bytes]) -> None:
+        """Store (replace) several derived copies of one blob; by default one `put` each."""
+        for kind, data in copies.items():
+            self.put(name, data, _check_derived(kind))
 
     @abstractmethod
     def get(self, name: str, kind: str = ORIGINAL) -> bytes:
@@ -230,6 +241,32 @@ class FilesystemBlobStore(BlobStore):
                 return False
         self._write_atomic(path, data)
         return True
+
+    def put_derived(self, name: str, copies: Mapping[str, bytes]) -> None:
+        # Derived copies of a blob share a directory: each file is fsynced, all are
+        # renamed, and one fsync of the directory makes every rename durable.
+        targets = [(self.path(name, _check_derived(kind)), data)
+                   for kind, data in copies.items()]
+        for _, data in targets:
+            if len(data) > self.max_size:
+                raise BlobTooLarge(f"A blob may be at most {self.max_size} bytes.",
+                                   details={"max_size": self.max_size})
+        if not targets:
+            return
+        directory = targets[0][0].parent
+        written: list[str] = []
+        try:
+            for _, data in targets:
+                written.append(self._write_tmp(data))
+            self._makedirs(directory)
+            for tmp, (path, _) in zip(written, targets, strict=True):
+                os.replace(tmp, path)
+        except BaseException:
+            for tmp in written:
+                with suppress(FileNotFoundError):
+                    os.unlink(tmp)
+            raise
+        _fsync_dir(directory)
 
     def get(self, name: str, kind: str = ORIGINAL) -> bytes:
         try:
@@ -387,12 +424,8 @@ class FilesystemBlobStore(BlobStore):
     # -- internals -----------------------------------------------------------------------
 
     def _write_atomic(self, path: Path, data: bytes) -> None:
-        fd, tmp = tempfile.mkstemp(dir=self._tmp, prefix="put-")
+        tmp = self._write_tmp(data)
         try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
             self._makedirs(path.parent)
             os.replace(tmp, path)
         except BaseException:
@@ -400,6 +433,20 @@ class FilesystemBlobStore(BlobStore):
                 os.unlink(tmp)
             raise
         _fsync_dir(path.parent)
+
+    def _write_tmp(self, data: bytes) -> str:
+        """Write `data` to a new file in tmp/ and fsync it; its path (nothing left on error)."""
+        fd, tmp = tempfile.mkstemp(dir=self._tmp, prefix="put-")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+        except BaseException:
+            with suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
+        return tmp
 
     def _makedirs(self, directory: Path) -> None:
         """Create missing shard directories, fsyncing each parent that gained an entry."""

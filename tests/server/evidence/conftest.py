@@ -135,6 +135,42 @@ def jpeg_segments(data: bytes) -> list[int]:
     return markers
 
 
+def wide_gamut_icc() -> bytes:
+    """An ICC v2 RGB display profile with Display P3's primaries and a 2.2 gamma.
+
+    Pillow can only make sRGB, Lab and XYZ profiles, and a phone's own profile may not be
+    checked in, so this builds the smallest matrix/TRC profile littlecms accepts: a
+    header, then description, white point, three colorants and three tone curves.
+    """
+
+    def s15(value: float) -> bytes:
+        return struct.pack(">i", round(value * 65536))
+
+    def xyz(x: float, y: float, z: float) -> bytes:
+        return b"XYZ " + bytes(4) + s15(x) + s15(y) + s15(z)
+
+    text = b"Wide gamut test (P3 primaries, gamma 2.2)\x00"
+    desc = (b"desc" + bytes(4) + struct.pack(">I", len(text)) + text
+            + bytes(4) + bytes(4) + bytes(2) + bytes(1) + bytes(67))
+    curve = b"curv" + bytes(4) + struct.pack(">IH", 1, 0x0233) + bytes(2)  # u8.8 2.2
+    tags = [(b"desc", desc), (b"wtpt", xyz(0.9642, 1.0, 0.8249)),
+            (b"rXYZ", xyz(0.5151, 0.2412, -0.0011)), (b"gXYZ", xyz(0.2920, 0.6922, 0.0419)),
+            (b"bXYZ", xyz(0.1571, 0.0666, 0.7841)),
+            (b"rTRC", curve), (b"gTRC", curve), (b"bTRC", curve)]
+    offset = 128 + 4 + 12 * len(tags)
+    table, body = b"", b""
+    for signature, data in tags:
+        data += bytes(-len(data) % 4)
+        table += signature + struct.pack(">II", offset + len(body), len(data))
+        body += data
+    size = offset + len(body)
+    header = (struct.pack(">I", size) + bytes(4) + struct.pack(">I", 0x02100000)
+              + b"mntrRGB XYZ " + bytes(12) + b"acsp" + bytes(24) + struct.pack(">I", 0)
+              + s15(0.9642) + s15(1.0) + s15(0.8249) + bytes(48))
+    assert len(header) == 128
+    return header + struct.pack(">I", len(tags)) + table + body
+
+
 @pytest.fixture
 def images():
     """The image helpers above, as one namespace for tests."""
@@ -146,6 +182,7 @@ def images():
         noisy = staticmethod(noisy_photo)
         png_header_only = staticmethod(png_header_only)
         segments = staticmethod(jpeg_segments)
+        wide_gamut_icc = staticmethod(wide_gamut_icc)
 
     return Images
 

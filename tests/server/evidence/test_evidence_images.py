@@ -128,6 +128,34 @@ def test_an_icc_profile_is_applied_then_dropped(images):
         assert_clean_jpeg(process(data).display, images)
 
 
+def test_a_wide_gamut_photo_is_converted_to_srgb_for_both_served_copies(images):
+    # Bigger than the display copy, so the profile is applied after shrinking.
+    colours = [(200, 100, 50), (60, 160, 90), (40, 80, 200), (230, 200, 60)]
+    img = Image.new("RGB", (2400, 1600))
+    for i, colour in enumerate(colours):
+        left, top = (i % 2) * 1200, (i // 2) * 800
+        img.paste(colour, (left, top, left + 1200, top + 800))
+    profile = images.wide_gamut_icc()
+    data = images.encode(img, quality=95, icc_profile=profile)
+    with Image.open(io.BytesIO(data)) as original:
+        assert original.info["icc_profile"] == profile
+        reference = ImageCms.profileToProfile(
+            original, ImageCms.ImageCmsProfile(io.BytesIO(profile)),
+            ImageCms.createProfile("sRGB"), outputMode="RGB")  # at full size, then sampled
+    result = process(data)
+    assert result.display_size == (1600, 1067)
+    for served in (result.display, result.thumb):
+        assert_clean_jpeg(served, images)
+        with Image.open(io.BytesIO(served)) as shown:
+            w, h = shown.size
+            for i, colour in enumerate(colours):
+                x, y = (i % 2) * w // 2 + w // 4, (i // 2) * h // 2 + h // 4
+                want = reference.getpixel(((i % 2) * 1200 + 600, (i // 2) * 800 + 400))
+                got = shown.getpixel((x, y))
+                assert max(abs(a - b) for a, b in zip(want, colour, strict=True)) > 20
+                assert max(abs(a - b) for a, b in zip(got, want, strict=True)) <= 6, (i, got)
+
+
 # -- orientation -----------------------------------------------------------------------
 
 

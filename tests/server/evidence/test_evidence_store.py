@@ -22,6 +22,7 @@ from server.evidence.errors import (
 )
 from server.evidence.store import (
     DISPLAY,
+    ORIGINAL,
     THUMB,
     FilesystemBlobStore,
     PartialUpload,
@@ -97,6 +98,26 @@ def test_delete_removes_the_original_and_its_derived_copies(store, sha256, files
     store.put(name, DATA)
     assert store.delete(name) is True
     assert files_in(store.root) == []
+
+
+def test_both_derived_copies_in_one_call(store, sha256, files_in):
+    name = sha256(DATA)
+    store.put_derived(name, {DISPLAY: b"display jpeg", THUMB: b"thumb jpeg"})
+    assert store.get(name, DISPLAY) == b"display jpeg"
+    assert store.get(name, THUMB) == b"thumb jpeg"
+    store.put_derived(name, {DISPLAY: b"display, made again", THUMB: b"thumb, again"})
+    assert store.get(name, DISPLAY) == b"display, made again"
+    assert len(files_in(store.root)) == 2  # replaced, and no temporary file left
+
+
+def test_put_derived_refuses_an_original_and_oversized_copies(tmp_path, sha256, files_in):
+    store = FilesystemBlobStore(tmp_path, max_size=10)
+    name = sha256(DATA)
+    with pytest.raises(ValueError):
+        store.put_derived(name, {ORIGINAL: b"small"})
+    with pytest.raises(BlobTooLarge):
+        store.put_derived(name, {DISPLAY: b"small", THUMB: b"x" * 11})
+    assert files_in(tmp_path) == []  # all or nothing: not even the small display copy
 
 
 def test_size_limit(tmp_path, sha256, files_in):
