@@ -4,14 +4,17 @@
 sector, closed, major, listed, overdue, month found, month closed). A periodic job
 rebuilds it (`server.console.stats.refresh_rollup`), so the dashboard reads a few
 thousand rows instead of aggregating a million hazards per page view; without a fresh
-rollup the dashboard aggregates live.
+rollup the dashboard aggregates live. `HazardSignalRollup`, rebuilt by the same job, holds
+what the shallow-inspection signals count over their period (hazards found, major ones,
+inspections, by village and sector), so the dashboard's signals need no register scan
+either.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Float, Index, String, text
+from sqlalchemy import Date, Float, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.extensions import db
@@ -45,6 +48,28 @@ class HazardRollupRun(db.Model):
     refreshed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     rows: Mapped[int] = mapped_column(default=0)
     seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    # The signals' period (local days, inclusive) counted by this run; None before 0006.
+    signals_from: Mapped[date | None] = mapped_column(Date)
+    signals_to: Mapped[date | None] = mapped_column(Date)
+
+
+class HazardSignalRollup(db.Model):
+    """`server.register.stats.signal_counts` of one run's signal period, by village and
+    sector. Rows name their run, so a reader joins the run it reads and sees one rebuild's
+    rows and period in one statement."""
+
+    __tablename__ = "hazard_signal_rollups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("hazard_rollup_runs.id"))
+    region_code: Mapped[str] = mapped_column(String(20))
+    sector: Mapped[str] = mapped_column(String(16))
+    found: Mapped[int]
+    major: Mapped[int]
+    inspections: Mapped[int]
+
+    __table_args__ = (Index("ix_hazard_signal_rollups_run_id_region_code", "run_id",
+                            "region_code"),)
 
 
 # Indexes on the register's table for the console's register page, declared here so that
