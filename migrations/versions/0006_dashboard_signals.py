@@ -1,11 +1,13 @@
-"""dashboard: the shallow-inspection signals' counts in the rollup, and the period a run counted
+"""dashboard: the shallow-inspection signals' counts in the rollup, the period a run counted, an inspections index for campaign coverage
 
 Revision ID: 0006
 Revises: 0005
 Create Date: 2026-12-01
 
 The console dashboard read the register's live signals (a scan of the period's hazards
-and inspections per page view); the rollup job now stores their counts.
+and inspections per page view); the rollup job now stores their counts. Campaign coverage
+reads a campaign window's inspections from an index on received_at (declared in
+server/models/rollup.py).
 """
 from alembic import op
 import sqlalchemy as sa
@@ -33,9 +35,14 @@ def upgrade():
     )
     with op.batch_alter_table('hazard_signal_rollups', schema=None) as batch_op:
         batch_op.create_index('ix_hazard_signal_rollups_run_id_region_code', ['run_id', 'region_code'], unique=False)
+    with op.batch_alter_table('inspections', schema=None) as batch_op:
+        batch_op.create_index('ix_inspections_received_at_site_id', ['received_at'], unique=False,
+                              postgresql_include=['site_id'])
 
 
 def downgrade():
+    with op.batch_alter_table('inspections', schema=None) as batch_op:
+        batch_op.drop_index('ix_inspections_received_at_site_id')
     with op.batch_alter_table('hazard_signal_rollups', schema=None) as batch_op:
         batch_op.drop_index('ix_hazard_signal_rollups_run_id_region_code')
     op.drop_table('hazard_signal_rollups')
