@@ -1,4 +1,4 @@
-"""dashboard: the shallow-inspection signals' counts in the rollup, the period a run counted, an inspections index for campaign coverage
+"""dashboard: the shallow-inspection signals' counts in the rollup, the period a run counted, an inspections index for campaign coverage; register page indexes cover their filters
 
 Revision ID: 0006
 Revises: 0005
@@ -7,7 +7,9 @@ Create Date: 2026-12-01
 The console dashboard read the register's live signals (a scan of the period's hazards
 and inspections per page view); the rollup job now stores their counts. Campaign coverage
 reads a campaign window's inspections from an index on received_at (declared in
-server/models/rollup.py).
+server/models/rollup.py). Two register-page indexes of 0005 carry the columns their pages
+filter on (overdue page: status and region; newest-first: severity), so those pages are
+index-only scans.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -38,9 +40,26 @@ def upgrade():
     with op.batch_alter_table('inspections', schema=None) as batch_op:
         batch_op.create_index('ix_inspections_received_at_site_id', ['received_at'], unique=False,
                               postgresql_include=['site_id'])
+    with op.batch_alter_table('hazards', schema=None) as batch_op:
+        batch_op.drop_index('ix_hazards_overdue_deadline')
+        batch_op.create_index('ix_hazards_overdue_deadline', ['deadline', 'id'], unique=False,
+                              postgresql_where=sa.text('overdue IS true'),
+                              sqlite_where=sa.text('overdue IS 1'),
+                              postgresql_include=['status', 'region_code'])
+        batch_op.drop_index('ix_hazards_found_at_id')
+        batch_op.create_index('ix_hazards_found_at_id', ['found_at', 'id'], unique=False,
+                              postgresql_include=['region_code', 'severity'])
 
 
 def downgrade():
+    with op.batch_alter_table('hazards', schema=None) as batch_op:
+        batch_op.drop_index('ix_hazards_found_at_id')
+        batch_op.create_index('ix_hazards_found_at_id', ['found_at', 'id'], unique=False,
+                              postgresql_include=['region_code'])
+        batch_op.drop_index('ix_hazards_overdue_deadline')
+        batch_op.create_index('ix_hazards_overdue_deadline', ['deadline', 'id'], unique=False,
+                              postgresql_where=sa.text('overdue IS true'),
+                              sqlite_where=sa.text('overdue IS 1'))
     with op.batch_alter_table('inspections', schema=None) as batch_op:
         batch_op.drop_index('ix_inspections_received_at_site_id')
     with op.batch_alter_table('hazard_signal_rollups', schema=None) as batch_op:

@@ -74,19 +74,27 @@ class HazardSignalRollup(db.Model):
 
 
 # Indexes on the register's table for the console's register page, declared here so that
-# models and migration 0005 agree (the register may adopt them into its own model):
+# models and migrations 0005/0006 agree (the register may adopt them into its own model):
 # - "overdue, by deadline" (the page reviewers open every morning) walks the overdue
 #   hazards in deadline order instead of sorting every open one. The predicate is written
-#   as the register's filter writes it (IS true), so PostgreSQL can prove it applies;
-# - the newest-first page picks its ids from an index that also holds the region, so a
-#   deep page skips index entries (an index-only scan) and reads only its own 50 rows.
+#   as the register's filter writes it (IS true), so PostgreSQL can prove it applies; the
+#   status and region are in the index, so the capped count and the page's ids are an
+#   index-only scan of the overdue hazards (0006), not a heap visit per open hazard;
+# - the newest-first page picks its ids from an index that also holds the region and the
+#   severity, so a deep page, and the "major hazards of a township" page, skip index
+#   entries (an index-only scan) and read only their own 50 rows (severity since 0006:
+#   before, the major page read the heap row of every newer general hazard it skipped).
 Index("ix_hazards_overdue_deadline", Hazard.__table__.c.deadline, Hazard.__table__.c.id,
-      postgresql_where=text("overdue IS true"), sqlite_where=text("overdue IS 1"))
-# - "major hazards of a township": equality on severity and the region, newest first.
+      postgresql_where=text("overdue IS true"), sqlite_where=text("overdue IS 1"),
+      postgresql_include=["status", "region_code"])
+# - "major hazards of a township": equality on severity and the region, newest first (the
+#   capped count reads it).
 Index("ix_hazards_severity_region_code_found_at", Hazard.__table__.c.severity,
       Hazard.__table__.c.region_code, Hazard.__table__.c.found_at)
 Index("ix_hazards_found_at_id", Hazard.__table__.c.found_at, Hazard.__table__.c.id,
-      postgresql_include=["region_code"])
+      postgresql_include=["region_code", "severity"])
+
+
 # On inspections, for the dashboard's campaign coverage (which target sites had an
 # inspection inside the campaign's window): the window's inspections come from this index
 # alone (an index-only scan of a few thousand entries) and are hashed against the target
