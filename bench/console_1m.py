@@ -239,14 +239,14 @@ def measure(app, repeat: int) -> list[tuple]:
     return out, board
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", default=DEFAULT_URL)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--inspections", type=int, default=200_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--reseed", action="store_true")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     import tempfile
 
