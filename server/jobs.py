@@ -220,7 +220,8 @@ def dashboard_rollup(session, today: date | None = None) -> dict:
     from server.models.rollup import HazardSignalRollup
 
     run = refresh_rollup(session)
-    signal_rows = session.scalar(select(func.count()).select_from(HazardSignalRollup))
+    signal_rows = session.scalar(select(func.count()).select_from(HazardSignalRollup)
+                                 .where(HazardSignalRollup.run_id == run.id))
     return {"rows": run.rows, "signal_rows": signal_rows, "seconds": round(run.seconds, 3)}
 
 

@@ -158,7 +158,11 @@ def refresh_rollup(session) -> HazardRollupRun:
     # The signals' default period (the last 30 local days), as the register's API counts it.
     p = register_stats.period(None, None)
     counts = register_stats.signal_counts(session, p)
-    session.execute(delete(HazardSignalRollup))
+    # Keep the previous run's rows: a page that read that run a moment ago still finds
+    # its rows (by run id) after this rebuild commits; older ones go.
+    previous = session.scalar(select(func.max(HazardRollupRun.id)))
+    if previous is not None:
+        session.execute(delete(HazardSignalRollup).where(HazardSignalRollup.run_id < previous))
     run = HazardRollupRun(refreshed_at=utcnow(), rows=rows, signals_from=p.start,
                           signals_to=p.end)
     session.add(run)

@@ -56,8 +56,8 @@ class HazardRollupRun(db.Model):
 
 class HazardSignalRollup(db.Model):
     """`server.register.stats.signal_counts` of one run's signal period, by village and
-    sector. Rows name their run, so a reader joins the run it reads and sees one rebuild's
-    rows and period in one statement."""
+    sector. Rows name their run, and a rebuild keeps the previous run's rows, so a page
+    that read a run reads that run's rows even if a rebuild commits in between."""
 
     __tablename__ = "hazard_signal_rollups"
 

@@ -142,11 +142,13 @@ def test_an_old_run_without_signals_falls_back_to_live(session, make_user, make_
 
 
 def _rollup_rows(session):
+    """The chart rollup and the newest run's signal rows."""
     r, s = HazardRollup, HazardSignalRollup
+    newest = select(func.max(HazardRollupRun.id)).scalar_subquery()
     return (sorted(session.execute(select(r.region_code, r.sector, r.closed, r.major, r.listed,
                                           r.overdue, r.found_month, r.closed_month, r.n))),
             sorted(session.execute(select(s.region_code, s.sector, s.found, s.major,
-                                          s.inspections))))
+                                          s.inspections).where(s.run_id == newest))))
 
 
 def test_rollup_job_is_idempotent(app, session, make_user, make_site):
@@ -162,9 +164,30 @@ def test_rollup_job_is_idempotent(app, session, make_user, make_site):
     assert (first["rows"], first["signal_rows"]) == (second["rows"], second["signal_rows"])
     assert first["signal_rows"] == len(rows[1]) > 0
     assert session.scalar(select(func.sum(HazardRollup.n))) == 120
-    # Signal rows of the older run are gone: only the newest run has any.
-    assert set(session.scalars(select(HazardSignalRollup.run_id))) == {
-        session.scalar(select(func.max(HazardRollupRun.id)))}
+    # The previous run keeps its rows (a page may be reading it); older runs' are gone.
+    session.commit()
+    jobs.run_job(app, "dashboard_rollup")
+    newest_two = session.scalars(select(HazardRollupRun.id).order_by(HazardRollupRun.id.desc())
+                                 .limit(2)).all()
+    assert set(session.scalars(select(HazardSignalRollup.run_id))) == set(newest_two)
+    assert _rollup_rows(session) == rows
+
+
+def test_a_page_reading_a_run_keeps_its_rows_through_a_rebuild(app, session, make_user,
+                                                               make_site):
+    from server.console import stats
+
+    app.config.update(SIGNAL_MIN_HAZARDS=3, SIGNAL_MIN_INSPECTIONS=2, SIGNAL_LOW_RATIO=0.5)
+    _seed(session, make_user, make_site, random.Random(9))
+    county = make_user(role="county_reviewer", region=COUNTY1)
+    stats.refresh_rollup(session)
+    session.commit()
+    run = stats.fresh_run(session)
+    before = stats._rollup_signals(session, county, run)
+    assert before["many_found_no_major"]
+    stats.refresh_rollup(session)  # commits between the page's two reads
+    session.commit()
+    assert stats._rollup_signals(session, county, run) == before
 
 
 @pytest.mark.skipif(not PG, reason="overlapping rebuilds need PostgreSQL's row locking")
@@ -208,4 +231,7 @@ def test_overlapping_rebuilds_do_not_double_the_counts(app, session, make_user, 
     assert errors == [] and second_done.is_set()
     assert _rollup_rows(session) == expected
     assert session.scalar(select(func.sum(HazardRollup.n))) == 60
-    assert session.scalar(select(func.count(func.distinct(HazardSignalRollup.run_id)))) == 1
+    # Three runs in all: the newest two keep their signal rows, once each.
+    assert session.scalar(select(func.count(func.distinct(HazardSignalRollup.run_id)))) == 2
+    assert session.scalar(select(func.count()).select_from(HazardSignalRollup)) == \
+        2 * len(expected[1])
