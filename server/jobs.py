@@ -18,7 +18,7 @@ import logging
 import os
 from datetime import date, timedelta
 
-from sqlalchemy import exists, select, text
+from sqlalchemy import exists, func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from server.models import Bulletin, Hazard, HazardEvent, Region, Task, User
@@ -214,12 +214,15 @@ def weekly_bulletin(session, today: date | None = None) -> int:
 # --- running ----------------------------------------------------------------------------
 
 def dashboard_rollup(session, today: date | None = None) -> dict:
-    """Rebuild the dashboard's pre-aggregated counts, so the console reads a small table
-    instead of scanning the register on every page view."""
+    """Rebuild the dashboard's pre-aggregated counts (charts and signals), so the console
+    reads small tables instead of scanning the register on every page view."""
     from server.console.stats import refresh_rollup
+    from server.models.rollup import HazardSignalRollup
 
     run = refresh_rollup(session)
-    return {"rows": run.rows, "seconds": round(run.seconds, 3)}
+    signal_rows = session.scalar(select(func.count()).select_from(HazardSignalRollup)
+                                 .where(HazardSignalRollup.run_id == run.id))
+    return {"rows": run.rows, "signal_rows": signal_rows, "seconds": round(run.seconds, 3)}
 
 
 JOBS = {"nightly": nightly, "weekly_bulletin": weekly_bulletin,

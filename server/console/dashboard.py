@@ -12,12 +12,9 @@ from server.extensions import db
 
 @bp.get("/dashboard")
 def dashboard():
-    from server.register import stats as register_stats
-
     board = stats.dashboard(db.session, current_staff())
     return render_template("console/dashboard.html", b=board, svg=_charts(board),
-                           signals=register_stats.signals(db.session, current_staff()),
-                           campaigns=_campaign_chart())
+                           signals=board.signals, campaigns=_campaign_chart())
 
 
 def _campaign_chart():

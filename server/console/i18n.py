@@ -54,7 +54,7 @@ EN = {
     "开始": "Start", "结束": "End", "目标地区": "Target regions", "指派": "Assign",
     "覆盖率": "Coverage", "已查": "Inspected", "应查": "To inspect", "新建": "Create",
     "村": "Village", "已通过": "Approved", "已退回": "Returned", "未采纳": "Rejected",
-    "待审核": "Submitted", "发现": "Found", "定期通报": "Bulletins", "数据截至": "Figures as of", "已销号": "Closed", "中文": "中文", "每页": "Per page",
+    "待审核": "Submitted", "发现": "Found", "定期通报": "Bulletins", "数据截至": "Figures as of", "实时数据": "Live figures", "已销号": "Closed", "中文": "中文", "每页": "Per page",
 }
 
 

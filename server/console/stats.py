@@ -5,7 +5,9 @@ listing; two more give found/closed per month — from the rollup table when a j
 rebuilt it recently (a million hazards become a few thousand rows), else live from the
 register. The township roll-up and the
 rates are arithmetic on those rows. The shallow-inspection signals are the register's
-own (`server.register.stats.signals`), so the dashboard and the bulletins agree.
+own rules (`server.register.stats.signals_for`), so the dashboard and the bulletins agree;
+the same job stores the counts they read, so with a fresh rollup the dashboard scans
+nothing of the register, and says as of when its figures are.
 """
 
 from __future__ import annotations
@@ -15,13 +17,19 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, text
 
 from server.auth.scope import scoped
 from server.models import Hazard, Region, User
-from server.models.rollup import HazardRollup, HazardRollupRun
+from server.models.rollup import HazardRollup, HazardRollupRun, HazardSignalRollup
 from server.models.types import utcnow
+from server.register import stats as register_stats
 from server.register.service import setting
+
+# Transaction-level advisory lock of a rollup rebuild: two rebuilds at once (the
+# scheduler and `xuncha job`, say) would each delete the rows they can see and insert
+# their own, leaving both sets; the second now waits and replaces the first's.
+ROLLUP_LOCK_KEY = 0x78756E6372  # "xuncr"
 
 
 @dataclass
@@ -58,6 +66,8 @@ class Dashboard:
     found_by_month: list[int]
     closed_by_month: list[int]
     as_of: datetime | None = None
+    # The register's signals document (`server.register.stats.signals_for`).
+    signals: dict | None = None
 
 
 def _month(column, dialect: str):
@@ -113,19 +123,27 @@ def _rollup_counts(session, actor: User, labels: list[str]):
     return rows, series
 
 
+def fresh_run(session) -> HazardRollupRun | None:
+    """The newest rollup run, if recent enough for the dashboard to use it."""
+    run = session.scalar(select(HazardRollupRun).order_by(HazardRollupRun.id.desc()).limit(1))
+    max_age = int(setting("DASHBOARD_ROLLUP_MAX_AGE_SECONDS", 900))
+    if run is None or (datetime.now(UTC) - run.refreshed_at).total_seconds() > max_age:
+        return None
+    return run
+
+
 def rollup_as_of(session) -> datetime | None:
     """When the rollup was rebuilt, if recently enough for the dashboard to use it."""
-    at = session.scalar(select(func.max(HazardRollupRun.refreshed_at)))
-    max_age = int(setting("DASHBOARD_ROLLUP_MAX_AGE_SECONDS", 900))
-    if at is None or (datetime.now(UTC) - at).total_seconds() > max_age:
-        return None
-    return at
+    run = fresh_run(session)
+    return run.refreshed_at if run is not None else None
 
 
 def refresh_rollup(session) -> HazardRollupRun:
-    """Rebuild the rollup in one statement (for the scheduler, every few minutes)."""
+    """Rebuild the rollup in a few statements (for the scheduler, every few minutes)."""
     t0 = time.perf_counter()
     dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ROLLUP_LOCK_KEY})
     listed = Hazard.listing_level.isnot(None)
     closed = Hazard.status == "closed"
     major = Hazard.severity == "major"
@@ -137,19 +155,54 @@ def refresh_rollup(session) -> HazardRollupRun:
         ["region_code", "sector", "closed", "major", "listed", "overdue", "found_month",
          "closed_month", "n"], select(*keys, func.count()).group_by(*keys)))
     rows = session.scalar(select(func.count()).select_from(HazardRollup))
-    run = HazardRollupRun(refreshed_at=utcnow(), rows=rows, seconds=time.perf_counter() - t0)
+    # The signals' default period (the last 30 local days), as the register's API counts it.
+    p = register_stats.period(None, None)
+    counts = register_stats.signal_counts(session, p)
+    # Keep the previous run's rows: a page that read that run a moment ago still finds
+    # its rows (by run id) after this rebuild commits; older ones go.
+    previous = session.scalar(select(func.max(HazardRollupRun.id)))
+    if previous is not None:
+        session.execute(delete(HazardSignalRollup).where(HazardSignalRollup.run_id < previous))
+    run = HazardRollupRun(refreshed_at=utcnow(), rows=rows, signals_from=p.start,
+                          signals_to=p.end)
     session.add(run)
+    session.flush()
+    if counts:
+        session.execute(insert(HazardSignalRollup), [
+            {"run_id": run.id, "region_code": code, "sector": sector, "found": f.found,
+             "major": f.major, "inspections": f.inspections}
+            for (code, sector), f in sorted(counts.items())])
+    run.seconds = time.perf_counter() - t0
     session.flush()
     return run
 
 
+def _rollup_signals(session, actor: User, run: HazardRollupRun) -> dict:
+    """The register's signals, fed the counts this run stored (scoped to the actor)."""
+    s = HazardSignalRollup
+    counts = {}
+    for code, sector, found, major, inspections in session.execute(scoped(
+            select(s.region_code, s.sector, s.found, s.major, s.inspections)
+            .where(s.run_id == run.id), s.region_code, actor)):
+        counts[(code, sector)] = register_stats.Figures(found=found, major=major,
+                                                        inspections=inspections)
+    p = register_stats.Period(run.signals_from, run.signals_to)
+    return register_stats.signals_for(session, actor.region, p, counts=counts)
+
+
 def dashboard(session, actor: User, *, months: int = 12) -> Dashboard:
     labels = _last_months(months)
-    as_of = rollup_as_of(session)
-    if as_of is not None:
+    run = fresh_run(session)
+    # A run from before the signals were rolled up (0006) has no signal period.
+    if run is not None and run.signals_from is not None:
+        as_of = run.refreshed_at
         rows, series = _rollup_counts(session, actor, labels)
+        signals = _rollup_signals(session, actor, run)
     else:
+        as_of = None
         rows, series = _live_counts(session, actor, labels)
+        signals = register_stats.signals_for(session, actor.region,
+                                             register_stats.period(None, None))
     regions = session.execute(scoped(select(Region.code, Region.name, Region.level, Region.path),
                                      Region.code, actor)).all()
     names = {code: name for code, name, _level, _path in regions}
@@ -169,4 +222,4 @@ def dashboard(session, actor: User, *, months: int = 12) -> Dashboard:
         if level == "township":
             by_township.setdefault(code, Group())
     return Dashboard(total, dict(sorted(by_township.items())), dict(sorted(by_sector.items())),
-                     names, labels, series[0], series[1], as_of=as_of)
+                     names, labels, series[0], series[1], as_of=as_of, signals=signals)

@@ -11,7 +11,7 @@ from server.models.hazard import Hazard, HazardAlias, HazardEvent
 from server.models.inspection import Inspection
 from server.models.notification import Notification
 from server.models.region import Region
-from server.models.rollup import HazardRollup, HazardRollupRun
+from server.models.rollup import HazardRollup, HazardRollupRun, HazardSignalRollup
 from server.models.site import Site
 from server.models.sync import ChangeLog, MutationResult, SiteConflict, SiteRevision
 from server.models.task import Task
@@ -25,4 +25,5 @@ from server.evidence import refs  # noqa: E402,F401  isort: skip
 __all__ = ["AuditEntry", "Blob", "BlobRef", "Bulletin", "Hazard", "HazardAlias", "HazardEvent", "Inspection",
            "Notification", "Task", "AuthToken", "ChangeLog", "MutationResult", "SiteConflict",
            "SiteRevision", "Device", "LoginFailure", "Region", "Site", "User", "Campaign",
-           "CampaignAssignment", "HazardRollup", "HazardRollupRun"]
+           "CampaignAssignment", "HazardRollup", "HazardRollupRun",
+           "HazardSignalRollup"]

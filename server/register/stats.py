@@ -202,11 +202,83 @@ def signals(session, actor: User, *, region: str | None = None, date_from: date 
     return signals_for(session, _root(session, actor, region), period(date_from, date_to))
 
 
-def signals_for(session, root: Region, p: Period) -> dict:
-    """`signals` for any region, without a user's scope (bulletins)."""
-    min_found = int(setting("SIGNAL_MIN_HAZARDS", 20))
-    min_inspections = int(setting("SIGNAL_MIN_INSPECTIONS", 10))
-    low_ratio = float(setting("SIGNAL_LOW_RATIO", 0.3))
+def signal_counts(session, p: Period, codes: list[str] | None = None) -> dict:
+    """What the signals read, by the row's own region and sector: hazards found in the
+    period, the major ones among them, and inspections finished in it (not rejected).
+
+    Grouped in SQL (a few rows per region and sector, whatever the register's size);
+    `codes` limits the regions, None counts everywhere (the dashboard rollup stores this).
+    Inspections of a checklist without a sector cannot take part in a sector comparison
+    and are left out.
+    """
+    lo, hi = p.bounds
+    counts: dict[tuple[str, str], Figures] = defaultdict(Figures)
+    hz = select(Hazard.region_code, Hazard.sector, func.count(),
+                func.sum(case((Hazard.severity == "major", 1), else_=0))).where(
+        Hazard.found_at >= lo, Hazard.found_at < hi)
+    if codes is not None:
+        hz = hz.where(Hazard.region_code.in_(codes))
+    for region_code, sector, found, major in session.execute(
+            hz.group_by(Hazard.region_code, Hazard.sector)):
+        f = counts[(region_code, sector)]
+        f.found += found
+        f.major += int(major or 0)
+    sectors = _checklist_sectors()
+    insp = select(Inspection.region_code, Inspection.checklist_code, func.count()).where(
+        Inspection.finished_at >= lo, Inspection.finished_at < hi,
+        Inspection.review_state != "rejected")
+    if codes is not None:
+        insp = insp.where(Inspection.region_code.in_(codes))
+    for region_code, checklist_code, n in session.execute(
+            insp.group_by(Inspection.region_code, Inspection.checklist_code)):
+        sector = sectors.get(checklist_code)
+        if sector is not None:
+            counts[(region_code, sector)].inspections += n
+    return dict(counts)
+
+
+def shallow_inspection(counts: dict, children: set[str], sectors: list[str], *,
+                       min_found: int, min_inspections: int, low_ratio: float):
+    """The two signal rules, on counts already rolled up to (child region, sector).
+
+    Returns ([(child, found)] of children with many hazards and no major one,
+    [(child, sector, figures, rate, peer median)] of children finding far less per
+    inspection than the median of their peers in a sector). Pure: the live register and
+    the dashboard rollup feed the same rules.
+    """
+    by_child: dict[str, Figures] = defaultdict(Figures)
+    for (code, _sector), f in counts.items():
+        by_child[code].add(f)
+    no_major = [(code, f.found) for code, f in sorted(by_child.items())
+                if code in children and f.found >= min_found and f.major == 0]
+    low_rate = []
+    for sector in sectors:
+        figures = {code: f for (code, s), f in counts.items()
+                   if s == sector and code in children and f.inspections >= min_inspections}
+        if len(figures) < 2:
+            continue  # no peers to compare with
+        rates = {code: f.found / f.inspections for code, f in figures.items()}
+        for code, rate in sorted(rates.items()):
+            peer_median = statistics.median(r for c, r in rates.items() if c != code)
+            if peer_median > 0 and rate < peer_median * low_ratio:
+                low_rate.append((code, sector, figures[code], rate, peer_median))
+    return no_major, low_rate
+
+
+def signals_for(session, root: Region, p: Period, *, counts: dict | None = None) -> dict:
+    """`signals` for any region, without a user's scope (bulletins).
+
+    `counts` are `signal_counts` of the period (the dashboard passes its rollup's copy);
+    without them they are counted live from the register.
+    """
+    regions = _subtree(session, root)
+    if counts is None:
+        counts = signal_counts(session, p, list(regions))
+    rollup = _rollup_map(root, regions)
+    by_child: dict[tuple[str, str], Figures] = defaultdict(Figures)
+    for (code, sector), f in counts.items():
+        if code in rollup:  # rows outside the subtree are not this region's
+            by_child[(rollup[code], sector)].add(f)
     children = {c.code: c for c in session.scalars(
         select(Region).where(Region.parent_code == root.code))}
 
@@ -214,29 +286,17 @@ def signals_for(session, root: Region, p: Period) -> dict:
         c = children[code]
         return {"code": c.code, "name": c.name, "level": c.level}
 
-    by_region = collect(session, root, p, durations=False)
-    by_region_sector = collect(session, root, p, key="both", durations=False)
-    no_major = []
-    for code, f in sorted(by_region.items()):
-        if code in children and f.found >= min_found and f.major == 0:
-            no_major.append({"region": ref(code), "found": f.found, "major": 0})
-
-    low_rate = []
-    sectors = sorted(set(_checklist_sectors().values()))
-    for sector in sectors:
-        figures = {code: f for (code, s), f in by_region_sector.items()
-                   if s == sector and code in children and f.inspections >= min_inspections}
-        if len(figures) < 2:
-            continue  # no peers to compare with
-        rates = {code: f.found / f.inspections for code, f in figures.items()}
-        for code, rate in sorted(rates.items()):
-            peers = [r for c, r in rates.items() if c != code]
-            peer_median = statistics.median(peers)
-            if peer_median > 0 and rate < peer_median * low_ratio:
-                low_rate.append({"region": ref(code), "sector": sector,
-                                 "inspections": figures[code].inspections,
-                                 "found": figures[code].found, "rate": round(rate, 4),
-                                 "peer_median_rate": round(peer_median, 4)})
+    no_major, low_rate = shallow_inspection(
+        by_child, set(children), sorted(set(_checklist_sectors().values())),
+        min_found=int(setting("SIGNAL_MIN_HAZARDS", 20)),
+        min_inspections=int(setting("SIGNAL_MIN_INSPECTIONS", 10)),
+        low_ratio=float(setting("SIGNAL_LOW_RATIO", 0.3)))
     return {"region": {"code": root.code, "name": root.name, "level": root.level},
             "period": {"from": p.start, "to": p.end},
-            "many_found_no_major": no_major, "low_finding_rate": low_rate}
+            "many_found_no_major": [{"region": ref(code), "found": found, "major": 0}
+                                    for code, found in no_major],
+            "low_finding_rate": [{"region": ref(code), "sector": sector,
+                                  "inspections": f.inspections, "found": f.found,
+                                  "rate": round(rate, 4),
+                                  "peer_median_rate": round(peer_median, 4)}
+                                 for code, sector, f, rate, peer_median in low_rate]}

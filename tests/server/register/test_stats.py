@@ -74,3 +74,38 @@ def test_signals_find_shallow_inspection(app, client, auth, monkeypatch, make_us
     low = body["low_finding_rate"]
     assert [(r["region"]["code"], r["sector"]) for r in low] == [(TOWNSHIP2, "gas")]
     assert low[0]["rate"] == 0 and low[0]["inspections"] == 3
+
+
+def _counts(**by_key):
+    from server.register.stats import Figures
+
+    return {tuple(k.split("_")): Figures(found=f, major=m, inspections=i)
+            for k, (f, m, i) in by_key.items()}
+
+
+RULES = {"min_found": 5, "min_inspections": 4, "low_ratio": 0.3}
+
+
+def test_signal_rules_fire_on_counts_alone():
+    from server.register.stats import shallow_inspection
+
+    counts = _counts(a_gas=(6, 0, 10), a_fire=(1, 0, 0), b_gas=(1, 1, 10), c_gas=(9, 0, 10),
+                     x_gas=(50, 0, 50))
+    no_major, low = shallow_inspection(counts, {"a", "b", "c"}, ["fire", "gas"], **RULES)
+    # a and c found enough, none major (over every sector); x is not a child; b has one.
+    assert no_major == [("a", 7), ("c", 9)]
+    # b's 0.1 per inspection against the median of its peers (0.6, 0.9) = 0.75.
+    assert [(c, s, round(r, 2), round(m, 2)) for c, s, _f, r, m in low] == \
+        [("b", "gas", 0.1, 0.75)]
+
+
+def test_signal_rules_stay_quiet_without_enough_or_without_peers():
+    from server.register.stats import shallow_inspection
+
+    # Below the thresholds: too few found, too few inspections to compare.
+    counts = _counts(a_gas=(4, 0, 3), b_gas=(0, 0, 3))
+    assert shallow_inspection(counts, {"a", "b"}, ["gas"], **RULES) == ([], [])
+    # One child with enough inspections has no peers; peers that find nothing set no bar.
+    assert shallow_inspection(_counts(a_gas=(0, 1, 9)), {"a"}, ["gas"], **RULES) == ([], [])
+    counts = _counts(a_gas=(0, 1, 9), b_gas=(0, 1, 9), c_gas=(0, 1, 9))
+    assert shallow_inspection(counts, {"a", "b", "c"}, ["gas"], **RULES) == ([], [])
