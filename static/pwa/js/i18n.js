@@ -83,7 +83,7 @@ const STRINGS = {
     "status.pending_closure": "待销号审批", "status.closed": "已销号", "overdue": "已逾期",
     "review.submitted": "待审核", "review.approved": "已通过", "review.returned": "已退回",
     "review.rejected": "不予采用", "review.local": "待上传",
-    "task.follow_up": "回头看", "task.campaign": "专项行动", "task.verification": "复查",
+    "task.due": "完成期限 {d}", "task.follow_up": "回头看", "task.campaign": "专项行动", "task.verification": "复查",
     "back": "返回", "save": "保存", "cancel": "取消", "loading": "加载中…", "yes": "是", "no": "否",
   },
   en: {
@@ -167,7 +167,7 @@ const STRINGS = {
     "status.pending_closure": "Awaiting sign-off", "status.closed": "Closed", "overdue": "Overdue",
     "review.submitted": "Submitted", "review.approved": "Approved", "review.returned": "Returned",
     "review.rejected": "Rejected", "review.local": "Waiting to upload",
-    "task.follow_up": "Follow-up visit", "task.campaign": "Campaign", "task.verification": "Verification",
+    "task.due": "Due {d}", "task.follow_up": "Follow-up visit", "task.campaign": "Campaign", "task.verification": "Verification",
     "back": "Back", "save": "Save", "cancel": "Cancel", "loading": "Loading…", "yes": "Yes", "no": "No",
   },
 };
