@@ -22,6 +22,7 @@ from tests.e2e.phone import (
     wait_controlled,
     wait_ready,
 )
+from tests.e2e.test_returned_and_screens import _layout_problems, _low_contrast
 
 TOWNSHIP1 = "330502101"
 
@@ -104,6 +105,7 @@ def test_second_inspector_verifies_offline_and_both_phones_agree(
     page_b.wait_for_function(
         "() => !document.querySelector('[data-test=save-verification]').disabled")
     page_b.screenshot(path=str(artifacts / "verify.png"), full_page=True)
+    assert _layout_problems(page_b) == [] and _low_contrast(page_b) == []
     page_b.click("[data-test=save-verification]")
     page_b.wait_for_selector("[data-test=site-name]")
     page_b.wait_for_selector(f"[data-hazard='{target}'] .tag.warn")  # 复查待上传
