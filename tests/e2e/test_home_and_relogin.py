@@ -83,7 +83,8 @@ def test_log_in_again_after_revocation_sends_the_kept_outbox(live_server, new_ph
     relogin = page.locator("[data-test=relogin]")
     relogin.wait_for(state="visible", timeout=30000)
     assert "重新登录" in relogin.inner_text()
-    assert "登录" in page.inner_text(".syncbar [role=alert]")
+    # (A run still going may clear the message for a moment; it comes back with the 401.)
+    page.wait_for_selector(".syncbar [role=alert]:has-text('登录')", timeout=30000)
     counts = page.inner_text("[data-test=sync-counts]")
     assert "1 项其他修改待上传" in counts and "全部已上传" not in counts
     page.screenshot(path=str(artifacts / "relogin.png"))

@@ -25,6 +25,7 @@ from tests.e2e.phone import (
 from tests.e2e.test_returned_and_screens import _layout_problems, _low_contrast
 
 TOWNSHIP1 = "330502101"
+AFTER_PHOTO = ".compare > div:nth-child(2) .photos img"
 
 
 @pytest.fixture(scope="module")
@@ -92,10 +93,14 @@ def test_second_inspector_verifies_offline_and_both_phones_agree(
     page_b.wait_for_selector("[data-test=after-photo]", state="attached")
     if before:
         shown = page_b.locator(".compare > div").first.locator("img")
+        assert shown.count() == len(before)
+        # The thumbnail's place is laid out at once; its picture comes from the phone.
         shown.first.wait_for()
+        page_b.wait_for_function("img => Boolean(img.getAttribute('src'))",
+                                 arg=shown.first.element_handle())
         assert shown.first.evaluate("img => img.decode().then(() => img.naturalWidth)") > 0
     page_b.set_input_files("[data-test=after-photo]", camera_photo(tmp_path, "after.jpg", seed=77))
-    page_b.wait_for_selector(".compare .photos img")
+    page_b.wait_for_selector(AFTER_PHOTO)
     page_b.click("[data-result=rectified]")
     page_b.fill("textarea[aria-label='复查说明']", "软管已更换,卡箍紧固")
     # Nothing of the checklist is asked: the re-check, a note and the inspector's signature.
@@ -150,3 +155,44 @@ def test_second_inspector_verifies_offline_and_both_phones_agree(
     page_a.goto("/app/#/")
     page_a.wait_for_selector(f"[data-hazard='{hazards[1]}']")
     assert page_a.locator(f"[data-hazard='{target}']").count() == 0
+
+
+def test_a_reported_hazard_without_an_item_is_verified_under_a_checklist_of_its_sector(
+        live_server, new_phone, second_inspector, tmp_path):
+    """A public report names no checklist item: the verification is filed under one of the
+    site's checklists for the hazard's sector, and still answers nothing."""
+    import uuid
+    from datetime import UTC, datetime
+
+    server = live_server
+    site = fresh_site(server, "restaurant", TOWNSHIP1)
+    device = ApiDevice(server, "inspector1")
+    reported = str(uuid.uuid4())
+    body = {"client_id": device.client_id, "sent_at": datetime.now(UTC).isoformat(),
+            "mutations": [{"id": device.next_id, "name": "hazard.report",
+                           "at": datetime.now(UTC).isoformat(), "args": {
+                               "id": reported, "site_id": site["id"], "sector": "fire",
+                               "description": "群众举报:后厨通道堆放杂物", "severity": "general",
+                               "source": "public_report",
+                               "photos": [device.photo(f"report-{reported}")]}}]}
+    result = api(server, "/sync/push", device.token, method="POST", body=body)["results"][0]
+    assert result["status"] == "applied", result
+
+    page = new_phone().new_page()
+    login(page, second_inspector)
+    page.goto(f"/app/#/verify/{reported}")
+    page.wait_for_selector("[data-test=after-photo]", state="attached")
+    assert "后厨通道堆放杂物" in page.inner_text(".card")
+    page.set_input_files("[data-test=after-photo]", camera_photo(tmp_path, "cleared.jpg", seed=5))
+    page.wait_for_selector(AFTER_PHOTO)
+    page.click("[data-result=rectified]")
+    sign(page, "inspector")
+    page.click("[data-test=save-verification]")
+    page.wait_for_selector("[data-test=site-name]")
+    sync_now(page)
+    assert api(server, f"/hazards/{reported}", device.token)["status"] == "closed"
+    [(code, kind, answers)] = query(
+        server, "SELECT checklist_code, kind, answers FROM inspections WHERE site_id IN (?, ?) "
+        "AND kind = 'verification'", site["id"], site["id"].replace("-", ""))
+    assert (kind, json.loads(answers)) == ("verification", [])
+    assert served_checklist(code)["sector"] == "fire"
