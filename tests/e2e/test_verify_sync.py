@@ -183,12 +183,23 @@ def test_a_reported_hazard_without_an_item_is_verified_under_a_checklist_of_its_
     page.goto(f"/app/#/verify/{reported}")
     page.wait_for_selector("[data-test=after-photo]", state="attached")
     assert "后厨通道堆放杂物" in page.inner_text(".card")
+    drafts = """async (id) => {
+        const db = await new Promise((ok) => { const r = indexedDB.open('xuncha'); r.onsuccess = () => ok(r.result); });
+        const all = await new Promise((ok) => { const q = db.transaction('drafts').objectStore('drafts').getAll();
+            q.onsuccess = () => ok(q.result); });
+        db.close();
+        return all.filter((d) => d.hazard_id === id).map((d) => d.state);
+    }"""
+    page.wait_for_timeout(500)  # the location arrives meanwhile
+    assert page.evaluate(drafts, reported) == []  # only looking leaves no draft behind
     page.set_input_files("[data-test=after-photo]", camera_photo(tmp_path, "cleared.jpg", seed=5))
     page.wait_for_selector(AFTER_PHOTO)
     page.click("[data-result=rectified]")
+    page.wait_for_function(f"async () => (await ({drafts})({json.dumps(reported)})).length === 1")
     sign(page, "inspector")
     page.click("[data-test=save-verification]")
     page.wait_for_selector("[data-test=site-name]")
+    assert page.evaluate(drafts, reported) == ["submitted"]
     sync_now(page)
     assert api(server, f"/hazards/{reported}", device.token)["status"] == "closed"
     [(code, kind, answers)] = query(

@@ -368,7 +368,7 @@ export async function submitInspection(draft, definition) {
 
 /**
  * A verification (复查) of one hazard: its own small draft (result, after-photos, note, the
- * inspector's signature), kept per hazard so a closed app resumes it. It is submitted as a
+ * inspector's signature), kept per hazard once changed, so a closed app resumes it. It is submitted as a
  * verification inspection that answers no checklist items (server extension, see
  * static/pwa/README.md).
  */
@@ -378,13 +378,12 @@ export async function verificationDraft(hazard, site) {
     .find((d) => d.state === "draft" && d.kind === "verification" && d.hazard_id === hazard.id);
   if (open) return open;
   const now = new Date().toISOString();
-  const draft = {
+  // Stored on its first change (saveDraft): only looking at a hazard leaves no draft behind.
+  return {
     id: uuidv4(), site_id: hazard.site_id, kind: "verification", state: "draft", hazard_id: hazard.id,
     started_at: now, updated_at: now, location: null, scan: takeScan(site?.code),
     result: null, note: "", photos: [], signatures: {},
   };
-  await database.put("drafts", draft);
-  return draft;
 }
 
 /**

@@ -21,9 +21,12 @@ export async function render(root, hazardId) {
   const draft = await local.verificationDraft(hazard, site);
   // Every change is written at once: a killed app resumes the re-check where it was.
   const save = () => { draft.updated_at = new Date().toISOString(); return local.saveDraft(draft); };
+  const begun = () => Boolean(draft.result || draft.photos.length || draft.note || draft.signatures.inspector);
   if (!draft.location) {
     currentPosition().then((pos) => {
-      if (!draft.location) { draft.location = { lat: pos.lat, lon: pos.lon, accuracy_m: pos.accuracy_m }; save(); }
+      if (draft.location) return;
+      draft.location = { lat: pos.lat, lon: pos.lon, accuracy_m: pos.accuracy_m };
+      if (begun()) save(); // else it is kept with the first real change
     }).catch(() => {});
   }
 
