@@ -47,6 +47,20 @@ def _idb_hazard(page, hid):
     }""", hid)
 
 
+DRAFTS_OF = """async (id) => {
+    const db = await new Promise((ok) => { const r = indexedDB.open('xuncha'); r.onsuccess = () => ok(r.result); });
+    const all = await new Promise((ok) => { const q = db.transaction('drafts').objectStore('drafts').getAll();
+        q.onsuccess = () => ok(q.result); });
+    db.close();
+    return all.filter((d) => d.hazard_id === id);
+}"""
+
+
+def _drafts(page, hazard):
+    """The phone's verification drafts of one hazard, as stored in IndexedDB."""
+    return page.evaluate(DRAFTS_OF, hazard)
+
+
 def test_second_inspector_verifies_offline_and_both_phones_agree(
         live_server, new_phone, second_inspector, tmp_path, artifacts):
     server = live_server
@@ -103,6 +117,14 @@ def test_second_inspector_verifies_offline_and_both_phones_agree(
     page_b.wait_for_selector(AFTER_PHOTO)
     page_b.click("[data-result=rectified]")
     page_b.fill("textarea[aria-label='复查说明']", "软管已更换,卡箍紧固")
+    # The phone kills the app mid-way (still offline): the re-check resumes as it was.
+    page_b.wait_for_function(f"async () => (await ({DRAFTS_OF})({json.dumps(target)}))"
+                             ".some((d) => d.note === '软管已更换,卡箍紧固')")
+    page_b.reload()
+    wait_ready(page_b)
+    page_b.wait_for_selector("[data-result=rectified][aria-pressed=true]")
+    page_b.wait_for_selector(AFTER_PHOTO)
+    assert page_b.input_value("textarea[aria-label='复查说明']") == "软管已更换,卡箍紧固"
     # Nothing of the checklist is asked: the re-check, a note and the inspector's signature.
     assert page_b.locator(".item[data-item]").count() == 0
     assert page_b.is_disabled("[data-test=save-verification]")
@@ -183,23 +205,17 @@ def test_a_reported_hazard_without_an_item_is_verified_under_a_checklist_of_its_
     page.goto(f"/app/#/verify/{reported}")
     page.wait_for_selector("[data-test=after-photo]", state="attached")
     assert "后厨通道堆放杂物" in page.inner_text(".card")
-    drafts = """async (id) => {
-        const db = await new Promise((ok) => { const r = indexedDB.open('xuncha'); r.onsuccess = () => ok(r.result); });
-        const all = await new Promise((ok) => { const q = db.transaction('drafts').objectStore('drafts').getAll();
-            q.onsuccess = () => ok(q.result); });
-        db.close();
-        return all.filter((d) => d.hazard_id === id).map((d) => d.state);
-    }"""
     page.wait_for_timeout(500)  # the location arrives meanwhile
-    assert page.evaluate(drafts, reported) == []  # only looking leaves no draft behind
+    assert _drafts(page, reported) == []  # only looking leaves no draft behind
     page.set_input_files("[data-test=after-photo]", camera_photo(tmp_path, "cleared.jpg", seed=5))
     page.wait_for_selector(AFTER_PHOTO)
     page.click("[data-result=rectified]")
-    page.wait_for_function(f"async () => (await ({drafts})({json.dumps(reported)})).length === 1")
+    page.wait_for_function(f"async () => (await ({DRAFTS_OF})({json.dumps(reported)}))"
+                           ".length === 1")
     sign(page, "inspector")
     page.click("[data-test=save-verification]")
     page.wait_for_selector("[data-test=site-name]")
-    assert page.evaluate(drafts, reported) == ["submitted"]
+    assert [d["state"] for d in _drafts(page, reported)] == ["submitted"]
     sync_now(page)
     assert api(server, f"/hazards/{reported}", device.token)["status"] == "closed"
     [(code, kind, answers)] = query(
