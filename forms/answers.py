@@ -2,9 +2,11 @@
 
 validate() never raises for bad data: whatever arrives from a phone, it returns a list of
 error records {"item": code | None, "code": ..., "message": ...}; an empty list means the
-answers are valid. Error codes:
+answers are valid. With `partial=True` only the answers given are checked: a verification
+visit (复查) answers just the items it re-checks, so a required item left out is no error
+there, while every answer given meets the same rules as in a full inspection. Error codes:
 
-- required          a required item has no answer, a null value, or blank text
+- required          a required item has no answer (full mode only), a null value, or blank text
 - wrong_type        a value (or note, or photo list) of the wrong JSON type
 - not_allowed       a value of the right type outside the allowed set or range
 - photo_required    a failed item that needs a photo has none
@@ -29,7 +31,7 @@ def _error(item: str | None, code: str, message: str) -> dict:
     return {"item": item, "code": code, "message": message}
 
 
-def validate(checklist: Checklist, answers: Any) -> list[dict]:
+def validate(checklist: Checklist, answers: Any, *, partial: bool = False) -> list[dict]:
     if not isinstance(answers, list):
         return [_error(None, "wrong_type", "answers must be a list")]
     errors: list[dict] = []
@@ -47,6 +49,8 @@ def validate(checklist: Checklist, answers: Any) -> list[dict]:
         else:
             answered.add(code)
             errors.extend(_check_answer(item, answer))
+    if partial:
+        return errors
     for item in checklist.items:
         if item.required and item.code not in answered:
             errors.append(_error(item.code, "required", f"{item.code} needs an answer"))

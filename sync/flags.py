@@ -58,7 +58,7 @@ class Evidence:
     started_at: datetime
     finished_at: datetime
     account_created_at: datetime | None
-    item_count: int
+    item_count: int  # answers given plus hazards verified: what "too fast" is measured by
     location: tuple[float, float, float | None] | None  # lat, lon, accuracy_m
     site_location: tuple[float, float] | None
     scanned: bool

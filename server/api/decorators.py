@@ -131,7 +131,7 @@ def response(schema: Schema | None = None, status: int = 200, description: str =
 
 
 def doc(**info):
-    """Extra OpenAPI facts for a view: summary, tags, security, error codes."""
+    """Extra OpenAPI facts for a view: summary, description, tags, security, error codes."""
 
     def decorator(func):
         _spec(func).update(info)

@@ -56,6 +56,8 @@ def _operation(info: dict, path_params: list, endpoint: str) -> dict:
     op: dict = {"operationId": endpoint.replace("api_v1.", "").replace(".", "_"),
                 "summary": info.get("summary", ""), "tags": info.get("tags", []),
                 "parameters": list(path_params), "responses": {}}
+    if info.get("description"):
+        op["description"] = info["description"]
     if info.get("security"):
         op["security"] = [{"bearer": []}]
     if "arguments" in info:

@@ -14,8 +14,31 @@ from sync import push as push_engine
 bp = Blueprint("sync", __name__)
 
 
+# Where this server extends the contract's mutations (design/API-CONTRACT.md), without
+# changing a name or a meaning there.
+PUSH_DESCRIPTION = """\
+Mutations and their `args` are those of design/API-CONTRACT.md, with these extensions:
+
+- `inspection.submit` with `kind: "verification"` (复查) records the re-check of the
+  hazards it names and need not walk the checklist: `verifications` must hold at least
+  one entry (else the mutation is rejected with `validation_error`,
+  `details.verifications`), and `answers` may hold any subset of the checklist's items,
+  none at all included. Each answer given is checked as in any inspection (known item of
+  that checklist version, a value of the item's kind, a photo on a failed item that needs
+  one), and a failed answer derives a hazard by the checklist's rules. The other kinds
+  answer every required item.
+- A verification's outcome follows the hazard lifecycle: `rectified` needs at least one
+  photo; a refused one (another site, out of scope, wrong state, no photo) does not
+  reject the inspection: the result lists it under `verifications` with its error and
+  the evidence stays on the hazard as a refused event.
+- The `too_fast` flag measures the time against the answers given plus the hazards
+  verified.
+"""
+
+
 @bp.post("/sync/push")
 @doc(summary="Push offline mutations (applied exactly once, in order)", tags=["sync"],
+     description=PUSH_DESCRIPTION,
      errors=["client_id_mismatch", "mutation_gap", "payload_too_large", "retry_later",
              "validation_error"])
 @login_required

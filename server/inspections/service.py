@@ -123,7 +123,7 @@ def submit_inspection(session, actor: User, args: dict, *, flags: list[str],
     """`inspection.submit`: store the inspection, derive its hazards, apply verifications.
 
     Raises NotFound (site not in scope), Invalid (unknown checklist, answers that do not
-    fit it), Conflict (the id is taken). A refused verification does not fail the
+    fit it, a verification that verifies nothing), Conflict (the id is taken). A refused verification does not fail the
     submission: its evidence is kept as a refused hazard event and reported in the outcome.
     """
     site = get_site(session, actor, args["site_id"])
@@ -134,7 +134,14 @@ def submit_inspection(session, actor: User, args: dict, *, flags: list[str],
     code, version = args["checklist"]["code"], int(args["checklist"]["version"])
     checklist = _checklist(code, version)
     answers = _jsonable(list(args.get("answers") or []))
-    errors = forms.validate(checklist, answers)
+    # A verification (复查) re-checks the hazards it names, not the whole checklist: it
+    # must name at least one, and the answers it gives are checked as in any inspection.
+    verifying = args["kind"] == "verification"
+    if verifying and not args.get("verifications"):
+        raise Invalid("A verification inspection must verify at least one hazard. "
+                      "复查须至少包含一项隐患的复查结果。",
+                      details={"verifications": ["required for kind verification"]})
+    errors = forms.validate(checklist, answers, partial=verifying)
     if errors:
         raise Invalid("The answers do not fit the checklist. 检查表填写有误。",
                       details={"answers": errors})

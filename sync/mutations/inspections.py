@@ -114,7 +114,9 @@ def compute_flags(ctx: Context, args: dict, site) -> list[str]:
     evidence = plausibility.Evidence(
         server_now=ctx.server_now, sent_at=ctx.sent_at, started_at=args["started_at"],
         finished_at=args["finished_at"], account_created_at=ctx.actor.created_at,
-        item_count=len(args["answers"]),
+        # What was checked on site: a verification may answer few items or none, yet each
+        # hazard it re-checks (after-photo, result) is an item's worth of work too.
+        item_count=len(args["answers"]) + len(args.get("verifications") or []),
         location=(loc["lat"], loc["lon"], loc.get("accuracy_m")) if loc else None,
         site_location=(site.lat, site.lon) if site.lat is not None and site.lon is not None
         else None,

@@ -226,3 +226,67 @@ def test_photos_are_content_hashes(photos):
     upper = [p.upper() for p in photos]
     if upper != photos:
         assert pairs(validate(household, base + [answer("GAS-H-01", True, upper)])) == [("GAS-H-01", "wrong_type")]
+
+
+# -- partial mode: a verification answers only the items it re-checks ----------------------
+
+@pytest.mark.parametrize(("answers", "expected"), [
+    ([], []),
+    ([answer("GAS-H-01", False)], []),
+    ([answer("GAS-H-05a", 1.5)], []),
+    ([answer("GAS-H-01", True, [PHOTO])], []),
+    ([answer("GAS-H-01", True)], [("GAS-H-01", "photo_required")]),
+    ([answer("GAS-H-01", "no")], [("GAS-H-01", "wrong_type")]),
+    ([answer("GAS-H-01", None)], [("GAS-H-01", "required")]),
+    ([answer("GAS-H-05a", -1)], [("GAS-H-05a", "not_allowed")]),
+    ([answer("GAS-H-10a", "  ")], [("GAS-H-10a", "required")]),
+    ([answer("GAS-H-99", True)], [("GAS-H-99", "unknown_item")]),
+    ([answer("GAS-H-01", False), answer("GAS-H-01", False)], [("GAS-H-01", "duplicate_answer")]),
+    ([dict(answer("GAS-H-01", False), extra=1)], [("GAS-H-01", "malformed")]),
+    (["GAS-H-01"], [("", "malformed")]),
+    ({"GAS-H-01": False}, [("", "wrong_type")]),
+])
+def test_partial_mode_checks_only_the_answers_given(household, answers, expected):
+    errors = validate(household, answers, partial=True)
+    assert pairs(errors) == expected
+    assert well_formed(errors)
+
+
+def test_partial_mode_is_what_relaxes_required_items(household):
+    one = [answer("GAS-H-01", False)]
+    missing = {e["item"] for e in validate(household, one) if e["code"] == "required"}
+    assert missing == {i.code for i in household.items if i.required} - {"GAS-H-01"}
+    assert validate(household, one, partial=True) == []
+
+
+@pytest.mark.parametrize("checklist", CHECKLISTS, ids=lambda c: c.code)
+@ANSWER_SETS
+@given(data=st.data())
+def test_any_subset_of_a_valid_answer_set_is_valid_in_partial_mode(checklist, data):
+    answers = data.draw(valid_answers(checklist))
+    subset = data.draw(st.lists(st.sampled_from(answers), unique_by=lambda a: a["item"])
+                       if answers else st.just([]))
+    assert validate(checklist, subset, partial=True) == []
+
+
+@pytest.mark.parametrize("checklist", CHECKLISTS, ids=lambda c: c.code)
+@ANSWER_SETS
+@given(data=st.data(), corruption=st.sampled_from(CORRUPTIONS[2:]))
+def test_a_bad_answer_is_reported_alike_in_partial_mode(checklist, data, corruption):
+    """The answer given is judged by the same rules, whatever else is left out."""
+    item = data.draw(st.sampled_from(list(checklist.items)))
+    if corruption == "wrong_type":
+        wrong = list(WRONG_TYPES[item.kind]) + ([1.5] if item.integer else [])
+        bad, expected = answer(item.code, data.draw(st.sampled_from(wrong)), [PHOTO]), "wrong_type"
+    elif corruption == "not_allowed" and item.kind in ("number", "choice"):
+        bad, expected = answer(item.code, data.draw(_outside(item)), [PHOTO]), "not_allowed"
+    elif corruption == "photo_required" and item.photo_on_fail:
+        bad, expected = answer(item.code, data.draw(failing_values(item))), "photo_required"
+    elif corruption == "unknown_item":
+        code = data.draw(st.from_regex(r"\A[A-Z]{2,6}-\d{2}[a-z]?\Z")
+                         .filter(lambda c: checklist.item(c) is None))
+        bad, item, expected = answer(code, True), None, "unknown_item"
+    else:
+        return
+    code = item.code if item is not None else bad["item"]
+    assert pairs(validate(checklist, [bad], partial=True)) == [(code, expected)]

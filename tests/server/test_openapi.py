@@ -17,3 +17,10 @@ def test_every_path_is_templated(client):
     bulletin = next(p for p in doc["paths"] if p.startswith("/api/v1/bulletins/{bulletin_id}."))
     kind = next(q for q in doc["paths"][bulletin]["get"]["parameters"] if q["name"] == "kind")
     assert kind["schema"] == {"type": "string", "enum": ["xlsx", "pdf"]}
+
+
+def test_push_documents_the_verification_extension(client):
+    push = client.get("/api/v1/openapi.json").get_json()["paths"]["/api/v1/sync/push"]["post"]
+    assert '`kind: "verification"`' in push["description"]
+    assert "any subset of the checklist's items" in push["description"]
+    assert "verifications" in push["description"]

@@ -177,3 +177,18 @@ def test_the_bundle_is_served_only_while_fresh(app, client, tmp_path, monkeypatc
     later = time.time() + 5
     os.utime(copy / "js" / "ui.js", (later, later))
     assert _entry(client.get("/app/").get_data(as_text=True)) == "js/app.js"
+
+
+def test_every_ui_string_is_in_chinese_and_english():
+    """Chinese first, English selectable: the two dictionaries hold the same keys, and
+    every key a screen asks for by name is there."""
+    app_dir = Path(__file__).resolve().parents[2] / "static" / "pwa" / "js"
+    source = (app_dir / "i18n.js").read_text(encoding="utf-8")
+    zh_part, en_part = source.split("\n  en: {", 1)
+    key = re.compile(r'"([a-zA-Z][\w.]*)":\s*"')
+    zh, en = set(key.findall(zh_part)), set(key.findall(en_part.split("\n};", 1)[0]))
+    assert zh and zh == en, {"zh only": sorted(zh - en), "en only": sorted(en - zh)}
+    used = set()
+    for path in [*app_dir.glob("*.js"), *app_dir.glob("views/*.js")]:
+        used.update(re.findall(r'\bt\("([\w.]+)"', path.read_text(encoding="utf-8")))
+    assert used and used <= zh, sorted(used - zh)

@@ -367,24 +367,65 @@ export async function submitInspection(draft, definition) {
 }
 
 /**
- * A verification (复查) of one hazard starts a verification inspection of its site: the
- * result and after-photos ride on it, the checklist is walked and both sign as usual.
+ * A verification (复查) of one hazard: its own small draft (result, after-photos, note, the
+ * inspector's signature), kept per hazard once changed, so a closed app resumes it. It is submitted as a
+ * verification inspection that answers no checklist items (server extension, see
+ * static/pwa/README.md).
  */
-export async function verificationDraft(hazard, site, { result, note, photos }) {
+export async function verificationDraft(hazard, site) {
+  const database = await db();
+  const open = (await database.getAllFromIndex("drafts", "by_site", hazard.site_id))
+    .find((d) => d.state === "draft" && d.kind === "verification" && d.hazard_id === hazard.id);
+  if (open) return open;
+  const now = new Date().toISOString();
+  // Stored on its first change (saveDraft): only looking at a hazard leaves no draft behind.
+  return {
+    id: uuidv4(), site_id: hazard.site_id, kind: "verification", state: "draft", hazard_id: hazard.id,
+    started_at: now, updated_at: now, location: null, scan: takeScan(site?.code),
+    result: null, note: "", photos: [], signatures: {},
+  };
+}
+
+/**
+ * The checklist a verification is filed under: the one holding the hazard's item, else
+ * one for the site and the hazard's sector (a reported hazard names no item).
+ */
+async function checklistForHazard(hazard, site) {
   const item = await checklistItem(hazard.item);
-  const verification = { hazard_id: hazard.id, result, photos: [...photos] };
-  if (note && note.trim()) verification.note = note.trim();
-  const draft = await newDraft(site || { id: hazard.site_id }, { kind: "verification" });
-  draft.verifications = [verification];
-  draft.verifying = { item: hazard.item, description: hazard.description || "" };
-  if (item) {
-    const definition = await getChecklist(item.checklist.code, item.checklist.version);
-    draft.checklist = item.checklist;
-    draft.checklist_title = definition?.title || null;
-    draft.step = "items";
-  }
-  await saveDraft(draft);
-  return draft;
+  if (item) return item.checklist;
+  const { suggested, others } = await checklistsFor(site);
+  const all = suggested.concat(others);
+  const pick = all.find((c) => c.sector === hazard.sector) || all[0];
+  return pick ? { code: pick.code, version: pick.version } : null;
+}
+
+/** Queue the verification as `inspection.submit` (kind verification, no answers). */
+export async function submitVerification(draft) {
+  const hazard = await getHazard(draft.hazard_id);
+  const site = await getSite(draft.site_id);
+  const checklist = hazard && await checklistForHazard(hazard, site);
+  if (!checklist) throw new Error("no checklist on this phone");
+  const verification = { hazard_id: draft.hazard_id, result: draft.result, photos: [...draft.photos] };
+  if (draft.note && draft.note.trim()) verification.note = draft.note.trim();
+  const args = {
+    id: draft.id, site_id: draft.site_id, checklist, kind: "verification",
+    started_at: draft.started_at, finished_at: new Date().toISOString(),
+    answers: [], verifications: [verification], signatures: { inspector: draft.signatures.inspector },
+  };
+  if (draft.location) args.location = draft.location;
+  if (draft.scan) args.scan = draft.scan;
+  const entry = await outbox.enqueue("inspection.submit", args, { label: site?.name || "" });
+  const database = await db();
+  const tx = database.transaction(["drafts", "hazards"], "readwrite");
+  await tx.objectStore("drafts").put({ ...structuredClone(draft), checklist, state: "submitted",
+    finished_at: args.finished_at, mutation_id: entry.id });
+  const stored = await tx.objectStore("hazards").get(draft.hazard_id);
+  // Shown at once; the server's state replaces it on the next pull.
+  if (stored) await tx.objectStore("hazards").put({ ...stored, verification_pending: draft.result });
+  await tx.done;
+  await sync.refreshCounts();
+  sync.syncNow().catch(() => {});
+  return entry;
 }
 
 // ---- photos --------------------------------------------------------------------------

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from server.extensions import db
+from server.inspections.service import submit_inspection
 from server.models import AuditEntry, Inspection
 from tests.conftest import CITY, COUNTY2, TOWNSHIP1, TOWNSHIP2
+from tests.server.register.conftest import inspection_args, sha
 
 
 def _state(inspection_id):
@@ -163,3 +165,27 @@ def test_returned_inspection_reaches_the_inspectors_phone_with_the_comment(conso
     mine = [c for c in changes if c["type"] == "inspection" and c["id"] == str(i.id)]
     assert mine and mine[-1]["data"]["review_state"] == "returned"
     assert mine[-1]["data"]["review_comment"] == "请补拍灶具照片"
+
+
+def test_a_verification_with_no_answers_is_reviewed_like_any_inspection(console, world, session):
+    """A re-check records only the verification (no checklist walked): its page shows the
+    result, the after-photo and the hazard, and the reviewer can approve it."""
+    hazard_id = world["inspection1"].hazard_ids[0]
+    args = inspection_args(world["site1"], kind="verification", verifications=[
+        {"hazard_id": hazard_id, "result": "rectified", "note": "已更换软管",
+         "photos": [sha("after-photo")]}])
+    args["answers"] = []
+    outcome = submit_inspection(session, world["inspector1"], args, flags=[])
+    session.commit()
+    assert outcome.verifications[0]["status"] == "applied"
+    c = console()
+    html = c.get(f"/console/inspections/{args['id']}").get_data(as_text=True)
+    answers_table = html.split('class="grid answers"', 1)[1].split("</table>", 1)[0]
+    assert "<code>" not in answers_table  # no checklist item was answered
+    assert "核查情况" in html and "rectified" in html and "已更换软管" in html
+    assert f"/console/hazards/{hazard_id}" in html
+    assert f"/console/blobs/{sha('after-photo')}" in html
+    resp = c.post(f"/console/inspections/{args['id']}/review",
+                  data={"decision": "approve", "comment": ""})
+    assert resp.status_code in (200, 302, 303)
+    assert _state(args["id"]).review_state == "approved"

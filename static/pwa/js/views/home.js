@@ -13,12 +13,13 @@ export async function render(root) {
   ]);
   const sitesById = await local.sitesByIds([...due.overdue, ...due.dueWeek, ...tasks].map((x) => x.site_id));
   const taskList = tasks.length
-    ? h("ul", { class: "list" }, tasks.map((task) => h("li", {}, h("a", {
+    ? h("ul", { class: "list", "data-test": "tasks" }, tasks.map((task) => h("li", {}, h("a", {
       class: "card", href: task.site_id ? `#/site/${task.site_id}` : "#/sites",
+      "data-test": "task", "data-task": task.id, "data-kind": task.kind || "",
     }, h("div", { class: "title" }, t(`task.${task.kind}`) !== `task.${task.kind}` ? t(`task.${task.kind}`) : (task.kind || "")),
     h("div", {}, tx(task.title) || ""),
     sitesById.get(task.site_id) ? h("div", { class: "meta" }, sitesById.get(task.site_id).name) : null,
-    task.due ? h("div", { class: "meta" }, t("site.deadline", { d: fmtDate(task.due) })) : null))))
+    task.due ? h("div", { class: "meta" }, t("task.due", { d: fmtDate(task.due) })) : null))))
     : h("p", { class: "muted" }, t("home.noTasks"));
   const hazardList = (list) => (list.length
     ? h("ul", { class: "list" }, list.map((z) => h("li", {}, hazardCard(z, sitesById.get(z.site_id)))))

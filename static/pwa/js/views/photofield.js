@@ -19,13 +19,13 @@ export async function photoUrl(sha256) {
 }
 
 export function thumbs(list) {
-  const box = h("div", { class: "photos" });
-  (async () => {
-    for (const sha of list) {
-      box.append(h("figure", {}, h("img", { alt: sha.slice(0, 8), src: await photoUrl(sha) })));
-    }
-  })();
-  return box;
+  // Every figure takes its fixed 96 px place at once and its picture fills in when read:
+  // nothing further down the screen moves (under a finger that is signing, say).
+  return h("div", { class: "photos" }, list.map((sha) => {
+    const img = h("img", { alt: sha.slice(0, 8) });
+    photoUrl(sha).then((url) => { if (url) img.src = url; });
+    return h("figure", {}, img);
+  }));
 }
 
 /**

@@ -41,7 +41,7 @@ export async function render(root, siteId) {
       h("dt", {}, t("site.region")), h("dd", {}, site.region?.name || site.region_code || "—"),
       h("dt", {}, t("site.contact")), h("dd", {}, [site.contact_name, site.contact_phone].filter(Boolean).join(" ") || "—")),
     drafts.map((draft) => h("div", { class: "notice" }, `${t("site.draft")} · ${fmtDateTime(draft.updated_at)} `,
-      link(t("site.continue"), `#/inspect/${draft.id}`, "btn"))),
+      link(t("site.continue"), draft.hazard_id ? `#/verify/${draft.hazard_id}` : `#/inspect/${draft.id}`, "btn"))),
     button(t("site.inspect"), async () => {
       const draft = await local.newDraft(site, { scan: local.takeScan(site.code) });
       location.hash = `#/inspect/${draft.id}`;
@@ -51,7 +51,8 @@ export async function render(root, siteId) {
       : h("p", { class: "muted" }, t("site.noHazards")),
     h("h2", {}, t("site.history")),
     history.length ? h("ul", { class: "list" }, history.map((insp) => h("li", { class: "card" },
-      h("div", { class: "title" }, tx(insp.checklist_title) || local.checklistRef(insp)?.code || "",
+      h("div", { class: "title" }, insp.kind === "verification" ? t("verify.title")
+        : tx(insp.checklist_title) || local.checklistRef(insp)?.code || "",
         " ", h("span", { class: "tag" }, t(`review.${insp.review_state || "local"}`))),
       h("div", { class: "meta" }, fmtDateTime(insp.finished_at || insp.received_at)),
       insp.review_comment ? h("div", {}, t("insp.reviewerSays", { c: insp.review_comment })) : null)))

@@ -26,7 +26,9 @@ export function syncBar() {
   const show = (status) => {
     const p = status.pending || {};
     const waiting = (p.inspections || 0) + (p.photos || 0);
-    mount(counts, waiting ? t("sync.waiting", { n: p.inspections || 0, p: p.photos || 0 }) : t("sync.allSent"));
+    // "All sent" only when nothing at all waits (a new site or a comment counts too).
+    mount(counts, waiting ? t("sync.waiting", { n: p.inspections || 0, p: p.photos || 0 })
+      : p.other ? "" : t("sync.allSent"));
     if (p.other) counts.append(h("div", { class: "small" }, t("sync.other", { n: p.other })));
     mount(last, t("sync.last", { when: fmtAgo(status.lastSync) }));
     el.dataset.lastSync = status.lastSync || "";
