@@ -109,10 +109,12 @@ def test_second_inspector_verifies_offline_and_both_phones_agree(
         shown = page_b.locator(".compare > div").first.locator("img")
         assert shown.count() == len(before)
         # The thumbnail's place is laid out at once; its picture comes from the phone.
-        shown.first.wait_for()
-        page_b.wait_for_function("img => Boolean(img.getAttribute('src'))",
-                                 arg=shown.first.element_handle())
-        assert shown.first.evaluate("img => img.decode().then(() => img.naturalWidth)") > 0
+        # Poll the element in the page as it is now: a re-render may replace the <img>
+        # (and revoke its object URL) while a decode() of the old one is in flight.
+        page_b.wait_for_function("""() => {
+            const img = document.querySelector('.compare > div img');
+            return Boolean(img && img.getAttribute('src') && img.complete && img.naturalWidth > 0);
+        }""", timeout=15000)
     page_b.set_input_files("[data-test=after-photo]", camera_photo(tmp_path, "after.jpg", seed=77))
     page_b.wait_for_selector(AFTER_PHOTO)
     page_b.click("[data-result=rectified]")
