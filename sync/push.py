@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from server.errors import Conflict, DomainError, Invalid, NotAllowed, RetryLater, TooLarge
 from server.models import Device, MutationResult, User
-from server.models.changelog import feed_high_water
+from server.models.changelog import feed_high_water, write_pending
 from server.models.types import utcnow
 from sync import registry
 from sync.flags import Limits
@@ -118,6 +118,9 @@ def _apply_all(session, actor, client_id, body, settings, device, last, now) -> 
         last = m["id"]
     if rows:
         session.flush()
+        # The push's change-log entries go in here, in one write (not one per flush), so
+        # that the high-water mark read next is above them.
+        write_pending(session)
         # Above every change this push made: a pull reports these ids as done only once
         # it has served the feed that far.
         high = feed_high_water(session.connection())
