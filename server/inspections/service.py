@@ -119,16 +119,22 @@ def _jsonable(value):
 
 
 def submit_inspection(session, actor: User, args: dict, *, flags: list[str],
-                      device_sent_at: datetime | None = None) -> InspectionOutcome:
+                      device_sent_at: datetime | None = None, site=None) -> InspectionOutcome:
     """`inspection.submit`: store the inspection, derive its hazards, apply verifications.
 
     Raises NotFound (site not in scope), Invalid (unknown checklist, answers that do not
     fit it), Conflict (the id is taken). A refused verification does not fail the
     submission: its evidence is kept as a refused hazard event and reported in the outcome.
+    `site`: the site of `args["site_id"]` when the caller already loaded it in scope.
+
+    The inspection, its hazards and their events are built in memory and flushed once
+    (a flush per hazard was most of a push's time); the reads come first, so autoflush
+    has nothing to write before then.
     """
-    site = get_site(session, actor, args["site_id"])
+    if site is None or site.id != args["site_id"]:
+        site = get_site(session, actor, args["site_id"])
     inspection_id = uuid.UUID(str(args["id"]))
-    if session.get(Inspection, inspection_id) is not None:
+    if session.scalar(select(Inspection.id).where(Inspection.id == inspection_id)) is not None:
         raise Conflict(f"Inspection {inspection_id} already exists.",
                        details={"id": str(inspection_id)})
     code, version = args["checklist"]["code"], int(args["checklist"]["version"])
@@ -138,6 +144,7 @@ def submit_inspection(session, actor: User, args: dict, *, flags: list[str],
     if errors:
         raise Invalid("The answers do not fit the checklist. 检查表填写有误。",
                       details={"answers": errors})
+    awaiting_media = bool(_blobs_missing(session, referenced_media(args)))
 
     location = args.get("location") or {}
     scan = args.get("scan") or {}
@@ -153,32 +160,33 @@ def submit_inspection(session, actor: User, args: dict, *, flags: list[str],
         scan_verified=bool(scan) and not (_SCAN_FAILED & set(all_flags)),
         answers=answers, verifications=verifications,
         signatures=_jsonable(dict(args.get("signatures") or {})), flags=all_flags,
-        review_state="submitted", received_at=utcnow(),
+        review_state="submitted", received_at=utcnow(), awaiting_media=awaiting_media,
     )
-    _supersede(session, actor, inspection, args.get("supersedes"))
-    session.add(inspection)
-    session.flush()
-
+    with session.no_autoflush:
+        _supersede(session, actor, inspection, args.get("supersedes"))
+        found = [_finding_data(checklist, answers, finding, inspection_id, args["kind"])
+                 for finding in forms.findings(checklist, answers)]
+        derived = register.create_or_merge_all(session, actor, site, found,
+                                               inspection_id=inspection_id,
+                                               device_at=args["finished_at"])
     outcome = InspectionOutcome(inspection)
     hazard_ids: list[str] = []
-    for finding in forms.findings(checklist, answers):
-        data = _finding_data(checklist, answers, finding, inspection_id, args["kind"])
-        hazard, merged = register.create_or_merge(
-            session, actor, site, data, inspection_id=inspection_id,
-            device_at=args["finished_at"])
+    for data, (hazard, merged) in zip(found, derived, strict=True):
         outcome.hazards.append({"derived_id": data["id"], "hazard_id": hazard.id,
                                 "merged": merged})
         hazard_ids.append(str(hazard.id))
+    inspection.hazard_ids = list(hazard_ids)
+    session.add(inspection)
+    register.flush_register(session)
 
     for verification in args.get("verifications") or []:
         result = _apply_verification(session, actor, site, inspection, verification)
         outcome.verifications.append(result)
         if result["status"] == "applied" and str(result["hazard_id"]) not in hazard_ids:
             hazard_ids.append(str(result["hazard_id"]))
-
-    inspection.hazard_ids = hazard_ids
-    inspection.awaiting_media = bool(_blobs_missing(session, referenced_media(args)))
-    session.flush()
+    if hazard_ids != inspection.hazard_ids:
+        inspection.hazard_ids = hazard_ids
+        session.flush()
     return outcome
 
 

@@ -129,7 +129,7 @@ def submit(ctx: Context, args: dict) -> Applied:
     site = sites.get_site(ctx.session, ctx.actor, args["site_id"])
     flags = compute_flags(ctx, args, site)
     outcome = submit_inspection(ctx.session, ctx.actor, dict(args, client_id=ctx.client_id),
-                                flags=flags, device_sent_at=ctx.sent_at)
+                                flags=flags, device_sent_at=ctx.sent_at, site=site)
     inspection = outcome.inspection
     merged = []
     for h in outcome.hazards:
