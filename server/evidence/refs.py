@@ -23,7 +23,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from server.models.blob import BlobRef
-from server.models.hazard import HazardEvent
+from server.models.hazard import Hazard, HazardEvent
 from server.models.inspection import Inspection
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -38,9 +38,11 @@ def record_refs(session, owner_type: str, owner_id, hashes: Iterable[str]) -> in
     return _record_all(session, [(owner_type, owner_id, hashes)])
 
 
-def _record_all(session, owners: list[tuple[str, object, Iterable[str]]]) -> int:
+def _record_all(session, owners: list[tuple[str, object, Iterable[str]]],
+                new_owners: frozenset = frozenset()) -> int:
     """`record_refs` for many owners with one lookup of the refs already stored (a push
-    flushes an inspection and its hazards' events together: one query, not one per photo)."""
+    flushes an inspection and its hazards' events together: one query, not one per photo).
+    Owners in `new_owners` are being inserted by this flush: they have no refs to look up."""
     wanted = []
     for owner_type, owner_id, hashes in owners:
         for sha in sorted({h for h in hashes if isinstance(h, str) and _SHA256.fullmatch(h)}):
@@ -51,12 +53,14 @@ def _record_all(session, owners: list[tuple[str, object, Iterable[str]]]) -> int
     # may name the same photo.
     seen = {(ref.sha256, ref.owner_type, ref.owner_id) for ref in session.new
             if isinstance(ref, BlobRef)}
-    with session.no_autoflush:
-        stored = session.execute(
-            select(BlobRef.sha256, BlobRef.owner_type, BlobRef.owner_id)
-            .where(BlobRef.owner_id.in_({key[2] for key in wanted}),
-                   BlobRef.sha256.in_({key[0] for key in wanted})))
-        seen.update((sha, owner_type, owner_id) for sha, owner_type, owner_id in stored)
+    lookup = [key for key in wanted if key[2] not in new_owners]
+    if lookup:
+        with session.no_autoflush:
+            stored = session.execute(
+                select(BlobRef.sha256, BlobRef.owner_type, BlobRef.owner_id)
+                .where(BlobRef.owner_id.in_({key[2] for key in lookup}),
+                       BlobRef.sha256.in_({key[0] for key in lookup})))
+            seen.update((sha, owner_type, owner_id) for sha, owner_type, owner_id in stored)
     added = 0
     for key in wanted:
         if key not in seen:
@@ -76,11 +80,14 @@ def _inspection_hashes(inspection: Inspection) -> set[str]:
 
 @event.listens_for(Session, "before_flush")
 def _record_new_references(session, _flush_context, _instances):
-    owners = []
+    owners, new_owners = [], set()
     for obj in list(session.new):
         if isinstance(obj, Inspection):
             owners.append(("inspection", obj.id, _inspection_hashes(obj)))
+            new_owners.add(obj.id)
         elif isinstance(obj, HazardEvent):
             owners.append(("hazard", obj.hazard_id, (obj.data or {}).get("photos") or []))
+        elif isinstance(obj, Hazard):
+            new_owners.add(obj.id)
     if owners:
-        _record_all(session, owners)
+        _record_all(session, owners, frozenset(new_owners))

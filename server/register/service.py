@@ -23,13 +23,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app, has_app_context
-from sqlalchemy import func, literal, select
+from sqlalchemy import func, literal, select, union_all
 from sqlalchemy.orm.exc import StaleDataError
 
 from server import audit
 from server.auth.scope import region_in_scope, scoped
 from server.errors import Conflict, DomainError, InvalidTransition, NotAllowed, NotFound
-from server.models import Hazard, HazardAlias, HazardEvent, Region, User
+from server.models import Hazard, HazardAlias, HazardEvent, Inspection, Region, User
 from server.models.hazard import EDITABLE_FIELDS
 from server.models.types import utcnow
 from server.register import lifecycle as lc
@@ -240,14 +240,29 @@ def _found_data(site, data: dict, hazard_id: uuid.UUID) -> dict:
     }
 
 
+def ids_in_use(session, ids) -> dict[str, set[uuid.UUID]]:
+    """Which of `ids` are hazard, merged ("alias") or inspection ids, in one query."""
+    taken: dict[str, set[uuid.UUID]] = {"hazard": set(), "alias": set(), "inspection": set()}
+    if not ids:
+        return taken
+    ids = list(ids)
+    parts = [select(Hazard.id, literal("hazard")).where(Hazard.id.in_(ids)),
+             select(HazardAlias.alias_id, literal("alias")).where(HazardAlias.alias_id.in_(ids)),
+             select(Inspection.id, literal("inspection")).where(Inspection.id.in_(ids))]
+    for taken_id, kind in session.execute(union_all(*parts)):
+        taken[kind].add(uuid.UUID(str(taken_id)))
+    return taken
+
+
 def create_or_merge_all(session, actor: User | None, site, found: list[dict], *,
-                        inspection_id=None,
-                        device_at: datetime | None = None) -> list[tuple[Hazard, bool]]:
+                        inspection_id=None, device_at: datetime | None = None,
+                        taken: dict[str, set] | None = None) -> list[tuple[Hazard, bool]]:
     """`create_or_merge` for every finding of one inspection, without flushing.
 
     Two queries whatever the number of findings (the site's open hazards for those items,
-    locked; the ids already taken), then the events in memory: the caller flushes once
-    with `flush_register`. Same rules and same errors as one `create_or_merge` per finding.
+    locked; the ids already taken, unless `taken` from `ids_in_use` covers them), then the
+    events in memory: the caller flushes once with `flush_register`. Same rules and same
+    errors as one `create_or_merge` per finding.
     """
     ids = [uuid.UUID(str(d["id"])) for d in found]
     items = sorted({d["item"] for d in found if d.get("item")})
@@ -257,15 +272,10 @@ def create_or_merge_all(session, actor: User | None, site, found: list[dict], *,
             select(Hazard).where(Hazard.site_id == site.id, Hazard.item.in_(items),
                                  Hazard.status != lc.CLOSED)
             .with_for_update(of=Hazard).execution_options(populate_existing=True))}
-    taken_hazard: set[uuid.UUID] = set()
-    taken_alias: set[uuid.UUID] = set()
-    if ids:
-        rows = session.execute(
-            select(Hazard.id, literal("hazard")).where(Hazard.id.in_(ids))
-            .union_all(select(HazardAlias.alias_id, literal("alias"))
-                       .where(HazardAlias.alias_id.in_(ids))))
-        for taken_id, kind in rows:
-            (taken_hazard if kind == "hazard" else taken_alias).add(uuid.UUID(str(taken_id)))
+    if taken is None:
+        taken = ids_in_use(session, ids)
+    # Copies: the caller's sets learn about this inspection's ids only once it is flushed.
+    taken_hazard, taken_alias = set(taken.get("hazard", ())), set(taken.get("alias", ()))
     out = []
     for data, hazard_id in zip(found, ids, strict=True):
         existing = open_by_item.get(data.get("item")) if data.get("item") else None
