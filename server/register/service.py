@@ -24,6 +24,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app, has_app_context
 from sqlalchemy import func, literal, select, union_all
+from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.exc import StaleDataError
 
 from server import audit
@@ -271,6 +272,8 @@ def create_or_merge_all(session, actor: User | None, site, found: list[dict], *,
         open_by_item = {h.item: h for h in session.scalars(
             select(Hazard).where(Hazard.site_id == site.id, Hazard.item.in_(items),
                                  Hazard.status != lc.CLOSED)
+            # The site is in hand (and in the identity map): no join for it.
+            .options(lazyload(Hazard.site))
             .with_for_update(of=Hazard).execution_options(populate_existing=True))}
     if taken is None:
         taken = ids_in_use(session, ids)
