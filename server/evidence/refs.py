@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from sqlalchemy import event, select
+from sqlalchemy import event, insert, select
 from sqlalchemy.orm import Session
 
 from server.models.blob import BlobRef
@@ -61,13 +61,16 @@ def _record_all(session, owners: list[tuple[str, object, Iterable[str]]],
                 .where(BlobRef.owner_id.in_({key[2] for key in lookup}),
                        BlobRef.sha256.in_({key[0] for key in lookup})))
             seen.update((sha, owner_type, owner_id) for sha, owner_type, owner_id in stored)
-    added = 0
+    rows = []
     for key in wanted:
         if key not in seen:
             seen.add(key)
-            session.add(BlobRef(sha256=key[0], owner_type=key[1], owner_id=key[2]))
-            added += 1
-    return added
+            rows.append({"sha256": key[0], "owner_type": key[1], "owner_id": key[2]})
+    if rows:
+        # Plain rows in one executemany, through the flushing transaction (savepoints
+        # included): no ORM object per photo reference, nothing reads them back here.
+        session.connection().execute(insert(BlobRef.__table__), rows)
+    return len(rows)
 
 
 def _inspection_hashes(inspection: Inspection) -> set[str]:
