@@ -153,7 +153,10 @@ def _prepare(session, actor, loaded: dict) -> dict:
     for entry in loaded.values():
         if isinstance(entry, tuple) and entry[0].prepare is not None:
             by_name.setdefault(entry[0].name, (entry[0], []))[1].append(entry[1])
-    return {name: spec.prepare(session, actor, many) for name, (spec, many) in by_name.items()}
+    exclusive = len({entry[0].name for entry in loaded.values()
+                     if isinstance(entry, tuple)}) == 1
+    return {name: spec.prepare(session, actor, many, exclusive=exclusive)
+            for name, (spec, many) in by_name.items()}
 
 
 def apply_one(ctx: registry.Context, name: str, raw_args: dict, *, loaded=None) -> dict:

@@ -48,10 +48,11 @@ class Mutation:
     name: str
     schema: Schema
     handler: Callable[[Context, dict], Applied]
-    # prepare(session, actor, [args of every mutation of this name in the push]): batched
-    # reads for the handlers (one query for 50 mutations instead of 50). Only reads: it
-    # runs outside the mutations' savepoints.
-    prepare: Callable[[Any, Any, list[dict]], Any] | None = None
+    # prepare(session, actor, [args of every mutation of this name in the push],
+    # exclusive=<the push has no other kind of mutation>): batched reads for the handlers
+    # (one query for 50 mutations instead of 50). Only reads: it runs outside the
+    # mutations' savepoints.
+    prepare: Callable[..., Any] | None = None
 
 
 _REGISTRY: dict[str, Mutation] = {}

@@ -96,20 +96,28 @@ class Prepared:
     referenced hashes with no stored blob (blobs are not written by a push); `taken`:
     kind ("inspection", "hazard", "alias") → ids in use, among the ids the submissions
     will take (`looked_up`); the submissions of the push add what they insert.
+    `open_hazards`: (site id, item) → the open hazard, locked, for every failed item of
+    the push; None when other kinds of mutation in the push may make or close hazards
+    (each submission then reads its own). Submissions add the hazards they make; one
+    closed since (a verification of the push) is no longer open.
     """
 
     sites: dict = field(default_factory=dict)
     missing: set[str] = field(default_factory=set)
     looked_up: set[uuid.UUID] = field(default_factory=set)
     taken: dict[str, set[uuid.UUID]] = field(default_factory=dict)
+    open_hazards: dict | None = None
 
     def is_taken(self, kind: str, ident: uuid.UUID) -> bool:
         return ident in self.taken.setdefault(kind, set())
 
 
-def prepare_submissions(session, actor: User, many: list[dict]) -> Prepared:
-    """Load, in four queries, what `submit_inspection` would read for each of `many`."""
+def prepare_submissions(session, actor: User, many: list[dict], *,
+                        open_hazards: bool = False) -> Prepared:
+    """Load, in four or five queries, what `submit_inspection` would read for each of
+    `many`; the open hazards of their failed items too when `open_hazards`."""
     prepared = Prepared()
+    failed: set[tuple[uuid.UUID, str]] = set()
     site_ids = {args["site_id"] for args in many}
     for site in session.scalars(scoped(select(Site).where(Site.id.in_(site_ids)),
                                        Site.region_code, actor)):
@@ -125,7 +133,10 @@ def prepare_submissions(session, actor: User, many: list[dict]) -> Prepared:
             continue  # submit_inspection rejects it
         for finding in forms.findings(checklist, _jsonable(list(args.get("answers") or []))):
             prepared.looked_up.add(forms.hazard_id(inspection_id, finding["item"]))
+            failed.add((args["site_id"], finding["item"]))
     prepared.taken = register.ids_in_use(session, prepared.looked_up)
+    if open_hazards:
+        prepared.open_hazards = register.open_hazards_for(session, failed)
     return prepared
 
 
@@ -224,7 +235,8 @@ def submit_inspection(session, actor: User, args: dict, *, flags: list[str],
                  for finding in forms.findings(checklist, answers)]
         derived = register.create_or_merge_all(
             session, actor, site, found, inspection_id=inspection_id,
-            device_at=args["finished_at"], taken=prepared.taken if prepared else None)
+            device_at=args["finished_at"], taken=prepared.taken if prepared else None,
+            open_hazards=prepared.open_hazards if prepared else None)
     outcome = InspectionOutcome(inspection)
     hazard_ids: list[str] = []
     for data, (hazard, merged) in zip(found, derived, strict=True):
@@ -237,9 +249,11 @@ def submit_inspection(session, actor: User, args: dict, *, flags: list[str],
     if prepared is not None:
         # Later submissions of the same push see these ids as taken, as a query would.
         prepared.taken.setdefault("inspection", set()).add(inspection_id)
-        for data, (_hazard, merged) in zip(found, derived, strict=True):
+        for data, (hazard, merged) in zip(found, derived, strict=True):
             kind = "alias" if merged else "hazard"
             prepared.taken.setdefault(kind, set()).add(uuid.UUID(str(data["id"])))
+            if prepared.open_hazards is not None and not merged and hazard.item:
+                prepared.open_hazards[(site.id, hazard.item)] = hazard
 
     for verification in args.get("verifications") or []:
         result = _apply_verification(session, actor, site, inspection, verification)

@@ -255,20 +255,40 @@ def ids_in_use(session, ids) -> dict[str, set[uuid.UUID]]:
     return taken
 
 
+def open_hazards_for(session, pairs) -> dict[tuple[uuid.UUID, str], Hazard]:
+    """(site id, item) → its open hazard, locked, for each pair that has one (one query)."""
+    pairs = set(pairs)
+    if not pairs:
+        return {}
+    stmt = (select(Hazard)
+            .where(Hazard.site_id.in_({site_id for site_id, _ in pairs}),
+                   Hazard.item.in_({item for _, item in pairs}), Hazard.status != lc.CLOSED)
+            .options(lazyload(Hazard.site))
+            .with_for_update(of=Hazard).execution_options(populate_existing=True))
+    found = {(h.site_id, h.item): h for h in session.scalars(stmt)}
+    return {pair: hazard for pair, hazard in found.items() if pair in pairs}
+
+
 def create_or_merge_all(session, actor: User | None, site, found: list[dict], *,
                         inspection_id=None, device_at: datetime | None = None,
-                        taken: dict[str, set] | None = None) -> list[tuple[Hazard, bool]]:
+                        taken: dict[str, set] | None = None,
+                        open_hazards: dict | None = None) -> list[tuple[Hazard, bool]]:
     """`create_or_merge` for every finding of one inspection, without flushing.
 
     Two queries whatever the number of findings (the site's open hazards for those items,
     locked; the ids already taken, unless `taken` from `ids_in_use` covers them), then the
     events in memory: the caller flushes once with `flush_register`. Same rules and same
-    errors as one `create_or_merge` per finding.
+    errors as one `create_or_merge` per finding. `open_hazards`: a push's batched
+    `open_hazards_for` (kept current by its caller) instead of the first query.
     """
     ids = [uuid.UUID(str(d["id"])) for d in found]
     items = sorted({d["item"] for d in found if d.get("item")})
     open_by_item: dict[str, Hazard] = {}
-    if items:
+    if items and open_hazards is not None:
+        open_by_item = {item: open_hazards[(site.id, item)] for item in items
+                        if (site.id, item) in open_hazards
+                        and open_hazards[(site.id, item)].status != lc.CLOSED}
+    elif items:
         open_by_item = {h.item: h for h in session.scalars(
             select(Hazard).where(Hazard.site_id == site.id, Hazard.item.in_(items),
                                  Hazard.status != lc.CLOSED)

@@ -121,10 +121,10 @@ def compute_flags(ctx: Context, args: dict, site) -> list[str]:
     return plausibility.plausibility_flags(evidence, ctx.settings.limits)
 
 
-def _prepare(session, actor, many: list[dict]):
+def _prepare(session, actor, many: list[dict], *, exclusive: bool):
     from server.inspections.service import prepare_submissions
 
-    return prepare_submissions(session, actor, many)
+    return prepare_submissions(session, actor, many, open_hazards=exclusive)
 
 
 @mutation("inspection.submit", InspectionSubmitArgs(), prepare=_prepare)

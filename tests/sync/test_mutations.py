@@ -251,3 +251,30 @@ def test_a_push_of_submissions_sees_what_its_earlier_mutations_did(app, client, 
     assert [str(h) for h in session.scalars(select(Hazard.id))] == [first_id]
     assert session.scalar(select(func.count()).select_from(Inspection)) == 3
     assert session.get(Inspection, uuid.UUID(after_move["id"])).region_code == VILLAGE2
+
+
+def test_a_push_of_submissions_only_merges_with_open_hazards_old_and_new(app, client,
+                                                                         field_auth, session,
+                                                                         make_site):
+    """Only submissions in the push: the open hazards are read once for all of them."""
+    site, other = make_site(), make_site()
+    headers = field_auth(region=TOWNSHIP1)
+    before = inspection_args(site, fail=FAILS[:1])
+    assert _submit(client, headers, 1, before)["status"] == "applied"
+    old_id = derived_id(before["id"], FAILS[0])
+    again = inspection_args(site, fail=FAILS[:2])
+    first_here = inspection_args(other, fail=FAILS[1:2])
+    second_here = inspection_args(other, fail=FAILS[1:2])
+    resp = push(client, headers, [mutation(2, "inspection.submit", again),
+                                  mutation(3, "inspection.submit", first_here),
+                                  mutation(4, "inspection.submit", second_here)])
+    results = resp.get_json()["results"]
+    assert [r["status"] for r in results] == ["applied"] * 3, results
+    assert results[0]["merged"] == [{"derived_id": derived_id(again["id"], FAILS[0]),
+                                     "hazard_id": old_id}]
+    new_here = derived_id(first_here["id"], FAILS[1])
+    assert "merged" not in results[1]
+    assert results[2]["merged"] == [{"derived_id": derived_id(second_here["id"], FAILS[1]),
+                                     "hazard_id": new_here}]
+    assert {str(h) for h in session.scalars(select(Hazard.id))} == {
+        old_id, derived_id(again["id"], FAILS[1]), new_here}
