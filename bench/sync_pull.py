@@ -7,7 +7,8 @@ in production. The first pull follows the cursor with limit=1000 (plus the check
 against a gunicorn server on loopback; "gzip" is the size of the same bodies gzipped
 (level 6, what the reverse proxy sends). The empty pull is an incremental pull with the
 last cursor, median and p95 of 50. Beside them: bare SQLAlchemy Core reading the same
-rows in scope and JSON-encoding them, in the same run, and the ratio. Asserts nothing.
+rows in scope and JSON-encoding them, in the same run, and the ratio; then the load
+average (the machine is shared). Asserts nothing.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import statistics
 import time
 import uuid
@@ -144,6 +146,7 @@ def main(argv: list[str]) -> None:
               f"{r['first_s'] / r['core_s']:>6.1f} {r['empty_med']:>13.1f} "
               f"{r['empty_p95']:>6.1f}")
     print("  ratio = HTTP first pull time / bare Core read+JSON of the same rows in scope")
+    print("load average 1/5/15 min at the end: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
 
 
 if __name__ == "__main__":

@@ -83,11 +83,13 @@ def pull(session, actor: User, client_id, token: str | None, limit: int,
     else:
         pos = _start(actor)
     safe = safe_point(session.connection())
-    stmt = (select(ChangeLog)
+    # Plain rows, not ChangeLog objects: a first pull reads thousands of entries.
+    stmt = (select(ChangeLog.seq, ChangeLog.type, ChangeLog.entity_id, ChangeLog.op,
+                   ChangeLog.version, ChangeLog.merged_into)
             .where(ChangeLog.seq > pos.seq, ChangeLog.seq <= safe,
                    or_(ChangeLog.owner_id.is_(None), ChangeLog.owner_id == actor.id))
             .order_by(ChangeLog.seq).limit(limit + 1))
-    rows = session.scalars(scoped(stmt, ChangeLog.region_code, actor)).all()
+    rows = session.execute(scoped(stmt, ChangeLog.region_code, actor)).all()
     has_more = len(rows) > limit
     rows = rows[:limit]
 
@@ -119,7 +121,9 @@ def _checklist_changes() -> list[dict]:
              "version": c.version, "data": forms.served(c)} for c in forms.load_all()]
 
 
-def _serialize(session, rows: list[ChangeLog]) -> list[dict]:
+def _serialize(session, rows) -> list[dict]:
+    """The changes for feed entries (rows with seq, type, entity_id, op, version,
+    merged_into), each thing's data read in one query per type."""
     models = pullable_models()
     wanted: dict[str, set] = defaultdict(set)
     for row in rows:
@@ -138,9 +142,16 @@ def _serialize(session, rows: list[ChangeLog]) -> list[dict]:
         # joined relationships are of no use here.
         table, exclude = model.__table__, set(getattr(model, "__pull_exclude__", ()))
         columns = [c for c in table.columns if c.key not in exclude]
-        for row in session.execute(select(*columns).where(table.c.id.in_(ids))):
-            data = {key: _jsonable(value) for key, value in row._mapping.items()}
-            loaded[(pull_type, row.id)] = data
+        keys = [c.key for c in columns]
+        id_index = keys.index("id")
+        found = session.execute(select(*columns).where(table.c.id.in_(ids))).all()
+        encoders = _encoders(found, len(keys))
+        for row in found:
+            values = list(row)
+            for i, encode in encoders:
+                if values[i] is not None:
+                    values[i] = encode(values[i])
+            loaded[(pull_type, row[id_index])] = dict(zip(keys, values, strict=True))
     out = []
     for row in rows:
         if row.op == "remove":
@@ -154,6 +165,26 @@ def _serialize(session, rows: list[ChangeLog]) -> list[dict]:
         out.append({"type": row.type, "id": str(row.entity_id), "op": "put",
                     "version": data.get("version", row.version), "data": data})
     return out
+
+
+def _encoders(rows, width: int) -> list[tuple[int, object]]:
+    """(column index, encoder) for the columns whose values JSON cannot take as they are,
+    decided once per column from its first value (a column holds one type), instead of
+    testing every value of every row."""
+    out = []
+    for i in range(width):
+        sample = next((row[i] for row in rows if row[i] is not None), None)
+        if isinstance(sample, datetime | date):
+            out.append((i, _isoformat))
+        elif isinstance(sample, uuid.UUID):
+            out.append((i, str))
+        elif isinstance(sample, Decimal):
+            out.append((i, float))
+    return out
+
+
+def _isoformat(value) -> str:
+    return value.isoformat()
 
 
 def _jsonable(value):

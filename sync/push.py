@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from server.errors import Conflict, DomainError, Invalid, NotAllowed, RetryLater, TooLarge
 from server.models import Device, MutationResult, User
-from server.models.changelog import feed_high_water
+from server.models.changelog import feed_high_water, write_pending
 from server.models.types import utcnow
 from sync import registry
 from sync.flags import Limits
@@ -101,6 +101,8 @@ def _apply_all(session, actor, client_id, body, settings, device, last, now) -> 
     mutations = body["mutations"]
     ids = [m["id"] for m in mutations]
     stored = _stored_results(session, client_id, [i for i in ids if i <= last])
+    loaded = {m["id"]: load_args(m["name"], m["args"]) for m in mutations if m["id"] > last}
+    prepared = _prepare(session, actor, loaded)
     results, rows = [], []
     for m in mutations:
         if m["id"] <= last:
@@ -108,8 +110,9 @@ def _apply_all(session, actor, client_id, body, settings, device, last, now) -> 
             continue
         ctx = registry.Context(session=session, actor=actor, client_id=client_id,
                                mutation_id=m["id"], device_at=m.get("at"),
-                               sent_at=body.get("sent_at"), server_now=now, settings=settings)
-        result = apply_one(ctx, m["name"], m["args"])
+                               sent_at=body.get("sent_at"), server_now=now, settings=settings,
+                               prepared=prepared.get(m["name"]))
+        result = apply_one(ctx, m["name"], m["args"], loaded=loaded[m["id"]])
         results.append(dict(result, id=m["id"]))
         rows.append({"client_id": client_id, "mutation_id": m["id"], "name": m["name"][:64],
                      "status": result["status"], "user_id": actor.id,
@@ -118,6 +121,9 @@ def _apply_all(session, actor, client_id, body, settings, device, last, now) -> 
         last = m["id"]
     if rows:
         session.flush()
+        # The push's change-log entries go in here, in one write (not one per flush), so
+        # that the high-water mark read next is above them.
+        write_pending(session)
         # Above every change this push made: a pull reports these ids as done only once
         # it has served the feed that far.
         high = feed_high_water(session.connection())
@@ -128,17 +134,37 @@ def _apply_all(session, actor, client_id, body, settings, device, last, now) -> 
     return PushOutcome(last_mutation_id=last, server_time=now, results=results)
 
 
-def apply_one(ctx: registry.Context, name: str, raw_args: dict) -> dict:
-    """Apply one mutation in a savepoint; return {status, entity?, error?, …}."""
+def load_args(name: str, raw_args: dict) -> tuple[registry.Mutation, dict] | dict:
+    """(spec, loaded args), or the rejected result when the name or the args are bad."""
     spec = registry.get(name)
     if spec is None:
         return _rejected(DomainError(f"Unknown mutation {name!r}.", code="unknown_mutation",
                                      details={"name": name}))
     try:
-        args = spec.schema.load(raw_args)
+        return spec, spec.schema.load(raw_args)
     except ValidationError as exc:
         messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
         return _rejected(Invalid(details=messages))
+
+
+def _prepare(session, actor, loaded: dict) -> dict:
+    """Each mutation name's batched reads for this push: name → what its prepare returned."""
+    by_name: dict[str, tuple[registry.Mutation, list[dict]]] = {}
+    for entry in loaded.values():
+        if isinstance(entry, tuple) and entry[0].prepare is not None:
+            by_name.setdefault(entry[0].name, (entry[0], []))[1].append(entry[1])
+    exclusive = len({entry[0].name for entry in loaded.values()
+                     if isinstance(entry, tuple)}) == 1
+    return {name: spec.prepare(session, actor, many, exclusive=exclusive)
+            for name, (spec, many) in by_name.items()}
+
+
+def apply_one(ctx: registry.Context, name: str, raw_args: dict, *, loaded=None) -> dict:
+    """Apply one mutation in a savepoint; return {status, entity?, error?, …}."""
+    loaded = loaded if loaded is not None else load_args(name, raw_args)
+    if isinstance(loaded, dict):
+        return loaded
+    spec, args = loaded
     savepoint = ctx.session.begin_nested()
     try:
         applied = spec.handler(ctx, args)

@@ -28,6 +28,9 @@ class Context:
     sent_at: datetime | None
     server_now: datetime
     settings: Any  # sync.push.Settings
+    # What the mutation's `prepare` loaded once for every mutation of its name in this
+    # push (None when it has no prepare step).
+    prepared: Any = None
 
 
 @dataclass
@@ -45,16 +48,21 @@ class Mutation:
     name: str
     schema: Schema
     handler: Callable[[Context, dict], Applied]
+    # prepare(session, actor, [args of every mutation of this name in the push],
+    # exclusive=<the push has no other kind of mutation>): batched reads for the handlers
+    # (one query for 50 mutations instead of 50). Only reads: it runs outside the
+    # mutations' savepoints.
+    prepare: Callable[..., Any] | None = None
 
 
 _REGISTRY: dict[str, Mutation] = {}
 
 
-def mutation(name: str, schema: Schema):
+def mutation(name: str, schema: Schema, prepare=None):
     def decorator(func):
         if name in _REGISTRY:
             raise ValueError(f"mutation {name!r} registered twice")
-        _REGISTRY[name] = Mutation(name, schema, func)
+        _REGISTRY[name] = Mutation(name, schema, func, prepare)
         return func
 
     return decorator

@@ -19,11 +19,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from sqlalchemy import event
+from sqlalchemy import event, insert, select
 from sqlalchemy.orm import Session
 
 from server.models.blob import BlobRef
-from server.models.hazard import HazardEvent
+from server.models.hazard import Hazard, HazardEvent
 from server.models.inspection import Inspection
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -35,19 +35,42 @@ def record_refs(session, owner_type: str, owner_id, hashes: Iterable[str]) -> in
     Anything that is not a blob name is skipped (the sync schemas already refuse such
     values; this keeps a stray one from becoming a reference to nothing).
     """
-    added = 0
-    # Pending rows are not in the identity map yet: two events of one hazard in one flush
-    # may name the same photo.
-    pending = {(ref.sha256, ref.owner_type, ref.owner_id) for ref in session.new
-               if isinstance(ref, BlobRef)}
-    with session.no_autoflush:
+    return _record_all(session, [(owner_type, owner_id, hashes)])
+
+
+def _record_all(session, owners: list[tuple[str, object, Iterable[str]]],
+                new_owners: frozenset = frozenset()) -> int:
+    """`record_refs` for many owners with one lookup of the refs already stored (a push
+    flushes an inspection and its hazards' events together: one query, not one per photo).
+    Owners in `new_owners` are being inserted by this flush: they have no refs to look up."""
+    wanted = []
+    for owner_type, owner_id, hashes in owners:
         for sha in sorted({h for h in hashes if isinstance(h, str) and _SHA256.fullmatch(h)}):
-            key = (sha, owner_type, owner_id)
-            if key not in pending and session.get(BlobRef, key) is None:
-                pending.add(key)
-                session.add(BlobRef(sha256=sha, owner_type=owner_type, owner_id=owner_id))
-                added += 1
-    return added
+            wanted.append((sha, owner_type, owner_id))
+    if not wanted:
+        return 0
+    # Pending rows are not in the database yet: two events of one hazard in one flush
+    # may name the same photo.
+    seen = {(ref.sha256, ref.owner_type, ref.owner_id) for ref in session.new
+            if isinstance(ref, BlobRef)}
+    lookup = [key for key in wanted if key[2] not in new_owners]
+    if lookup:
+        with session.no_autoflush:
+            stored = session.execute(
+                select(BlobRef.sha256, BlobRef.owner_type, BlobRef.owner_id)
+                .where(BlobRef.owner_id.in_({key[2] for key in lookup}),
+                       BlobRef.sha256.in_({key[0] for key in lookup})))
+            seen.update((sha, owner_type, owner_id) for sha, owner_type, owner_id in stored)
+    rows = []
+    for key in wanted:
+        if key not in seen:
+            seen.add(key)
+            rows.append({"sha256": key[0], "owner_type": key[1], "owner_id": key[2]})
+    if rows:
+        # Plain rows in one executemany, through the flushing transaction (savepoints
+        # included): no ORM object per photo reference, nothing reads them back here.
+        session.connection().execute(insert(BlobRef.__table__), rows)
+    return len(rows)
 
 
 def _inspection_hashes(inspection: Inspection) -> set[str]:
@@ -60,8 +83,14 @@ def _inspection_hashes(inspection: Inspection) -> set[str]:
 
 @event.listens_for(Session, "before_flush")
 def _record_new_references(session, _flush_context, _instances):
+    owners, new_owners = [], set()
     for obj in list(session.new):
         if isinstance(obj, Inspection):
-            record_refs(session, "inspection", obj.id, _inspection_hashes(obj))
+            owners.append(("inspection", obj.id, _inspection_hashes(obj)))
+            new_owners.add(obj.id)
         elif isinstance(obj, HazardEvent):
-            record_refs(session, "hazard", obj.hazard_id, (obj.data or {}).get("photos") or [])
+            owners.append(("hazard", obj.hazard_id, (obj.data or {}).get("photos") or []))
+        elif isinstance(obj, Hazard):
+            new_owners.add(obj.id)
+    if owners:
+        _record_all(session, owners, frozenset(new_owners))

@@ -118,6 +118,9 @@ class HazardEvent(db.Model):
     version: Mapped[int] = mapped_column(default=1)
 
     actor = relationship("User", lazy="joined")
+    # Never read: it tells the unit of work that a hazard's row goes in before its
+    # events when both are flushed at once (a bare foreign key does not order inserts).
+    hazard: Mapped[Hazard] = relationship(lazy="select")
 
     __table_args__ = (
         Index("ix_hazard_events_hazard_id_seq", "hazard_id", "seq"),

@@ -23,13 +23,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app, has_app_context
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select, union_all
+from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.exc import StaleDataError
 
 from server import audit
 from server.auth.scope import region_in_scope, scoped
 from server.errors import Conflict, DomainError, InvalidTransition, NotAllowed, NotFound
-from server.models import Hazard, HazardAlias, HazardEvent, Region, User
+from server.models import Hazard, HazardAlias, HazardEvent, Inspection, Region, User
 from server.models.hazard import EDITABLE_FIELDS
 from server.models.types import utcnow
 from server.register import lifecycle as lc
@@ -147,8 +148,12 @@ def _refusal_error(decision: lc.Decision, hazard: Hazard | None) -> DomainError:
 
 
 def append_event(session, hazard: Hazard | None, kind: str, actor: User | None, data: dict,
-                 *, inspection_id=None, device_at: datetime | None = None) -> Outcome:
-    """Append one event and project it onto the row; a refusal is kept as a refused event."""
+                 *, inspection_id=None, device_at: datetime | None = None,
+                 flush: bool = True) -> Outcome:
+    """Append one event and project it onto the row; a refusal is kept as a refused event.
+
+    `flush=False`: the caller adds more and flushes once (see `flush_register`).
+    """
     data = _jsonable(data)
     event_map = {"type": kind, "at": utcnow(), "actor_id": getattr(actor, "id", None),
                  "actor_role": getattr(actor, "role", None), "inspection_id": inspection_id,
@@ -169,13 +174,20 @@ def append_event(session, hazard: Hazard | None, kind: str, actor: User | None, 
                         inspection_id=inspection_id, data=data, refused=not decision.ok,
                         error_code=decision.code, version=hazard.version)
     session.add(event)
+    if flush:
+        flush_register(session, hazard.id)
+    return Outcome(hazard, event, None if decision.ok else _refusal_error(decision, hazard))
+
+
+def flush_register(session, hazard_id=None) -> None:
+    """Flush; a hazard row changed under us (optimistic lock) becomes a Conflict."""
     try:
         session.flush()
     except StaleDataError:
+        details = {"hazard_id": str(hazard_id)} if hazard_id is not None else {}
         raise Conflict("The hazard was changed by someone else at the same time; reload it "
                        "and try again. 隐患已被他人修改,请刷新后重试。",
-                       details={"hazard_id": str(hazard.id)}) from None
-    return Outcome(hazard, event, None if decision.ok else _refusal_error(decision, hazard))
+                       details=details) from None
 
 
 # --- field (sync) entry points ----------------------------------------------------------
@@ -211,8 +223,14 @@ def create_or_merge(session, actor: User | None, site, data: dict, *, inspection
     if (session.get(Hazard, hazard_id) is not None
             or session.get(HazardAlias, hazard_id) is not None):
         raise Conflict(f"Hazard id {hazard_id} is already in use.", details={"id": str(hazard_id)})
+    outcome = append_event(session, None, lc.FOUND, actor, _found_data(site, data, hazard_id),
+                           inspection_id=inspection_id, device_at=device_at)
+    return outcome.hazard, False
+
+
+def _found_data(site, data: dict, hazard_id: uuid.UUID) -> dict:
     days = data.get("deadline_days") or deadline_days(data["sector"], data["severity"])
-    found = {
+    return {
         "id": hazard_id, "site_id": site.id, "region_code": site.region_code,
         "sector": data["sector"], "item": data.get("item"),
         "description": data.get("description") or "", "severity": data["severity"],
@@ -221,9 +239,91 @@ def create_or_merge(session, actor: User | None, site, data: dict, *, inspection
         "photos": data.get("photos") or [], "note": data.get("note"),
         "deadline": local_today() + timedelta(days=int(days)),
     }
-    outcome = append_event(session, None, lc.FOUND, actor, found,
-                           inspection_id=inspection_id, device_at=device_at)
-    return outcome.hazard, False
+
+
+def ids_in_use(session, ids) -> dict[str, set[uuid.UUID]]:
+    """Which of `ids` are hazard, merged ("alias") or inspection ids, in one query."""
+    taken: dict[str, set[uuid.UUID]] = {"hazard": set(), "alias": set(), "inspection": set()}
+    if not ids:
+        return taken
+    ids = list(ids)
+    parts = [select(Hazard.id, literal("hazard")).where(Hazard.id.in_(ids)),
+             select(HazardAlias.alias_id, literal("alias")).where(HazardAlias.alias_id.in_(ids)),
+             select(Inspection.id, literal("inspection")).where(Inspection.id.in_(ids))]
+    for taken_id, kind in session.execute(union_all(*parts)):
+        taken[kind].add(uuid.UUID(str(taken_id)))
+    return taken
+
+
+def open_hazards_for(session, pairs) -> dict[tuple[uuid.UUID, str], Hazard]:
+    """(site id, item) → its open hazard, locked, for each pair that has one (one query)."""
+    pairs = set(pairs)
+    if not pairs:
+        return {}
+    stmt = (select(Hazard)
+            .where(Hazard.site_id.in_({site_id for site_id, _ in pairs}),
+                   Hazard.item.in_({item for _, item in pairs}), Hazard.status != lc.CLOSED)
+            .options(lazyload(Hazard.site))
+            .with_for_update(of=Hazard).execution_options(populate_existing=True))
+    found = {(h.site_id, h.item): h for h in session.scalars(stmt)}
+    return {pair: hazard for pair, hazard in found.items() if pair in pairs}
+
+
+def create_or_merge_all(session, actor: User | None, site, found: list[dict], *,
+                        inspection_id=None, device_at: datetime | None = None,
+                        taken: dict[str, set] | None = None,
+                        open_hazards: dict | None = None) -> list[tuple[Hazard, bool]]:
+    """`create_or_merge` for every finding of one inspection, without flushing.
+
+    Two queries whatever the number of findings (the site's open hazards for those items,
+    locked; the ids already taken, unless `taken` from `ids_in_use` covers them), then the
+    events in memory: the caller flushes once with `flush_register`. Same rules and same
+    errors as one `create_or_merge` per finding. `open_hazards`: a push's batched
+    `open_hazards_for` (kept current by its caller) instead of the first query.
+    """
+    ids = [uuid.UUID(str(d["id"])) for d in found]
+    items = sorted({d["item"] for d in found if d.get("item")})
+    open_by_item: dict[str, Hazard] = {}
+    if items and open_hazards is not None:
+        open_by_item = {item: open_hazards[(site.id, item)] for item in items
+                        if (site.id, item) in open_hazards
+                        and open_hazards[(site.id, item)].status != lc.CLOSED}
+    elif items:
+        open_by_item = {h.item: h for h in session.scalars(
+            select(Hazard).where(Hazard.site_id == site.id, Hazard.item.in_(items),
+                                 Hazard.status != lc.CLOSED)
+            # The site is in hand (and in the identity map): no join for it.
+            .options(lazyload(Hazard.site))
+            .with_for_update(of=Hazard).execution_options(populate_existing=True))}
+    if taken is None:
+        taken = ids_in_use(session, ids)
+    # Copies: the caller's sets learn about this inspection's ids only once it is flushed.
+    taken_hazard, taken_alias = set(taken.get("hazard", ())), set(taken.get("alias", ()))
+    out = []
+    for data, hazard_id in zip(found, ids, strict=True):
+        existing = open_by_item.get(data.get("item")) if data.get("item") else None
+        if existing is not None:
+            append_event(session, existing, lc.REFOUND, actor,
+                         {"alias_id": hazard_id, "photos": data.get("photos") or [],
+                          "note": data.get("note")},
+                         inspection_id=inspection_id, device_at=device_at, flush=False)
+            if hazard_id not in taken_alias:
+                taken_alias.add(hazard_id)
+                session.add(HazardAlias(alias_id=hazard_id, hazard_id=existing.id,
+                                        inspection_id=inspection_id))
+            out.append((existing, True))
+            continue
+        if hazard_id in taken_hazard or hazard_id in taken_alias:
+            raise Conflict(f"Hazard id {hazard_id} is already in use.",
+                           details={"id": str(hazard_id)})
+        outcome = append_event(session, None, lc.FOUND, actor,
+                               _found_data(site, data, hazard_id),
+                               inspection_id=inspection_id, device_at=device_at, flush=False)
+        taken_hazard.add(hazard_id)
+        if data.get("item"):
+            open_by_item[data["item"]] = outcome.hazard
+        out.append((outcome.hazard, False))
+    return out
 
 
 def report_hazard(session, actor: User, args: dict, *, device_at: datetime | None = None) -> Hazard:

@@ -10,7 +10,6 @@ from marshmallow import RAISE, Schema, fields, validate, validates_schema
 from marshmallow import ValidationError as MarshmallowValidationError
 
 from server.models.changelog import record_removal
-from server.sites import service as sites
 from sync import flags as plausibility
 from sync.registry import Applied, Context, entity, mutation
 
@@ -124,14 +123,20 @@ def compute_flags(ctx: Context, args: dict, site) -> list[str]:
     return plausibility.plausibility_flags(evidence, ctx.settings.limits)
 
 
-@mutation("inspection.submit", InspectionSubmitArgs())
-def submit(ctx: Context, args: dict) -> Applied:
-    from server.inspections.service import submit_inspection
+def _prepare(session, actor, many: list[dict], *, exclusive: bool):
+    from server.inspections.service import prepare_submissions
 
-    site = sites.get_site(ctx.session, ctx.actor, args["site_id"])
+    return prepare_submissions(session, actor, many, open_hazards=exclusive)
+
+
+@mutation("inspection.submit", InspectionSubmitArgs(), prepare=_prepare)
+def submit(ctx: Context, args: dict) -> Applied:
+    from server.inspections.service import site_for, submit_inspection
+
+    site = site_for(ctx.session, ctx.actor, args["site_id"], ctx.prepared)
     flags = compute_flags(ctx, args, site)
     outcome = submit_inspection(ctx.session, ctx.actor, dict(args, client_id=ctx.client_id),
-                                flags=flags, device_sent_at=ctx.sent_at)
+                                flags=flags, device_sent_at=ctx.sent_at, prepared=ctx.prepared)
     inspection = outcome.inspection
     merged = []
     for h in outcome.hazards:

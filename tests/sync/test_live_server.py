@@ -1,5 +1,6 @@
 """Against a real server process: concurrent duplicate pushes, and SIGKILL mid-push."""
 
+import http.client
 import random
 import threading
 import time
@@ -107,8 +108,10 @@ def _push_until_done(server, headers, outbox, broken: list, deadline=60):
         try:
             status, hdrs, body = request(server.host, "POST", "/api/v1/sync/push",
                                          _body(headers, outbox[:20]), dict(headers), timeout=10)
-        except OSError:
-            broken.append(1)  # the connection died with the server: retry
+        except (OSError, http.client.HTTPException):
+            # The connection died with the server, possibly halfway through the answer
+            # (IncompleteRead): the device never heard, so it retries.
+            broken.append(1)
             time.sleep(0.05)
             continue
         if status == 200:

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from server.evidence import qr
 from server.models import Hazard, HazardEvent, Inspection
-from tests.conftest import TOWNSHIP1, VILLAGE1
+from tests.conftest import TOWNSHIP1, VILLAGE1, VILLAGE2, VILLAGE4
 from tests.sync.factories import derived_id, failable_items, inspection_args, sha
 from tests.sync.helpers import apply_changes, mutation, pull_all, push
 
@@ -214,3 +214,67 @@ def test_inspection_awaits_its_photos(app, client, field_auth, session, make_sit
     _upload(client, headers, later_png)  # the photo arrives after the inspection
     session.expire_all()
     assert session.get(Inspection, uuid.UUID(waiting["id"])).awaiting_media is False
+
+
+# --- one push, many submissions (reads batched per push) ---------------------------------
+
+def test_a_push_of_submissions_sees_what_its_earlier_mutations_did(app, client, field_auth,
+                                                                   session, make_site):
+    """Batched reads must not go stale inside the push: the second inspection of a site
+    joins the hazard the first one made, a repeated inspection id is a conflict, a site
+    moved by an earlier mutation is inspected where it is now, and a site out of scope
+    stays not found."""
+    site, other, moved = make_site(), make_site(), make_site(region=VILLAGE1)
+    foreign = make_site(region=VILLAGE4)
+    headers = field_auth(region=TOWNSHIP1)
+    first = inspection_args(site, fail=FAILS[:1])
+    second = inspection_args(site, fail=FAILS[:1])
+    again = inspection_args(other, inspection_id=uuid.UUID(first["id"]))
+    after_move = inspection_args(moved)
+    resp = push(client, headers, [
+        mutation(1, "inspection.submit", first),
+        mutation(2, "inspection.submit", second),
+        mutation(3, "inspection.submit", again),
+        mutation(4, "site.update", {"id": str(moved.id), "base_version": moved.version,
+                                    "changes": {"region_code": VILLAGE2}}),
+        mutation(5, "inspection.submit", after_move),
+        mutation(6, "inspection.submit", inspection_args(foreign))])
+    assert resp.status_code == 200, resp.get_json()
+    results = resp.get_json()["results"]
+    assert [r["status"] for r in results] == ["applied", "applied", "rejected", "applied",
+                                              "applied", "rejected"], results
+    first_id = derived_id(first["id"], FAILS[0])
+    assert results[1]["merged"] == [{"derived_id": derived_id(second["id"], FAILS[0]),
+                                     "hazard_id": first_id}]
+    assert results[2]["error"]["code"] == "conflict"
+    assert results[5]["error"]["code"] == "not_found"
+    assert [str(h) for h in session.scalars(select(Hazard.id))] == [first_id]
+    assert session.scalar(select(func.count()).select_from(Inspection)) == 3
+    assert session.get(Inspection, uuid.UUID(after_move["id"])).region_code == VILLAGE2
+
+
+def test_a_push_of_submissions_only_merges_with_open_hazards_old_and_new(app, client,
+                                                                         field_auth, session,
+                                                                         make_site):
+    """Only submissions in the push: the open hazards are read once for all of them."""
+    site, other = make_site(), make_site()
+    headers = field_auth(region=TOWNSHIP1)
+    before = inspection_args(site, fail=FAILS[:1])
+    assert _submit(client, headers, 1, before)["status"] == "applied"
+    old_id = derived_id(before["id"], FAILS[0])
+    again = inspection_args(site, fail=FAILS[:2])
+    first_here = inspection_args(other, fail=FAILS[1:2])
+    second_here = inspection_args(other, fail=FAILS[1:2])
+    resp = push(client, headers, [mutation(2, "inspection.submit", again),
+                                  mutation(3, "inspection.submit", first_here),
+                                  mutation(4, "inspection.submit", second_here)])
+    results = resp.get_json()["results"]
+    assert [r["status"] for r in results] == ["applied"] * 3, results
+    assert results[0]["merged"] == [{"derived_id": derived_id(again["id"], FAILS[0]),
+                                     "hazard_id": old_id}]
+    new_here = derived_id(first_here["id"], FAILS[1])
+    assert "merged" not in results[1]
+    assert results[2]["merged"] == [{"derived_id": derived_id(second_here["id"], FAILS[1]),
+                                     "hazard_id": new_here}]
+    assert {str(h) for h in session.scalars(select(Hazard.id))} == {
+        old_id, derived_id(again["id"], FAILS[1]), new_here}

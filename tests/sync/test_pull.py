@@ -131,3 +131,29 @@ def test_notifications_reach_only_their_recipient_through_pull(client, auth, ses
     assert [c for c in theirs if c["type"] == "notification"] == []
     listed = client.get("/api/v1/notifications", headers=a).get_json()
     assert str(note.id) in {n["id"] for n in listed["items"]}
+
+
+def test_pulled_rows_are_the_models_pull_data(app, client, field_auth, session, make_site):
+    """The feed serialises plain rows with per-column encoders; what a device gets must be
+    what `pull_data` makes of the ORM object (dates, ids, JSON, nulls alike)."""
+    from sqlalchemy import select
+
+    from server.models import Hazard, Inspection, Site
+    from sync.pull import pull_data
+    from tests.sync.factories import failable_items, inspection_args
+
+    site = make_site(region=VILLAGE1, contact_phone=None)
+    headers = field_auth(region=TOWNSHIP1)
+    args = inspection_args(site, fail=failable_items()[:1])
+    assert push(client, headers, [mutation(1, "inspection.submit", args)]).status_code == 200
+    changes, _, _ = pull_all(client, headers)
+    served = {(c["type"], c["id"]): c["data"] for c in changes if c["op"] == "put"}
+    session.expire_all()
+    objects = [session.get(Site, site.id), session.scalar(select(Hazard)),
+               session.get(Inspection, uuid.UUID(args["id"]))]
+    for obj in objects:
+        expected = pull_data(obj)
+        assert served[(type(obj).__pull_type__, str(obj.id))] == expected
+    hazard = served[("hazard", str(objects[1].id))]
+    assert isinstance(hazard["found_at"], str) and isinstance(hazard["site_id"], str)
+    assert served[("site", str(site.id))]["contact_phone"] is None

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
+from server.models.changelog import write_pending
 from server.sites.service import create_site
 from tests.conftest import PG, VILLAGE1
 from tests.sync.helpers import pull_all
@@ -27,8 +28,13 @@ def test_pull_between_out_of_order_commits_does_not_skip(app, client, auth, regi
     engine = create_engine(app.config["DATABASE_URL"])
     slow, fast = Session(engine), Session(engine)
     try:
-        late = create_site(slow, None, _site("迟提交"))  # takes seq N, stays open
-        early = create_site(fast, None, _site("先提交"))  # takes seq N+1 …
+        # The change log is written once per transaction, before the commit (or when a
+        # push reads the high-water mark): write it now, as a push does before it
+        # records its results, so this transaction holds seq N while it stays open.
+        late = create_site(slow, None, _site("迟提交"))
+        write_pending(slow)  # takes seq N, stays open
+        early = create_site(fast, None, _site("先提交"))
+        write_pending(fast)  # takes seq N+1 …
         fast.commit()  # … and commits first
         between, cursor_between, _ = pull_all(client, headers, cursor=cursor)
         # Serving N+1 now would move the cursor past N for good: it is held back.
