@@ -45,7 +45,7 @@ from sqlalchemy.engine import Connection, make_url
 
 from server.extensions import db
 from server.models import ChangeLog
-from server.ops import epoch
+from server.ops import epoch, pgtools
 
 FORMAT = "xuncha-backup/1"
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
@@ -74,6 +74,7 @@ class Manifest:
     referenced: int
     missing: list[str] = field(default_factory=list)
     corrupt: list[str] = field(default_factory=list)
+    pg_dump_major: int | None = None  # which pg_restore can read the dump (None: SQLite)
 
 
 @dataclass
@@ -176,21 +177,27 @@ def _dump_database(app: Flask, workdir: Path) -> tuple[str, dict]:
         raise BackupError(f"No backup method for {engine.dialect.name}.")
     target = workdir / "xuncha.pgdump"
     with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
+        client = _client_for(app, conn)
         snapshot_id = conn.execute(text("SELECT pg_export_snapshot()")).scalar()
         facts = _snapshot_facts(conn)
         facts["txid_xmax"] = int(conn.execute(text(
             "SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint")).scalar())
         # The exporting transaction stays open until pg_dump has taken the snapshot over.
-        _run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges",
+        _run([client.tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges",
               f"--snapshot={snapshot_id}", f"--file={target}", _libpq_url(url)])
         conn.rollback()
-    return "database/xuncha.pgdump", {**facts, "file": target}
+    return "database/xuncha.pgdump", {**facts, "file": target, "pg_dump_major": client.major}
+
+
+def _client_for(app: Flask, conn: Connection, *, at_least: int = 0) -> pgtools.Client:
+    try:
+        return pgtools.for_server(conn, app.config.get("PG_BINDIR"), at_least=at_least)
+    except pgtools.ToolError as exc:
+        raise BackupError(str(exc)) from None
 
 
 def _run(argv: list[str]) -> None:
-    tool = argv[0]
-    if shutil.which(tool) is None:
-        raise BackupError(f"{tool} is not installed (Debian: postgresql-client).")
+    tool = os.path.basename(argv[0])
     proc = subprocess.run(argv, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise BackupError(f"{tool} failed: {proc.stderr.strip()[:2000]}")
@@ -251,7 +258,8 @@ def backup(app: Flask, out_path: str | os.PathLike) -> Manifest:
                 revision=facts["revision"], tables=facts["tables"], max_seq=facts["max_seq"],
                 txid_xmax=facts["txid_xmax"], blobs=blobs, derived=derived,
                 referenced=len(facts["referenced"]),
-                missing=sorted(facts["referenced"] - set(blobs)), corrupt=corrupt)
+                missing=sorted(facts["referenced"] - set(blobs)), corrupt=corrupt,
+                pg_dump_major=facts.get("pg_dump_major"))
             data = json.dumps(asdict(manifest), indent=1, sort_keys=True).encode()
             info = tarfile.TarInfo("manifest.json")
             info.size = len(data)
@@ -357,6 +365,9 @@ def _restore_database(app: Flask, dump_dir: Path, manifest: Manifest) -> None:
         os.replace(staged, target)
     else:
         with engine.connect() as conn:
+            # Chosen before anything is dropped: a missing client refuses with the
+            # database untouched.
+            client = _client_for(app, conn, at_least=manifest.pg_dump_major or 0)
             # Web workers still connected would hold locks: fail clearly, not hang.
             conn.execute(text("SET lock_timeout = '15s'"))
             try:
@@ -367,7 +378,7 @@ def _restore_database(app: Flask, dump_dir: Path, manifest: Manifest) -> None:
             conn.execute(text("CREATE SCHEMA public"))
             conn.commit()
         engine.dispose()
-        _run(["pg_restore", "--no-owner", "--no-privileges", "--single-transaction",
+        _run([client.tool("pg_restore"), "--no-owner", "--no-privileges", "--single-transaction",
               "--exit-on-error", f"--dbname={_libpq_url(url)}",
               str(dump_dir / "xuncha.pgdump")])
     upgrade()  # an archive from an older release comes up to this code's schema
