@@ -40,11 +40,22 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import Flask
-from sqlalchemy import JSON, String, create_engine, func, inspect, select, table, text
+from sqlalchemy import (
+    JSON,
+    String,
+    bindparam,
+    create_engine,
+    func,
+    inspect,
+    select,
+    table,
+    text,
+    update,
+)
 from sqlalchemy.engine import Connection, make_url
 
 from server.extensions import db
-from server.models import ChangeLog
+from server.models import ChangeLog, Device
 from server.ops import epoch, pgtools
 
 FORMAT = "xuncha-backup/1"
@@ -134,8 +145,12 @@ def _snapshot_facts(conn: Connection) -> dict:
     max_seq = 0
     if "sync_change_log" in names:
         max_seq = conn.execute(text("SELECT max(seq) FROM sync_change_log")).scalar() or 0
+    counters = {}
+    if "devices" in names:
+        counters = dict(conn.execute(select(Device.client_id, Device.last_mutation_id)
+                                     .where(Device.last_mutation_id > 0)).all())
     return {"tables": tables, "revision": schema_revision(conn), "max_seq": int(max_seq),
-            "referenced": _referenced_blobs(conn, names)}
+            "referenced": _referenced_blobs(conn, names), "counters": counters}
 
 
 # --- backup -----------------------------------------------------------------------------
@@ -268,7 +283,30 @@ def backup(app: Flask, out_path: str | os.PathLike) -> Manifest:
         with open(part, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(part, out)
+    with app.app_context():
+        _mark_backed_up(facts["counters"])
     return manifest
+
+
+def _mark_backed_up(counters: dict[uuid.UUID, int]) -> None:
+    """Tell devices which of their mutations the archive just written holds.
+
+    Only after the archive is durable: a phone forgets what is marked here. Counters only
+    move up (a slow backup finishing after a newer one marks nothing lower).
+    """
+    if not counters:
+        return
+    session = db.session
+    try:
+        devices = Device.__table__
+        session.connection().execute(
+            update(devices).where(devices.c.client_id == bindparam("cid"),
+                                  devices.c.backed_up_mutation_id < bindparam("last"))
+            .values(backed_up_mutation_id=bindparam("last")),
+            [{"cid": cid, "last": last} for cid, last in counters.items()])
+        session.commit()
+    finally:
+        session.remove()
 
 
 # --- restore ----------------------------------------------------------------------------
@@ -413,6 +451,8 @@ def _mark_restore(app: Flask, manifest: Manifest) -> tuple[int, bool]:
         if hasattr(ChangeLog, "txid") and manifest.txid_xmax is not None \
                 and now < manifest.txid_xmax:
             reset_below = resumed_at
+    # Everything now in the database is in the archive it came from.
+    session.execute(update(Device).values(backed_up_mutation_id=Device.last_mutation_id))
     audit.record(session, epoch.ACTION, actor_name="cli", target_type="backup",
                  target_id=manifest.backup_id,
                  details={"backup_id": manifest.backup_id, "backup_at": manifest.created_at,
