@@ -78,7 +78,7 @@ def _site_counts(server):
 
 def _losses(server):
     rows = query(server, "SELECT details FROM audit_log WHERE action = 'mutations_lost'")
-    return [json.loads(r[0]) if isinstance(r[0], str) else r[0] for r in rows]
+    return [json.loads(r[0]) for r in rows]
 
 
 def _backup_then_more(page, server, tmp_path):
