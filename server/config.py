@@ -20,6 +20,9 @@ class Defaults:
     # A CJK TrueType font for label sheets (XUNCHA_CJK_FONT); None: the first installed
     # of server.evidence.labels.KNOWN_CJK_FONTS (the setup installs fonts-wqy-microhei).
     CJK_FONT: str | None = None
+    # The folder of pg_dump/pg_restore for backups (XUNCHA_PG_BINDIR); None: the ones
+    # matching the server's major version among /usr/lib/postgresql/<N>/bin and PATH.
+    PG_BINDIR: str | None = None
     BASE_URL = "http://127.0.0.1:5000"
     TIMEZONE = "Asia/Shanghai"
 

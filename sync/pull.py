@@ -28,6 +28,7 @@ from server.models.changelog import safe_point
 from server.models.types import utcnow
 from server.ops import epoch
 from sync import cursor as cursors
+from sync import recovery
 
 _PULLABLE: dict[str, type] = {}
 
@@ -39,6 +40,8 @@ class PullPage:
     has_more: bool
     last_mutation_id: int
     server_time: datetime
+    epoch: int = 0  # restore recovery (sync.recovery)
+    safe_mutation_id: int = 0
 
 
 def pullable_models() -> dict[str, type]:
@@ -105,7 +108,7 @@ def pull(session, actor: User, client_id, token: str | None, limit: int,
                            fingerprint, top)
     return PullPage(changes=changes, cursor=cursors.encode(secret, nxt), has_more=has_more,
                     last_mutation_id=_last_mutation_id(session, client_id, safe),
-                    server_time=utcnow())
+                    server_time=utcnow(), **recovery.stamp_for(session, client_id))
 
 
 def _last_mutation_id(session, client_id, safe: int) -> int:

@@ -21,7 +21,7 @@ from server.errors import Conflict, DomainError, Invalid, NotAllowed, RetryLater
 from server.models import Device, MutationResult, User
 from server.models.changelog import feed_high_water, write_pending
 from server.models.types import utcnow
-from sync import registry
+from sync import recovery, registry
 from sync.flags import Limits
 
 
@@ -42,6 +42,8 @@ class PushOutcome:
     last_mutation_id: int
     server_time: datetime
     results: list[dict]
+    epoch: int = 0  # restore recovery (sync.recovery)
+    safe_mutation_id: int = 0
 
 
 def _error_dict(exc: DomainError) -> dict:
@@ -91,7 +93,10 @@ def push(session, actor: User, client_id, body: dict, settings: Settings) -> Pus
     # same field are not conflicts).
     session.info["sync_actor_id"], session.info["sync_client_id"] = actor.id, client_id
     try:
-        return _apply_all(session, actor, client_id, body, settings, device, last, now)
+        outcome = _apply_all(session, actor, client_id, body, settings, device, last, now)
+        stamp = recovery.stamp(session, device)
+        outcome.epoch, outcome.safe_mutation_id = stamp["epoch"], stamp["safe_mutation_id"]
+        return outcome
     finally:
         session.info.pop("sync_actor_id", None)
         session.info.pop("sync_client_id", None)

@@ -7,9 +7,17 @@ from flask import Blueprint, current_app
 from server.api.decorators import arguments, doc, response
 from server.auth import current_device, current_user, login_required
 from server.extensions import db
-from server.schemas.sync import PullQuerySchema, PullResponseSchema, PushResponseSchema, PushSchema
+from server.schemas.sync import (
+    LostResponseSchema,
+    LostSchema,
+    PullQuerySchema,
+    PullResponseSchema,
+    PushResponseSchema,
+    PushSchema,
+)
 from sync import pull as pull_engine
 from sync import push as push_engine
+from sync import recovery
 
 bp = Blueprint("sync", __name__)
 
@@ -62,3 +70,14 @@ def pull(args):
     return pull_engine.pull(db.session, current_user(), current_device().client_id,
                             args["cursor"], min(limit, config["PULL_MAX_LIMIT"]),
                             config["SECRET_KEY"])
+
+
+@bp.post("/sync/lost")
+@doc(summary="Report mutations lost by a server restore, so the device can carry on",
+     tags=["sync"], errors=["client_id_mismatch", "mutation_gap", "loss_not_explained",
+                            "validation_error"])
+@login_required
+@arguments(LostSchema())
+@response(LostResponseSchema())
+def lost(body):
+    return recovery.report_lost(db.session, current_user(), current_device().client_id, body)

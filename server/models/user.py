@@ -58,6 +58,9 @@ class Device(db.Model):
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_mutation_id: Mapped[int] = mapped_column(default=0)
+    # last_mutation_id as the latest backup holds it: the phone may forget acknowledged
+    # mutations up to here (a restore of that backup still has them).
+    backed_up_mutation_id: Mapped[int] = mapped_column(default=0, server_default="0")
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()

@@ -40,12 +40,24 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import Flask
-from sqlalchemy import JSON, String, create_engine, func, inspect, select, table, text
+from sqlalchemy import (
+    JSON,
+    String,
+    bindparam,
+    create_engine,
+    func,
+    inspect,
+    select,
+    table,
+    text,
+    update,
+)
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from server.extensions import db
-from server.models import ChangeLog
-from server.ops import epoch
+from server.models import ChangeLog, Device
+from server.ops import epoch, pgtools
 
 FORMAT = "xuncha-backup/1"
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
@@ -74,6 +86,7 @@ class Manifest:
     referenced: int
     missing: list[str] = field(default_factory=list)
     corrupt: list[str] = field(default_factory=list)
+    pg_dump_major: int | None = None  # which pg_restore can read the dump (None: SQLite)
 
 
 @dataclass
@@ -133,8 +146,12 @@ def _snapshot_facts(conn: Connection) -> dict:
     max_seq = 0
     if "sync_change_log" in names:
         max_seq = conn.execute(text("SELECT max(seq) FROM sync_change_log")).scalar() or 0
+    counters = {}
+    if "devices" in names:
+        counters = dict(conn.execute(select(Device.client_id, Device.last_mutation_id)
+                                     .where(Device.last_mutation_id > 0)).all())
     return {"tables": tables, "revision": schema_revision(conn), "max_seq": int(max_seq),
-            "referenced": _referenced_blobs(conn, names)}
+            "referenced": _referenced_blobs(conn, names), "counters": counters}
 
 
 # --- backup -----------------------------------------------------------------------------
@@ -176,21 +193,27 @@ def _dump_database(app: Flask, workdir: Path) -> tuple[str, dict]:
         raise BackupError(f"No backup method for {engine.dialect.name}.")
     target = workdir / "xuncha.pgdump"
     with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
+        client = _client_for(app, conn)
         snapshot_id = conn.execute(text("SELECT pg_export_snapshot()")).scalar()
         facts = _snapshot_facts(conn)
         facts["txid_xmax"] = int(conn.execute(text(
             "SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint")).scalar())
         # The exporting transaction stays open until pg_dump has taken the snapshot over.
-        _run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges",
+        _run([client.tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges",
               f"--snapshot={snapshot_id}", f"--file={target}", _libpq_url(url)])
         conn.rollback()
-    return "database/xuncha.pgdump", {**facts, "file": target}
+    return "database/xuncha.pgdump", {**facts, "file": target, "pg_dump_major": client.major}
+
+
+def _client_for(app: Flask, conn: Connection, *, at_least: int = 0) -> pgtools.Client:
+    try:
+        return pgtools.for_server(conn, app.config.get("PG_BINDIR"), at_least=at_least)
+    except pgtools.ToolError as exc:
+        raise BackupError(str(exc)) from None
 
 
 def _run(argv: list[str]) -> None:
-    tool = argv[0]
-    if shutil.which(tool) is None:
-        raise BackupError(f"{tool} is not installed (Debian: postgresql-client).")
+    tool = os.path.basename(argv[0])
     proc = subprocess.run(argv, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise BackupError(f"{tool} failed: {proc.stderr.strip()[:2000]}")
@@ -251,7 +274,8 @@ def backup(app: Flask, out_path: str | os.PathLike) -> Manifest:
                 revision=facts["revision"], tables=facts["tables"], max_seq=facts["max_seq"],
                 txid_xmax=facts["txid_xmax"], blobs=blobs, derived=derived,
                 referenced=len(facts["referenced"]),
-                missing=sorted(facts["referenced"] - set(blobs)), corrupt=corrupt)
+                missing=sorted(facts["referenced"] - set(blobs)), corrupt=corrupt,
+                pg_dump_major=facts.get("pg_dump_major"))
             data = json.dumps(asdict(manifest), indent=1, sort_keys=True).encode()
             info = tarfile.TarInfo("manifest.json")
             info.size = len(data)
@@ -260,7 +284,36 @@ def backup(app: Flask, out_path: str | os.PathLike) -> Manifest:
         with open(part, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(part, out)
+    with app.app_context():
+        try:
+            _mark_backed_up(facts["counters"])
+        except SQLAlchemyError as exc:
+            # Harmless for the archive; phones only keep their mutations longer.
+            raise BackupError(f"The backup is written to {out}, but devices could not be "
+                              "told what it holds (they keep their work until the next "
+                              f"backup): {str(exc).splitlines()[0][:200]}") from None
     return manifest
+
+
+def _mark_backed_up(counters: dict[uuid.UUID, int]) -> None:
+    """Tell devices which of their mutations the archive just written holds.
+
+    Only after the archive is durable: a phone forgets what is marked here. Counters only
+    move up (a slow backup finishing after a newer one marks nothing lower).
+    """
+    if not counters:
+        return
+    session = db.session
+    try:
+        devices = Device.__table__
+        session.connection().execute(
+            update(devices).where(devices.c.client_id == bindparam("cid"),
+                                  devices.c.backed_up_mutation_id < bindparam("last"))
+            .values(backed_up_mutation_id=bindparam("last")),
+            [{"cid": cid, "last": last} for cid, last in counters.items()])
+        session.commit()
+    finally:
+        session.remove()
 
 
 # --- restore ----------------------------------------------------------------------------
@@ -357,6 +410,9 @@ def _restore_database(app: Flask, dump_dir: Path, manifest: Manifest) -> None:
         os.replace(staged, target)
     else:
         with engine.connect() as conn:
+            # Chosen before anything is dropped: a missing client refuses with the
+            # database untouched.
+            client = _client_for(app, conn, at_least=manifest.pg_dump_major or 0)
             # Web workers still connected would hold locks: fail clearly, not hang.
             conn.execute(text("SET lock_timeout = '15s'"))
             try:
@@ -367,7 +423,7 @@ def _restore_database(app: Flask, dump_dir: Path, manifest: Manifest) -> None:
             conn.execute(text("CREATE SCHEMA public"))
             conn.commit()
         engine.dispose()
-        _run(["pg_restore", "--no-owner", "--no-privileges", "--single-transaction",
+        _run([client.tool("pg_restore"), "--no-owner", "--no-privileges", "--single-transaction",
               "--exit-on-error", f"--dbname={_libpq_url(url)}",
               str(dump_dir / "xuncha.pgdump")])
     upgrade()  # an archive from an older release comes up to this code's schema
@@ -402,6 +458,8 @@ def _mark_restore(app: Flask, manifest: Manifest) -> tuple[int, bool]:
         if hasattr(ChangeLog, "txid") and manifest.txid_xmax is not None \
                 and now < manifest.txid_xmax:
             reset_below = resumed_at
+    # Everything now in the database is in the archive it came from.
+    session.execute(update(Device).values(backed_up_mutation_id=Device.last_mutation_id))
     audit.record(session, epoch.ACTION, actor_name="cli", target_type="backup",
                  target_id=manifest.backup_id,
                  details={"backup_id": manifest.backup_id, "backup_at": manifest.created_at,

@@ -197,8 +197,30 @@ def check_connections(app: Flask) -> Result:
     return Result("connections", OK, f"up to {needed} of {limit - reserved} connections")
 
 
+def check_backup_tools(app: Flask) -> Result:
+    """pg_dump/pg_restore that can work with this server, for `xuncha backup`/`restore`."""
+    from server.ops import pgtools
+
+    engine = db.engine
+    if engine.dialect.name != "postgresql":
+        return Result("backup", OK, "SQLite: backups use its online backup API")
+    try:
+        with engine.connect() as conn:
+            client = pgtools.for_server(conn, app.config.get("PG_BINDIR"))
+            server = pgtools.server_major(conn)
+    except pgtools.ToolError as exc:
+        # Backups would fail every night: that loses work as surely as a bad config.
+        return Result("backup", FAIL, str(exc))
+    except Exception as exc:
+        return Result("backup", WARN, f"cannot tell: {str(exc).splitlines()[0][:200]}")
+    note = "" if client.major == server else \
+        f" (no client {server} installed; {client.major} can dump and restore it)"
+    return Result("backup", OK, f"server PostgreSQL {server}: pg_dump/pg_restore "
+                                f"{client.version} in {client.bindir}{note}")
+
+
 CHECKS = (check_database, check_connections, check_workers, check_secret, check_base_url, check_blob_dir,
-          check_scheduler, check_proxy)
+          check_scheduler, check_proxy, check_backup_tools)
 
 
 def run_checks(app: Flask) -> list[Result]:

@@ -40,6 +40,18 @@ def resume_seq(max_seq: int) -> int:
     return max(max_seq + 1, int(time.time() * 1_000_000))
 
 
+def current_epoch(session) -> int:
+    """The sync epoch: 0 until the first restore, then the latest restore's `resumed_at`.
+
+    Every restore makes a new one (a later restore resumes above every earlier seq), so
+    a phone that saw an acknowledgment in one epoch knows, in another, that the server
+    may have forgotten it.
+    """
+    details = session.scalar(select(AuditEntry.details).where(AuditEntry.action == ACTION)
+                             .order_by(AuditEntry.seq.desc()).limit(1))
+    return int(details["resumed_at"]) if details else 0
+
+
 def restore_markers(session) -> list[dict]:
     rows = session.scalars(select(AuditEntry.details).where(AuditEntry.action == ACTION)).all()
     return [dict(r) for r in rows]

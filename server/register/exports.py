@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import io
+import os
 from datetime import date, datetime
 from xml.sax.saxutils import escape
 
@@ -73,12 +74,18 @@ def _region_names(session, codes) -> dict[str, str]:
 def ledger_rows(session, actor, **filters):
     """The ledger's rows for the list filters, in the list's order, loaded in batches.
 
+    Scope and filters are checked here, at the call, not at the first row: a region
+    outside the caller's scope raises before the caller has opened any file to stream into.
     The ids come first (one narrow query), then the hazards 500 at a time: memory stays
     flat without a server-side cursor, which not every driver/transaction mode allows.
     """
     stmt = service.filtered(session, actor, **filters).order_by(
         *service.SORTS[filters.get("sort") or "-found_at"], Hazard.id)
     ids = list(session.scalars(stmt.with_only_columns(Hazard.id)))
+    return _ledger_rows(session, ids)
+
+
+def _ledger_rows(session, ids: list):
     names: dict[str, str] = {}
     for n, hazard in enumerate(_in_batches(session, ids), 1):
         if hazard.region_code not in names:
@@ -110,19 +117,44 @@ def _in_batches(session, ids: list, size: int = 500):
 
 def ledger_xlsx(session, actor, **filters) -> bytes:
     """The register as a township office files it: one row per hazard, Chinese headers."""
+    rows = ledger_rows(session, actor, **filters)  # NotFound etc. before any file exists
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("隐患台账")
-    for i, (_title, width) in enumerate(LEDGER_COLUMNS, 1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    ws.freeze_panes = "A3"
-    ws.append([f"安全隐患排查治理台账({actor.region.name}) 导出时间 "
-               f"{_local(datetime.now(setting('TZ', None)))}"])
-    ws.append([title for title, _ in LEDGER_COLUMNS])
-    for row in ledger_rows(session, actor, **filters):
-        ws.append(list(row))
-    out = io.BytesIO()
-    wb.save(out)
+    try:
+        for i, (_title, width) in enumerate(LEDGER_COLUMNS, 1):
+            ws.column_dimensions[get_column_letter(i)].width = width
+        ws.freeze_panes = "A3"
+        ws.append([f"安全隐患排查治理台账({actor.region.name}) 导出时间 "
+                   f"{_local(datetime.now(setting('TZ', None)))}"])
+        ws.append([title for title, _ in LEDGER_COLUMNS])
+        for row in rows:
+            ws.append(list(row))
+        out = io.BytesIO()
+        wb.save(out)
+    except BaseException:
+        _discard(ws)
+        raise
     return out.getvalue()
+
+
+def _discard(ws) -> None:
+    """Close a write-only sheet abandoned mid-stream (a database error between rows).
+
+    Left alone, its row generator is finalised by the garbage collector against a closed
+    file (an unraisable exception) and its temporary file stays in /tmp until the process
+    exits: one per failed export on a long-running worker.
+    """
+    writer = getattr(ws, "_writer", None)
+    if writer is None:
+        return
+    try:
+        if not ws.closed:
+            ws.close()
+    except Exception:  # noqa: S110 - the error that stopped the export is the one to raise
+        pass
+    finally:
+        if os.path.exists(writer.out):
+            writer.cleanup()
 
 
 # --- PDF basics -------------------------------------------------------------------------

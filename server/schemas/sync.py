@@ -4,10 +4,20 @@ Mutation `args` are validated per mutation by the schema in `sync.registry`, so 
 mutation is recorded as rejected instead of failing the whole push.
 """
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import (
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    validate,
+    validates_schema,
+)
 
 MUTATION_STATUSES = ("applied", "duplicate", "rejected")
 PULL_TYPES = ("site", "hazard", "inspection", "checklist", "task")
+# A lost range larger than this is not a restore's doing (a day holds a few hundred).
+MAX_LOST = 100_000
 
 
 class MutationSchema(Schema):
@@ -60,6 +70,48 @@ class PushResponseSchema(Schema):
     last_mutation_id = fields.Integer(dump_only=True)
     server_time = fields.AwareDateTime(dump_only=True)
     results = fields.List(fields.Nested(MutationResultSchema), dump_only=True)
+    # Extensions for the recovery after a restore (sync.recovery).
+    epoch = fields.Integer(dump_only=True, metadata={"description": (
+        "Sync epoch: 0 until the server is first restored from a backup, new with every "
+        "restore. An acknowledgment seen in another epoch may have been lost by a restore.")})
+    safe_mutation_id = fields.Integer(dump_only=True, metadata={"description": (
+        "This client's last_mutation_id as the latest backup holds it: acknowledged "
+        "mutations up to it survive a restore and may be forgotten by the client; later "
+        "ones should be kept (bounded) to resend after a restore.")})
+
+
+class LostSchema(Schema):
+    """Mutations a client can no longer resend after a restore (POST /sync/lost)."""
+
+    class Meta:
+        unknown = RAISE
+
+    client_id = fields.UUID(required=True)
+    from_ = fields.Integer(required=True, strict=True, data_key="from",
+                           validate=validate.Range(min=1, max=2**53))
+    to = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=2**53))
+    epoch = fields.Integer(required=True, strict=True, allow_none=True, metadata={
+        "description": "The epoch in which the client saw these acknowledged (null: unknown)."})
+
+    @validates_schema
+    def _range(self, data, **_kwargs):
+        if "from_" in data and "to" in data:
+            if data["to"] < data["from_"]:
+                raise ValidationError("must not be below from", "to")
+            if data["to"] - data["from_"] >= MAX_LOST:
+                raise ValidationError(f"at most {MAX_LOST} ids per report", "to")
+
+    @post_load
+    def _rename(self, data, **_kwargs):
+        data["from"] = data.pop("from_")
+        return data
+
+
+class LostResponseSchema(Schema):
+    last_mutation_id = fields.Integer(dump_only=True)
+    epoch = fields.Integer(dump_only=True)
+    safe_mutation_id = fields.Integer(dump_only=True)
+    lost = fields.Dict(dump_only=True, metadata={"description": "{from, to} as recorded"})
 
 
 class PullQuerySchema(Schema):
@@ -86,3 +138,11 @@ class PullResponseSchema(Schema):
     has_more = fields.Boolean(dump_only=True)
     last_mutation_id = fields.Integer(dump_only=True)
     server_time = fields.AwareDateTime(dump_only=True)
+    # Extensions for the recovery after a restore (sync.recovery).
+    epoch = fields.Integer(dump_only=True, metadata={"description": (
+        "Sync epoch: 0 until the server is first restored from a backup, new with every "
+        "restore. An acknowledgment seen in another epoch may have been lost by a restore.")})
+    safe_mutation_id = fields.Integer(dump_only=True, metadata={"description": (
+        "This client's last_mutation_id as the latest backup holds it: acknowledged "
+        "mutations up to it survive a restore and may be forgotten by the client; later "
+        "ones should be kept (bounded) to resend after a restore.")})

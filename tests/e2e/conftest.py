@@ -1,8 +1,12 @@
 """Browser tests: a real server process and the system Chromium driven by Playwright.
 
-The server is `xuncha run` on a free loopback port with its own instance folder (SQLite
-file, blob store, secret), migrated with `xuncha db-upgrade` and seeded with `xuncha demo`
-— the same commands a township office runs. http://127.0.0.1 is a secure context, so
+The server is `xuncha run` on a free loopback port with its own instance folder (blob
+store, secret) and its own database, migrated with `xuncha db-upgrade` and seeded with
+`xuncha demo` — the same commands a township office runs. The database is a SQLite file in
+the instance folder, or, in the PostgreSQL pass (XUNCHA_TEST_DATABASE_URL set), a database
+of its own next to the suite's (`<test database>_e2e`, `_e2e2`, …: made fresh for each
+server and dropped when it stops), so the field app runs on PostgreSQL too and never meets
+the suite's truncation. http://127.0.0.1 is a secure context, so
 service workers, SubtleCrypto and storage persistence work as on a phone over HTTPS.
 
 Tests skip with a message when Chromium is missing (`bash .ci/system-deps.sh` installs it).
@@ -10,6 +14,7 @@ Tests skip with a message when Chromium is missing (`bash .ci/system-deps.sh` in
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import socket
@@ -21,6 +26,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from server.config import normalize_database_url
 
 CHROMIUM = os.environ.get("XUNCHA_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -46,6 +55,33 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+_PG_NAMES = itertools.count(1)
+
+
+class PgDatabase:
+    """A PostgreSQL database of the server's own, beside the suite's test database."""
+
+    def __init__(self, test_url: str):
+        base = make_url(normalize_database_url(test_url))
+        n = next(_PG_NAMES)
+        self.name = f"{base.database}_e2e{n if n > 1 else ''}"
+        self.url = base.set(database=self.name).render_as_string(hide_password=False)
+        self._admin_url = base.render_as_string(hide_password=False)
+        self._admin("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", "CREATE DATABASE \"{}\"")
+
+    def _admin(self, *statements: str) -> None:
+        engine = create_engine(self._admin_url, isolation_level="AUTOCOMMIT")
+        try:
+            with engine.connect() as conn:
+                for statement in statements:
+                    conn.execute(text(statement.format(self.name)))
+        finally:
+            engine.dispose()
+
+    def drop(self) -> None:
+        self._admin("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)")
+
+
 class LiveServer:
     """A `xuncha run` process; `url`, `instance`, `env`, and `xuncha(...)` for commands."""
 
@@ -53,16 +89,18 @@ class LiveServer:
         self.instance = instance
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        test_url = os.environ.get("XUNCHA_TEST_DATABASE_URL")
+        # Never the suite's own PG database: its fixtures truncate it after every test.
+        self.database = PgDatabase(test_url) if test_url else None
         self.env = {**os.environ, "XUNCHA_INSTANCE_PATH": str(instance),
                     "XUNCHA_BASE_URL": self.url, "XUNCHA_SECRET_KEY": "e2e-secret",
-                    "XUNCHA_DATABASE_URL": f"sqlite:///{instance / 'xuncha.db'}",
+                    "XUNCHA_DATABASE_URL": self.database.url if self.database
+                    else f"sqlite:///{instance / 'xuncha.db'}",
                     "PYTHONUNBUFFERED": "1",
                     # The repo first: an editable install made before a package existed
                     # does not map it.
                     "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT),
                                                                 os.environ.get("PYTHONPATH")]))}
-        # The e2e server has its own SQLite file: the PG test database belongs to the
-        # fixtures that truncate it after every test.
         self.env.pop("XUNCHA_TEST_DATABASE_URL", None)
         self.env.update(extra_env)
         self.process: subprocess.Popen | None = None
@@ -78,7 +116,12 @@ class LiveServer:
     def start(self) -> None:
         self.xuncha("db-upgrade")
         self.xuncha("demo")
-        self._log_fh = open(self.log, "w")  # noqa: SIM115 (closed in stop)
+        self.serve()
+
+    def serve(self) -> None:
+        """Start the process on the database as it is (after `stop_process`, a restore)."""
+        self.instance.mkdir(parents=True, exist_ok=True)
+        self._log_fh = open(self.log, "a")  # noqa: SIM115 (closed in stop)
         self.process = subprocess.Popen(
             [XUNCHA, "run", "--host", "127.0.0.1", "--port", str(self.port)],
             env=self.env, cwd=ROOT, stdout=self._log_fh, stderr=subprocess.STDOUT,
@@ -95,7 +138,7 @@ class LiveServer:
                 time.sleep(0.2)
         raise RuntimeError(f"server did not start:\n{self.log.read_text()}")
 
-    def stop(self) -> None:
+    def stop_process(self) -> None:
         if self.process and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
             try:
@@ -105,6 +148,11 @@ class LiveServer:
                 self.process.wait()
         if getattr(self, "_log_fh", None):
             self._log_fh.close()
+
+    def stop(self) -> None:
+        self.stop_process()
+        if self.database:
+            self.database.drop()
 
 
 @pytest.fixture(scope="session")

@@ -86,12 +86,33 @@ def api_login(server, username, password=PASSWORD) -> str:
 
 
 def query(server, sql, *params):
-    """Read the server's SQLite database directly: what was really stored."""
+    """Read the server's database directly: what was really stored.
+
+    Rows come as SQLite gives them (UUIDs as 32 hex digits, JSON as text) whichever
+    database the server runs on, so a test reads the same on PostgreSQL (which takes `?`
+    as `%s` here).
+    """
+    if getattr(server, "database", None) is not None:
+        import psycopg
+        from sqlalchemy.engine import make_url
+
+        conninfo = make_url(server.database.url).set(drivername="postgresql")
+        with psycopg.connect(conninfo.render_as_string(hide_password=False)) as conn:
+            rows = conn.execute(sql.replace("?", "%s"), params).fetchall()
+        return [tuple(_as_sqlite(v) for v in row) for row in rows]
     conn = sqlite3.connect(server.instance / "xuncha.db")
     try:
         return conn.execute(sql, params).fetchall()
     finally:
         conn.close()
+
+
+def _as_sqlite(value):
+    if isinstance(value, uuid.UUID):
+        return value.hex
+    if isinstance(value, dict | list):  # jsonb arrives decoded; SQLite's JSON is text
+        return json.dumps(value, ensure_ascii=False)
+    return value
 
 
 def pick_site(server, kind, region_prefix, exclude=()):

@@ -33,10 +33,12 @@ SETUP = """async () => {
   };
   window.newSite = (name, region) => ({id: crypto.randomUUID(), name, kind: 'shop',
     region_code: region || '330502101201', address: '测试路1号', sectors: ['fire']});
+  // What is still the phone's to do or to show. Entries kept after their pull, until a
+  // backup holds them, are the restore safety net (tests/e2e/test_restore_recovery.py).
   window.outboxOf = async () => {
     const s = await M.db.getMeta('session');
-    return (await M.outbox.entries(s.client_id)).map((e) => ({id: e.id, status: e.status,
-      name: e.name, code: e.error && e.error.code}));
+    return (await M.outbox.entries(s.client_id)).filter((e) => !e.pulled_at)
+      .map((e) => ({id: e.id, status: e.status, name: e.name, code: e.error && e.error.code}));
   };
   window.trySync = async () => {
     try { await M.sync.syncNow(); return null; } catch (e) { return e.code || String(e); }

@@ -19,7 +19,7 @@ const listeners = new Set();
 // `online` starts unknown-but-hopeful: navigator.onLine is only a hint, a request decides.
 let status = { online: navigator.onLine, running: false, lastSync: null, error: null,
   pending: { inspections: 0, photos: 0, other: 0 }, rejected: 0, loginRequired: false,
-  retryInMs: null };
+  retryInMs: null, lost: [] };
 let running = null;
 let failures = 0;
 let timer = null;
@@ -54,6 +54,8 @@ export async function refreshCounts() {
     },
     rejected: entries.filter((e) => e.status === "rejected").length,
     lastSync: (await getMeta(`last_sync:${session.client_id}`)) || null,
+    // Ranges a server restore lost that this phone could not send again (reported).
+    lost: (await getMeta(`lost:${session.client_id}`)) || [],
   });
 }
 
@@ -75,17 +77,36 @@ async function push(session) {
           .filter((e) => e.id < expected).map((e) => ({ id: e.id, status: "duplicate" })));
         continue;
       }
-      // The server wants an earlier id: resend from there, if we still hold it.
-      if (!(await outbox.requeueFrom(session.client_id, expected))) {
-        throw Object.assign(new Error("outbox lost mutations the server never received"),
-          { code: "outbox_lost", status: 409, details: { expected } });
-      }
+      // The server wants an earlier id (it was restored from a backup): resend from there
+      // what we kept, with the same ids; what we no longer hold, report as lost.
+      if (await outbox.requeueFrom(session.client_id, expected)) continue;
+      await reportLost(session, expected);
       continue;
     }
-    await outbox.recordResults(session.client_id, answer.results);
+    await outbox.recordResults(session.client_id, answer.results, answer.epoch ?? null);
     await outbox.alignCounter(session.client_id, answer.last_mutation_id);
     if (!answer.results.length) return;
   }
+}
+
+/**
+ * Ids from `expected` up to the next entry we hold are gone from the phone and from the
+ * restored server. The server records them as lost (an audit event) and moves on, so the
+ * phone is not stuck; it refuses (loss_not_explained) unless a restore explains the loss.
+ */
+async function reportLost(session, expected) {
+  const next = await outbox.firstHeldAfter(session.client_id, expected);
+  if (next == null) {
+    throw Object.assign(new Error("outbox lost mutations the server never received"),
+      { code: "outbox_lost", status: 409, details: { expected } });
+  }
+  const range = { from: expected, to: next - 1 };
+  await request("/sync/lost", { method: "POST", timeout: 60000, json: {
+    client_id: session.client_id, ...range, epoch: await outbox.ackEpoch(session.client_id) } });
+  const key = `lost:${session.client_id}`;
+  const lost = [...((await getMeta(key)) || []), { ...range, at: new Date().toISOString() }];
+  await setMeta(key, lost);
+  emit({ lost });
 }
 
 async function applyChanges(changes) {
@@ -117,6 +138,7 @@ async function pull(session) {
   const key = `cursor:${session.client_id}`;
   let cursor = await getMeta(key);
   let last = null;
+  let safe = 0;
   for (;;) {
     const query = new URLSearchParams({ limit: String(PULL_LIMIT) });
     if (cursor) query.set("cursor", cursor);
@@ -137,9 +159,10 @@ async function pull(session) {
     cursor = page.cursor;
     await setMeta(key, cursor);
     last = page.last_mutation_id;
+    safe = page.safe_mutation_id ?? 0;
     if (!page.has_more) break;
   }
-  return last;
+  return { last, safe };
 }
 
 /** Provisional records made on the phone, whose mutation the server has now answered. */
@@ -179,9 +202,9 @@ async function runOnce() {
       console.warn("photo upload", err);
     }
     await push(session);
-    const last = await pull(session);
+    const { last, safe } = await pull(session);
     if (last !== null) {
-      await outbox.prune(session.client_id, last);
+      await outbox.prune(session.client_id, last, { safe });
       await dropProvisional(last);
     }
     await ensureChecklists().catch((err) => console.warn("checklists", err));

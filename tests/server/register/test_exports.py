@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import io
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 
 import pytest
@@ -89,6 +91,58 @@ def test_ledger_xlsx_has_chinese_headers_and_the_list_filters(client, auth, make
     assert everything.max_row == 4
     outsider = client.get("/api/v1/exports/hazards.xlsx", headers=auth(region=TOWNSHIP3))
     assert load_workbook(io.BytesIO(outsider.data)).active.max_row == 2
+
+
+def _unclosed_sheets(monkeypatch):
+    """Collect what an export leaves behind: openpyxl's temp files and unraisable errors
+    (a write-only sheet's row generator finalised by the garbage collector)."""
+    from openpyxl.worksheet import _writer
+
+    unraisable = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    before = list(_writer.ALL_TEMP_FILES)
+
+    def left():
+        gc.collect()
+        return [f for f in _writer.ALL_TEMP_FILES if f not in before], unraisable
+    return left
+
+
+def test_ledger_out_of_scope_region_is_404_before_any_sheet_is_opened(client, auth,
+                                                                     monkeypatch):
+    left = _unclosed_sheets(monkeypatch)
+    resp = client.get(f"/api/v1/exports/hazards.xlsx?region={TOWNSHIP3}",
+                      headers=auth(region=TOWNSHIP1))
+    assert_error(resp, 404, "not_found")
+    resp = client.get("/api/v1/exports/hazards.xlsx?region=999999999",
+                      headers=auth(region=TOWNSHIP1))
+    assert_error(resp, 404, "not_found")
+    assert left() == ([], [])
+    # The same request in scope streams and saves the sheet, leaving nothing behind either.
+    ok = client.get(f"/api/v1/exports/hazards.xlsx?region={TOWNSHIP1}",
+                    headers=auth(region=TOWNSHIP1))
+    assert ok.status_code == 200 and load_workbook(io.BytesIO(ok.data)).active.max_row == 2
+    assert left() == ([], [])
+
+
+def test_ledger_failing_between_rows_closes_its_sheet(session, make_user, make_site, report,
+                                                      monkeypatch):
+    inspector = make_user()
+    for _ in range(3):
+        report(inspector, make_site())
+    real = exports._in_batches
+
+    def broken(session, ids, size=500):
+        for n, hazard in enumerate(real(session, ids, size)):
+            if n == 2:
+                raise ConnectionError("database went away mid-export")
+            yield hazard
+
+    monkeypatch.setattr(exports, "_in_batches", broken)
+    left = _unclosed_sheets(monkeypatch)
+    with pytest.raises(ConnectionError, match="mid-export"):
+        exports.ledger_xlsx(session, inspector)
+    assert left() == ([], [])
 
 
 @needs_poppler
