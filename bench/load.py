@@ -430,7 +430,10 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--workers", type=int, default=0)
     ap.add_argument("--chaos", action="append", default=[],
                     choices=["kill-worker", "restart-pg", "fill-disk"],
-                    help="faults during the run, at 1/4, 2/4 and 3/4 of --max-seconds")
+                    help="faults during the run, at 1/4, 2/4 and 3/4 of --chaos-span")
+    ap.add_argument("--chaos-span", type=float, default=0.0,
+                    help="seconds over which the faults are spread (default --max-seconds; "
+                         "shorter when the run ends well before its cap)")
     ap.add_argument("--pg-restart-cmd", default="pg_ctlcluster 15 main restart")
     ap.add_argument("--private-pg", action="store_true",
                     help="run on a throwaway PostgreSQL cluster of its own (restart-pg "
@@ -471,8 +474,9 @@ def main(argv: list[str]) -> int:
                        for n in range(args.devices)]
             stop, chaos_log = threading.Event(), []
             offsets = {"kill-worker": 0.25, "restart-pg": 0.5, "fill-disk": 0.75}
+            span = args.chaos_span or args.max_seconds
             faults = [threading.Thread(target=chaos, args=(
-                c, stack, args, args.max_seconds * offsets[c], stop, chaos_log))
+                c, stack, args, span * offsets[c], stop, chaos_log))
                 for c in args.chaos]
             for t in faults:
                 t.start()

@@ -1,7 +1,7 @@
 """restore recovery: each device's mutation counter as held by the latest backup
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-01
 
 A phone keeps acknowledged mutations until a backup holds them (`safe_mutation_id` in push
@@ -12,7 +12,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0007'
-down_revision = '0005'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 

@@ -109,7 +109,7 @@ class Stack:
         user = "user root root;\n" if os.geteuid() == 0 else ""
         (prefix / "nginx.conf").write_text(
             f"{user}daemon off;\nworker_processes 1;\npid {prefix}/nginx.pid;\n"
-            f"error_log {prefix}/error.log warn;\nevents {{ worker_connections 256; }}\n"
+            f"error_log {prefix}/error.log warn;\nevents {{ worker_connections 4096; }}\n"
             f"http {{\n  access_log {prefix}/access.log;\n"
             f"  client_body_temp_path {prefix}/body;\n  proxy_temp_path {prefix}/proxy;\n"
             f"  fastcgi_temp_path {prefix}/fastcgi;\n  uwsgi_temp_path {prefix}/uwsgi;\n"
