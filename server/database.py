@@ -28,6 +28,22 @@ def set_read_only(value: bool) -> contextvars.Token:
     return _read_only.set(value)
 
 
+def writes_after_parsing(view):
+    """Mark a view whose request starts as a read (DEFERRED on SQLite) and calls
+    `begin_write` once its body is parsed: the write lock is not held while JSON and
+    schemas are loaded, so another worker's write proceeds meanwhile."""
+    view.writes_after_parsing = True
+    return view
+
+
+def begin_write(session) -> None:
+    """End the request's read transaction; the next statement begins the write one
+    (IMMEDIATE on SQLite). Whatever was read before is expired with it, so anything
+    that decides a write (the caller's token above all) must be read again after this."""
+    session.rollback()
+    _read_only.set(False)
+
+
 def configure_engine(engine: Engine, busy_timeout_ms: int) -> None:
     if engine.dialect.name != "sqlite":
         return

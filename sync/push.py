@@ -68,7 +68,8 @@ def _check_order(mutations: list[dict], last: int) -> None:
         expected += 1
 
 
-def push(session, actor: User, client_id, body: dict, settings: Settings) -> PushOutcome:
+def check_envelope(client_id, body: dict, settings: Settings) -> None:
+    """What can be refused from the body alone (no database)."""
     if body["client_id"] != client_id:
         raise NotAllowed("This client_id does not belong to your login.",
                          code="client_id_mismatch",
@@ -82,6 +83,24 @@ def push(session, actor: User, client_id, body: dict, settings: Settings) -> Pus
         raise Invalid("Mutation ids must be distinct and ascending.",
                       details={"mutations": ["ids must be distinct and ascending"]})
 
+
+def preload(session, client_id, body: dict) -> dict:
+    """Load the args of the mutations that look new, before the write lock is taken.
+
+    The counter read here is not locked: push() reads it again under the device lock,
+    loads whatever this missed and ignores what turned out to be a duplicate, so this
+    only moves schema loading (pure) out of the write transaction.
+    """
+    last = session.scalar(select(Device.last_mutation_id).where(Device.client_id == client_id))
+    if last is None:
+        return {}
+    return {m["id"]: load_args(m["name"], m["args"]) for m in body["mutations"] if m["id"] > last}
+
+
+def push(session, actor: User, client_id, body: dict, settings: Settings, *,
+         preloaded: dict | None = None) -> PushOutcome:
+    check_envelope(client_id, body, settings)
+    mutations = body["mutations"]
     device = _lock_device(session, client_id)
     if device.user_id != actor.id:
         raise NotAllowed(code="client_id_mismatch", details={"client_id": str(client_id)})
@@ -93,7 +112,8 @@ def push(session, actor: User, client_id, body: dict, settings: Settings) -> Pus
     # same field are not conflicts).
     session.info["sync_actor_id"], session.info["sync_client_id"] = actor.id, client_id
     try:
-        outcome = _apply_all(session, actor, client_id, body, settings, device, last, now)
+        outcome = _apply_all(session, actor, client_id, body, settings, device, last, now,
+                             preloaded or {})
         stamp = recovery.stamp(session, device)
         outcome.epoch, outcome.safe_mutation_id = stamp["epoch"], stamp["safe_mutation_id"]
         return outcome
@@ -102,11 +122,13 @@ def push(session, actor: User, client_id, body: dict, settings: Settings) -> Pus
         session.info.pop("sync_client_id", None)
 
 
-def _apply_all(session, actor, client_id, body, settings, device, last, now) -> PushOutcome:
+def _apply_all(session, actor, client_id, body, settings, device, last, now,
+               preloaded: dict) -> PushOutcome:
     mutations = body["mutations"]
     ids = [m["id"] for m in mutations]
     stored = _stored_results(session, client_id, [i for i in ids if i <= last])
-    loaded = {m["id"]: load_args(m["name"], m["args"]) for m in mutations if m["id"] > last}
+    loaded = {m["id"]: preloaded.get(m["id"]) or load_args(m["name"], m["args"])
+              for m in mutations if m["id"] > last}
     prepared = _prepare(session, actor, loaded)
     results, rows = [], []
     for m in mutations:

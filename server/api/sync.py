@@ -6,6 +6,8 @@ from flask import Blueprint, current_app
 
 from server.api.decorators import arguments, doc, response
 from server.auth import current_device, current_user, login_required
+from server.auth.guard import recheck_token
+from server.database import begin_write, writes_after_parsing
 from server.extensions import db
 from server.schemas.sync import (
     LostResponseSchema,
@@ -49,13 +51,21 @@ Mutations and their `args` are those of design/API-CONTRACT.md, with these exten
      description=PUSH_DESCRIPTION,
      errors=["client_id_mismatch", "mutation_gap", "payload_too_large", "retry_later",
              "validation_error"])
+@writes_after_parsing
 @login_required
 @arguments(PushSchema())
 @response(PushResponseSchema())
 def push(body):
     settings = push_engine.Settings.from_config(current_app.config)
+    client_id = current_device().client_id
+    push_engine.check_envelope(client_id, body, settings)
+    # Token, body and mutation args are read and loaded without the write lock; the
+    # write transaction then checks the token again and locks the device's counter.
+    preloaded = push_engine.preload(db.session, client_id, body)
+    begin_write(db.session)
+    recheck_token()
     return push_engine.push(db.session, current_user(), current_device().client_id, body,
-                            settings)
+                            settings, preloaded=preloaded)
 
 
 @bp.get("/sync/pull")

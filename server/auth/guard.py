@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 
 from flask import g, request
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from server.auth.tokens import token_hash
 from server.errors import NotAllowed, Unauthorized
@@ -24,6 +24,10 @@ def _authenticate() -> AuthToken:
         raise Unauthorized("Send Authorization: Bearer <token>.")
     row = db.session.scalar(
         select(AuthToken).where(AuthToken.token_hash == token_hash(token.strip())))
+    return _usable(row)
+
+
+def _usable(row: AuthToken | None) -> AuthToken:
     if row is None:
         raise Unauthorized("Unknown token.")
     if row.revoked_at is not None:
@@ -55,6 +59,17 @@ def login_required(*roles: str):
         func, roles = roles[0], ()
         return decorator(func)
     return decorator
+
+
+def recheck_token() -> None:
+    """Read the request's token (and its user) again: after begin_write, inside the
+    write transaction, so a logout or a disabled account committed while the body was
+    being parsed refuses the request before anything is written."""
+    ident = inspect(g.token).identity
+    # populate_existing also refreshes the joined user (its `active` flag).
+    row = db.session.scalar(select(AuthToken).where(AuthToken.token_hash == ident[0])
+                            .execution_options(populate_existing=True))
+    _usable(row)
 
 
 def current_user() -> User:

@@ -2,6 +2,7 @@
 
 import uuid
 
+import pytest
 from sqlalchemy import func, select
 
 from server.models import ChangeLog, Device, MutationResult, Site, SiteConflict
@@ -168,3 +169,63 @@ def test_transient_failure_is_503_and_writes_nothing(client, auth, session, monk
     assert session.get(Device, headers.client_id).last_mutation_id == 0
     retry = push(client, headers, batch).get_json()  # the retry applies both, once
     assert [r["status"] for r in retry["results"]] == ["applied", "applied"]
+
+
+@pytest.mark.parametrize("change", ["revoke_token", "disable_user"])
+def test_push_parses_without_the_write_lock_and_rechecks_the_token_inside_it(
+        client, auth, session, monkeypatch, change):
+    """While the body is parsed another writer commits (the write lock is not held yet:
+    with BEGIN IMMEDIATE from the start, SQLite would refuse it as locked); a logout or
+    a disabled account committed then refuses the push, and nothing of it is written."""
+    from sqlalchemy import update
+
+    from server.extensions import db
+    from server.models import AuthToken, User
+    from server.models.types import utcnow
+    from sync import push as push_engine
+
+    headers = auth()
+    real_preload = push_engine.preload
+    seen = {}
+
+    def preload_then_concurrent_write(session_, client_id, body):
+        seen["loaded"] = real_preload(session_, client_id, body)
+        with db.engine.begin() as other:  # another request's connection
+            if change == "revoke_token":
+                other.execute(update(AuthToken).where(AuthToken.client_id == client_id)
+                              .values(revoked_at=utcnow()))
+            else:
+                other.execute(update(User).where(User.id == headers.user.id)
+                              .values(active=False))
+        return seen["loaded"]
+
+    monkeypatch.setattr(push_engine, "preload", preload_then_concurrent_write)
+    resp = push(client, headers, [mutation(1, "site.create", site_args())])
+    assert_error(resp, 401, "token_revoked")
+    assert list(seen["loaded"]) == [1]  # the args were loaded before the write began
+    session.expire_all()
+    assert session.scalar(select(func.count()).select_from(Site)) == 0
+    assert session.scalar(select(func.count()).select_from(MutationResult)) == 0
+    assert session.get(Device, headers.client_id).last_mutation_id == 0
+
+
+def test_push_loads_what_the_unlocked_counter_read_missed(client, auth, session, monkeypatch):
+    """preload reads the counter without a lock; push trusts only the locked one: a
+    mutation preload skipped is still loaded and applied, one it loaded that has become
+    a duplicate meanwhile is not applied twice."""
+    from sync import push as push_engine
+
+    headers = auth()
+    assert push(client, headers, [mutation(1, "site.create", site_args())]).status_code == 200
+    monkeypatch.setattr(push_engine, "preload", lambda *_a: {})
+    resp = push(client, headers, [mutation(1, "site.create", site_args()),
+                                  mutation(2, "site.create", site_args())]).get_json()
+    assert [r["status"] for r in resp["results"]] == ["duplicate", "applied"]
+    a3 = site_args()
+    stale = {3: push_engine.load_args("site.create", a3), 2: push_engine.load_args(
+        "site.create", site_args())}  # 2 is already applied: a stale preload
+    monkeypatch.setattr(push_engine, "preload", lambda *_a: stale)
+    resp = push(client, headers, [mutation(2, "site.create", site_args()),
+                                  mutation(3, "site.create", a3)]).get_json()
+    assert [r["status"] for r in resp["results"]] == ["duplicate", "applied"]
+    assert session.scalar(select(func.count()).select_from(Site)) == 3
