@@ -5,8 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, request
 
 from server.api.decorators import arguments, doc, response
-from server.auth import current_token, current_user, login_required
-from server.auth import service
+from server.auth import current_token, current_user, login_required, service
 from server.extensions import db
 from server.schemas.auth import DeviceSchema, LoginResultSchema, LoginSchema, UserSchema
 
