@@ -66,11 +66,9 @@ class MutationResultSchema(Schema):
     verifications = fields.List(fields.Dict(), dump_only=True)
 
 
-class PushResponseSchema(Schema):
-    last_mutation_id = fields.Integer(dump_only=True)
-    server_time = fields.AwareDateTime(dump_only=True)
-    results = fields.List(fields.Nested(MutationResultSchema), dump_only=True)
-    # Extensions for the recovery after a restore (sync.recovery).
+class _RecoveryStamp(Schema):
+    """Extensions for the recovery after a restore (sync.recovery), in push and pull answers."""
+
     epoch = fields.Integer(dump_only=True, metadata={"description": (
         "Sync epoch: 0 until the server is first restored from a backup, new with every "
         "restore. An acknowledgment seen in another epoch may have been lost by a restore.")})
@@ -78,6 +76,12 @@ class PushResponseSchema(Schema):
         "This client's last_mutation_id as the latest backup holds it: acknowledged "
         "mutations up to it survive a restore and may be forgotten by the client; later "
         "ones should be kept (bounded) to resend after a restore.")})
+
+
+class PushResponseSchema(_RecoveryStamp):
+    last_mutation_id = fields.Integer(dump_only=True)
+    server_time = fields.AwareDateTime(dump_only=True)
+    results = fields.List(fields.Nested(MutationResultSchema), dump_only=True)
 
 
 class LostSchema(Schema):
@@ -130,7 +134,7 @@ class ChangeSchema(Schema):
     data = fields.Dict(dump_only=True)
 
 
-class PullResponseSchema(Schema):
+class PullResponseSchema(_RecoveryStamp):
     # Served as built (a first pull carries thousands); each item has ChangeSchema's shape.
     changes = fields.Raw(dump_only=True, metadata={
         "type": "array", "description": "Items: {type, id, op: put|remove, version, data}."})
@@ -138,11 +142,3 @@ class PullResponseSchema(Schema):
     has_more = fields.Boolean(dump_only=True)
     last_mutation_id = fields.Integer(dump_only=True)
     server_time = fields.AwareDateTime(dump_only=True)
-    # Extensions for the recovery after a restore (sync.recovery).
-    epoch = fields.Integer(dump_only=True, metadata={"description": (
-        "Sync epoch: 0 until the server is first restored from a backup, new with every "
-        "restore. An acknowledgment seen in another epoch may have been lost by a restore.")})
-    safe_mutation_id = fields.Integer(dump_only=True, metadata={"description": (
-        "This client's last_mutation_id as the latest backup holds it: acknowledged "
-        "mutations up to it survive a restore and may be forgotten by the client; later "
-        "ones should be kept (bounded) to resend after a restore.")})
