@@ -13,11 +13,14 @@ from server.models.changelog import record_removal
 from sync import flags as plausibility
 from sync.registry import Applied, Context, entity, mutation
 
+# Limits shared by the schemas and the plain answer check below (one place for each).
+ITEM_MAX, NOTE_MAX, PHOTOS_MAX = 32, 2000, 20
+
 _sha256 = validate.Regexp(r"^[0-9a-f]{64}$", error="Not a lowercase SHA-256 hex digest.")
 
 
 def _photos(required=True, **kw):
-    return fields.List(fields.String(validate=_sha256), validate=validate.Length(max=20),
+    return fields.List(fields.String(validate=_sha256), validate=validate.Length(max=PHOTOS_MAX),
                        **({"required": True} if required else {"load_default": list}), **kw)
 
 
@@ -43,9 +46,10 @@ class Scan(_Strict):
 
 
 class Answer(_Strict):
-    item = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    item = fields.String(required=True, validate=validate.Length(min=1, max=ITEM_MAX))
     value = fields.Raw(required=True, allow_none=True)
-    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    note = fields.String(load_default=None, allow_none=True,
+                         validate=validate.Length(max=NOTE_MAX))
     photos = _photos(required=False)
 
 
@@ -58,12 +62,12 @@ def _plain_answer(answer) -> dict | None:
     if type(answer) is not dict or not answer.keys() <= _ANSWER_KEYS or "value" not in answer:
         return None
     item, note = answer.get("item"), answer.get("note")
-    if type(item) is not str or not 1 <= len(item) <= 32:
+    if type(item) is not str or not 1 <= len(item) <= ITEM_MAX:
         return None
-    if note is not None and (type(note) is not str or len(note) > 2000):
+    if note is not None and (type(note) is not str or len(note) > NOTE_MAX):
         return None
     photos = answer.get("photos", ())
-    if type(photos) not in (list, tuple) or len(photos) > 20 or not all(
+    if type(photos) not in (list, tuple) or len(photos) > PHOTOS_MAX or not all(
             type(p) is str and _sha256.regex.match(p) for p in photos):
         return None
     return {"item": item, "value": answer["value"], "note": note, "photos": list(photos)}
