@@ -380,6 +380,8 @@ def pct(values, p):
 def chaos(kind: str, stack, args, after: float, stop: threading.Event, log: list):
     """One fault, `after` seconds into the run."""
     if stop.wait(after):
+        log.append(f"{kind} not reached: the run ended before +{after:.0f} s "
+                   "(use a shorter --chaos-span)")
         return
     if kind == "kill-worker":
         master = stack.procs["gunicorn"].pid
