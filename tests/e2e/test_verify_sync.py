@@ -109,12 +109,23 @@ def test_second_inspector_verifies_offline_and_both_phones_agree(
         shown = page_b.locator(".compare > div").first.locator("img")
         assert shown.count() == len(before)
         # The thumbnail's place is laid out at once; its picture comes from the phone.
-        # Poll the element in the page as it is now: a re-render may replace the <img>
-        # (and revoke its object URL) while a decode() of the old one is in flight.
+        # The screen points the thumbnail at the phone's own copy (read from the page as it
+        # is now: a re-render replaces the <img>, so a handle or a load event of an old one
+        # proves nothing) ...
         page_b.wait_for_function("""() => {
             const img = document.querySelector('.compare > div img');
-            return Boolean(img && img.getAttribute('src') && img.complete && img.naturalWidth > 0);
+            return Boolean(img && (img.getAttribute('src') || '').startsWith('blob:'));
         }""", timeout=15000)
+        # ... and that copy, held offline in IndexedDB, is a picture that decodes.
+        width = page_b.evaluate("""async (sha) => {
+            const db = await new Promise((ok) => { const r = indexedDB.open('xuncha'); r.onsuccess = () => ok(r.result); });
+            const record = await new Promise((ok) => { const q = db.transaction('blobs').objectStore('blobs').get(sha);
+                q.onsuccess = () => ok(q.result); });
+            db.close();
+            const bitmap = await createImageBitmap(record.blob || record.thumb);
+            return bitmap.width;
+        }""", before[0])
+        assert width > 0
     page_b.set_input_files("[data-test=after-photo]", camera_photo(tmp_path, "after.jpg", seed=77))
     page_b.wait_for_selector(AFTER_PHOTO)
     page_b.click("[data-result=rectified]")
