@@ -20,6 +20,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
+from tests.e2e.phone import wait_until
+
 TARGET_FIRST_LOAD_KB = 250
 TARGET_OFFLINE_START_MS = 1000
 TARGET_COMPRESS_MS = 1500
@@ -76,7 +78,8 @@ def _first_load(browser, server) -> dict:
     page = context.new_page()
     page.goto("/app/")
     page.wait_for_selector("html[data-ready='1']")
-    page.wait_for_function("async () => Boolean((await navigator.serviceWorker.ready).active)")
+    # The shell is precached by now (async predicates need wait_until, see there).
+    wait_until(page, "async () => Boolean((await navigator.serviceWorker.ready).active)")
     page.wait_for_timeout(500)
     total = sum(n for _, n in sizes)
     context.close()
@@ -92,7 +95,7 @@ def _login(page):
     page.wait_for_selector("[data-test=sync-counts]")
     page.wait_for_function("() => !document.querySelector('.syncbar').dataset.running"
                            " && document.querySelector('.syncbar').dataset.lastSync")
-    page.wait_for_function("async () => Boolean(navigator.serviceWorker.controller)")
+    wait_until(page, "() => Boolean(navigator.serviceWorker.controller)")
 
 
 def _offline_starts(context, rate: float, runs: int = 5) -> list[float]:

@@ -6,6 +6,7 @@ import io
 import json
 import random
 import sqlite3
+import time
 import urllib.request
 import uuid
 from pathlib import Path
@@ -41,12 +42,33 @@ def wait_synced(page, timeout=60000):
         }""", timeout=timeout)
 
 
+def wait_until(page, predicate: str, arg=None, timeout=15000, interval=100):
+    """Until the JavaScript `predicate` (which may be async) gives a truthy value.
+
+    For async predicates (IndexedDB reads, the service worker's `ready`): Playwright's
+    wait_for_function does not await a returned promise, and a promise is truthy, so it
+    passes at once. page.evaluate awaits it; this polls that.
+    """
+    from playwright.sync_api import Error as PlaywrightError
+
+    deadline = time.monotonic() + timeout / 1000
+    while True:
+        try:
+            if page.evaluate(predicate, arg):
+                return
+        except PlaywrightError as exc:
+            if "context was destroyed" not in str(exc):  # a navigation: ask again
+                raise
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"not true within {timeout} ms: {predicate.strip()[:200]}")
+        page.wait_for_timeout(interval)
+
+
 def wait_controlled(page, timeout=15000):
     """Until the service worker has installed the shell and controls the page."""
-    page.wait_for_function(
-        "async () => { const r = await navigator.serviceWorker.ready;"
-        " return Boolean(r.active && navigator.serviceWorker.controller); }",
-        timeout=timeout)
+    wait_until(page, "async () => { const r = await navigator.serviceWorker.ready;"
+                     " return Boolean(r.active && navigator.serviceWorker.controller); }",
+               timeout=timeout)
 
 
 def sync_now(page, timeout=90000):

@@ -21,6 +21,7 @@ from tests.e2e.phone import (
     sync_text,
     wait_controlled,
     wait_ready,
+    wait_until,
 )
 from tests.e2e.test_returned_and_screens import _layout_problems, _low_contrast
 
@@ -56,6 +57,22 @@ DRAFTS_OF = """async (id) => {
 }"""
 
 
+HOLDS_BLOBS = """async (shas) => {
+    const db = await new Promise((ok) => { const r = indexedDB.open('xuncha'); r.onsuccess = () => ok(r.result); });
+    const keys = await new Promise((ok) => { const q = db.transaction('blobs').objectStore('blobs').getAllKeys();
+        q.onsuccess = () => ok(q.result); });
+    db.close();
+    return shas.every((s) => keys.includes(s));
+}"""
+
+DROP_BLOB = """async (sha) => {
+    const db = await new Promise((ok) => { const r = indexedDB.open('xuncha'); r.onsuccess = () => ok(r.result); });
+    await new Promise((ok, no) => { const tx = db.transaction('blobs', 'readwrite');
+        tx.objectStore('blobs').delete(sha); tx.oncomplete = ok; tx.onerror = () => no(tx.error); });
+    db.close();
+}"""
+
+
 def _drafts(page, hazard):
     """The phone's verification drafts of one hazard, as stored in IndexedDB."""
     return page.evaluate(DRAFTS_OF, hazard)
@@ -87,17 +104,19 @@ def test_second_inspector_verifies_offline_and_both_phones_agree(
     login(page_b, second_inspector)
     wait_controlled(page_b)
     before = api(server, f"/hazards/{target}", device.token).get("before_photos") or []
+    other = api(server, f"/hazards/{hazards[1]}", device.token).get("before_photos") or []
+    assert before and other
     # The before-photos' thumbnails come down after the sync, for revisits without signal.
-    page_b.wait_for_function("""async (shas) => {
-        const db = await new Promise((ok) => { const r = indexedDB.open('xuncha'); r.onsuccess = () => ok(r.result); });
-        const keys = await new Promise((ok) => { const q = db.transaction('blobs').objectStore('blobs').getAllKeys();
-            q.onsuccess = () => ok(q.result); });
-        db.close();
-        return shas.every((s) => keys.includes(s));
-    }""", arg=before, timeout=30000)
+    wait_until(page_b, HOLDS_BLOBS, arg=before + other, timeout=30000)
     phone_b.set_offline(True)
+    # One copy that did not come down (the signal went first): its place says so.
+    page_b.evaluate(DROP_BLOB, other[0])
     page_b.reload()
     wait_ready(page_b)
+    page_b.goto(f"/app/#/verify/{hazards[1]}")
+    page_b.wait_for_selector("[data-test=photo-missing]")
+    assert page_b.inner_text("[data-test=photo-missing]") == "未下载到本机"
+    page_b.screenshot(path=str(artifacts / "verify-photo-missing.png"))
     page_b.goto(f"/app/#/site/{site['id']}")
     page_b.wait_for_selector(f"[data-hazard='{target}']")
     assert page_b.locator("[data-test=hazard-card]").count() == 2
@@ -105,21 +124,22 @@ def test_second_inspector_verifies_offline_and_both_phones_agree(
 
     # Verify: after-photo beside the before-photos, rectified.
     page_b.wait_for_selector("[data-test=after-photo]", state="attached")
-    if before:
-        shown = page_b.locator(".compare > div").first.locator("img")
-        assert shown.count() == len(before)
-        # The thumbnail's place is laid out at once; its picture comes from the phone.
-        # Known open bug (issue #7): in about one run in three, the first before-photo's
-        # thumbnail gets no picture within 15 s on this offline screen, although the phone
-        # holds the photo. Until it is found, this journey checks only that every
-        # before-photo has its place beside the after-photo (above).
+    shown = page_b.locator(".compare > div").first.locator("img")
+    assert shown.count() == len(before)
+    # Every before-photo is a picture, from the phone's own copy (no signal here).
+    page_b.wait_for_function("""(n) => {
+        const imgs = [...document.querySelectorAll('.compare > div:first-child img')];
+        return imgs.length === n && imgs.every((i) => i.complete && i.naturalWidth > 0
+            && i.getAttribute('src').startsWith('blob:'));
+    }""", arg=len(before), timeout=15000)
+    assert page_b.locator("[data-test=photo-missing]").count() == 0
     page_b.set_input_files("[data-test=after-photo]", camera_photo(tmp_path, "after.jpg", seed=77))
     page_b.wait_for_selector(AFTER_PHOTO)
     page_b.click("[data-result=rectified]")
     page_b.fill("textarea[aria-label='复查说明']", "软管已更换,卡箍紧固")
     # The phone kills the app mid-way (still offline): the re-check resumes as it was.
-    page_b.wait_for_function(f"async () => (await ({DRAFTS_OF})({json.dumps(target)}))"
-                             ".some((d) => d.note === '软管已更换,卡箍紧固')")
+    wait_until(page_b, f"async () => (await ({DRAFTS_OF})({json.dumps(target)}))"
+                       ".some((d) => d.note === '软管已更换,卡箍紧固')")
     page_b.reload()
     wait_ready(page_b)
     page_b.wait_for_selector("[data-result=rectified][aria-pressed=true]")
@@ -210,8 +230,8 @@ def test_a_reported_hazard_without_an_item_is_verified_under_a_checklist_of_its_
     page.set_input_files("[data-test=after-photo]", camera_photo(tmp_path, "cleared.jpg", seed=5))
     page.wait_for_selector(AFTER_PHOTO)
     page.click("[data-result=rectified]")
-    page.wait_for_function(f"async () => (await ({DRAFTS_OF})({json.dumps(reported)}))"
-                           ".length === 1")
+    wait_until(page, f"async () => (await ({DRAFTS_OF})({json.dumps(reported)}))"
+                 ".length === 1")
     sign(page, "inspector")
     page.click("[data-test=save-verification]")
     page.wait_for_selector("[data-test=site-name]")

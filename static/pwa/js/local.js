@@ -92,7 +92,7 @@ export function startBackgroundSync() {
   sync.onStatus((status) => {
     if (!status.running && !status.error && status.lastSync && status.lastSync !== last) {
       last = status.lastSync;
-      cacheHazardPhotos().catch((err) => console.warn("hazard photos", err));
+      cacheHazardPhotos(beforePhotos).catch((err) => console.warn("hazard photos", err));
     }
   });
   sync.start();

@@ -29,13 +29,14 @@ const MAX_THUMBS_PER_RUN = 200;
 
 /**
  * Fetch the server's thumbnails of the before-photos of open hazards in the area, so a
- * revisit without signal still shows them beside the after-photos.
+ * revisit without signal still shows them beside the after-photos. `photosOf(hazard)`
+ * names them: the same list the verify screen shows.
  */
-export async function cacheHazardPhotos() {
+export async function cacheHazardPhotos(photosOf) {
   const database = await db();
   const hazards = (await database.getAll("hazards")).filter((z) => z.status !== "closed");
   const wanted = new Set();
-  for (const z of hazards) for (const sha of z.before_photos || []) wanted.add(sha);
+  for (const z of hazards) for (const sha of photosOf(z)) wanted.add(sha);
   let fetched = 0;
   for (const sha of wanted) {
     if (fetched >= MAX_THUMBS_PER_RUN) break;

@@ -20,11 +20,18 @@ export async function photoUrl(sha256) {
 
 export function thumbs(list) {
   // Every figure takes its fixed 96 px place at once and its picture fills in when read:
-  // nothing further down the screen moves (under a finger that is signing, say).
+  // nothing further down the screen moves (under a finger that is signing, say). A photo
+  // the phone does not hold (its copy had not come down before the signal went) says so.
   return h("div", { class: "photos" }, list.map((sha) => {
     const img = h("img", { alt: sha.slice(0, 8) });
-    photoUrl(sha).then((url) => { if (url) img.src = url; });
-    return h("figure", {}, img);
+    const figure = h("figure", {}, img);
+    const missing = () => {
+      // An empty place of the same size (not a broken-image icon); the caption says why.
+      img.replaceWith(h("div", { class: "nophoto", "aria-hidden": "true" }));
+      figure.append(h("figcaption", { "data-test": "photo-missing" }, t("photo.notHeld")));
+    };
+    photoUrl(sha).then((url) => { if (url) img.src = url; else missing(); }, missing);
+    return figure;
   }));
 }
 
