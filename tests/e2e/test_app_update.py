@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from tests.e2e.conftest import ROOT, LiveServer
-from tests.e2e.phone import login, wait_controlled, wait_ready
+from tests.e2e.phone import login, wait_controlled, wait_ready, wait_until
 
 SHELL_PARTS = ("index.html", "sw.js", "app.css", "manifest.webmanifest", "js", "vendor", "icons")
 
@@ -68,8 +68,8 @@ def test_new_version_is_offered_and_replaces_the_old_cache(own_copy_server, brow
                                " !== old", arg=old, timeout=30000)
         wait_ready(page)
         new = _version(page)
-        page.wait_for_function("name => caches.keys().then((k) => k.length === 1 && k[0] === name)",
-                               arg=f"xuncha-shell-{new}")
+        wait_until(page, "name => caches.keys().then((k) => k.length === 1 && k[0] === name)",
+                   arg=f"xuncha-shell-{new}")
         # Still works offline on the new version.
         context.set_offline(True)
         page.reload()

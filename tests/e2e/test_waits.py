@@ -8,7 +8,7 @@ photos it then looked for). Async predicates go through phone.wait_until instead
 
 from __future__ import annotations
 
-import re
+import ast
 from pathlib import Path
 
 import pytest
@@ -16,17 +16,26 @@ import pytest
 from tests.e2e.phone import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
-ASYNC_WAIT = re.compile(r"wait_for_function\(\s*f?(\"\"\"|\"|')\s*async\b")
+PROMISE_MARKS = ("async", "await", ".then(")
 
 
-def test_no_async_predicate_is_given_to_wait_for_function():
+def _source(node) -> str:
+    """The text of a string argument (the literal parts of an f-string)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(_source(part) for part in node.values)
+    return ""
+
+
+def test_no_promise_predicate_is_given_to_wait_for_function():
     offenders = []
     for path in [*ROOT.joinpath("tests").rglob("*.py"), *ROOT.joinpath("bench").rglob("*.py")]:
-        text = path.read_text(encoding="utf-8")
-        for match in ASYNC_WAIT.finditer(text):
-            if path.name == "test_waits.py":
-                continue
-            offenders.append(f"{path.relative_to(ROOT)}:{text.count(chr(10), 0, match.start()) + 1}")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "wait_for_function" and node.args
+                    and any(mark in _source(node.args[0]) for mark in PROMISE_MARKS)):
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert offenders == []
 
 
