@@ -113,6 +113,9 @@ class Prepared:
     # (site id, item) → id of each hazard found by a plain submission of the push (written
     # by its batch, open): later submissions merge into it.
     made_open: dict = field(default_factory=dict)
+    # id → (the args' answers list, those answers as JSON, checklist, findings): what the
+    # read derived, reused by the submission whose args these are.
+    read: dict = field(default_factory=dict)
 
     def is_taken(self, kind: str, ident: uuid.UUID) -> bool:
         return ident in self.taken.setdefault(kind, set())
@@ -153,7 +156,10 @@ def prepare_submissions(session, actor: User, many: list[dict], *,
             checklist = forms.get(args["checklist"]["code"], int(args["checklist"]["version"]))
         except forms.UnknownChecklist:
             continue  # submit_inspection rejects it
-        for finding in forms.findings(checklist, _jsonable(list(args.get("answers") or []))):
+        answers = _answers(args, inspection_id, prepared)
+        findings = forms.findings(checklist, answers)
+        prepared.read[inspection_id] = (args.get("answers"), answers, checklist, findings)
+        for finding in findings:
             prepared.looked_up.add(forms.hazard_id(inspection_id, finding["item"]))
             failed.add((args["site_id"], finding["item"]))
     prepared.taken = register.ids_in_use(session, prepared.looked_up)
@@ -213,7 +219,7 @@ def _accepted(session, actor: User, args: dict, prepared: Prepared | None):
         raise Conflict(f"Inspection {inspection_id} already exists.",
                        details={"id": str(inspection_id)})
     checklist = _checklist(args["checklist"]["code"], int(args["checklist"]["version"]))
-    answers = _jsonable(list(args.get("answers") or []))
+    answers = _answers(args, inspection_id, prepared)
     # A verification (复查) re-checks the hazards it names, not the whole checklist: it
     # must name at least one, and the answers it gives are checked as in any inspection.
     verifying = args["kind"] == "verification"
@@ -253,9 +259,23 @@ def _inspection_values(session, actor: User, args: dict, site, inspection_id, ch
     )
 
 
-def _found(checklist, answers: list, inspection_id, kind: str) -> list[dict]:
+def _answers(args: dict, inspection_id, prepared: Prepared | None) -> list:
+    """The answers as JSON; the push's read made them already for these very args."""
+    read = prepared.read.get(inspection_id) if prepared is not None else None
+    if read is not None and read[0] is args.get("answers"):
+        return read[1]
+    return _jsonable(list(args.get("answers") or []))
+
+
+def _found(checklist, answers: list, inspection_id, kind: str,
+           prepared: Prepared | None = None) -> list[dict]:
+    read = prepared.read.get(inspection_id) if prepared is not None else None
+    if read is not None and read[1] is answers and read[2] is checklist:
+        findings = read[3]
+    else:
+        findings = forms.findings(checklist, answers)
     return [_finding_data(checklist, answers, finding, inspection_id, kind)
-            for finding in forms.findings(checklist, answers)]
+            for finding in findings]
 
 
 def submit_inspection(session, actor: User, args: dict, *, flags: list[str],
@@ -278,7 +298,7 @@ def submit_inspection(session, actor: User, args: dict, *, flags: list[str],
         device_sent_at=device_sent_at, prepared=prepared))
     with session.no_autoflush:
         _supersede(session, actor, inspection, args.get("supersedes"))
-        found = _found(checklist, answers, inspection_id, args["kind"])
+        found = _found(checklist, answers, inspection_id, args["kind"], prepared)
         derived = register.create_or_merge_all(
             session, actor, site, found, inspection_id=inspection_id,
             device_at=args["finished_at"], taken=prepared.taken if prepared else None,
@@ -329,7 +349,7 @@ def submit_plain(session, actor: User, args: dict, batch, *, flags: list[str],
     if not may_be_plain(args):
         return None
     site, inspection_id, checklist, answers = _accepted(session, actor, args, prepared)
-    found = _found(checklist, answers, inspection_id, args["kind"])
+    found = _found(checklist, answers, inspection_id, args["kind"], prepared)
     pairs = [(site.id, data["item"]) for data in found if data.get("item")]
     if any(register.has_open(prepared.made_open, pair) for pair in pairs):
         return None
