@@ -247,7 +247,8 @@ def _inspection_values(session, actor: User, args: dict, site, inspection_id, ch
     return dict(
         id=inspection_id, site_id=site.id, region_code=site.region_code,
         inspector_id=actor.id, client_id=args.get("client_id"),
-        checklist_code=checklist.code, checklist_version=checklist.version, kind=args["kind"],
+        checklist_code=args["checklist"]["code"],
+        checklist_version=int(args["checklist"]["version"]), kind=args["kind"],
         started_at=args["started_at"], finished_at=args["finished_at"],
         device_sent_at=device_sent_at,
         lat=location.get("lat"), lon=location.get("lon"), accuracy_m=location.get("accuracy_m"),
