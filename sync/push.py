@@ -91,21 +91,34 @@ def check_envelope(client_id, body: dict, settings: Settings) -> None:
                       details={"mutations": ["ids must be distinct and ascending"]})
 
 
-def preload(session, client_id, body: dict) -> dict:
+@dataclass
+class Preloaded:
+    """What was loaded before the write transaction: mutation id → `load_args` result,
+    and mutation name → its spec's `digest` of those args."""
+
+    loaded: dict
+    digests: dict
+
+
+def preload(session, client_id, body: dict) -> Preloaded:
     """Load the args of the mutations that look new, before the write lock is taken.
 
     The counter read here is not locked: push() reads it again under the device lock,
     loads whatever this missed and ignores what turned out to be a duplicate, so this
-    only moves schema loading (pure) out of the write transaction.
+    only moves pure work (schema loading, the specs' digests) out of the write
+    transaction.
     """
     last = session.scalar(select(Device.last_mutation_id).where(Device.client_id == client_id))
     if last is None:
-        return {}
-    return {m["id"]: load_args(m["name"], m["args"]) for m in body["mutations"] if m["id"] > last}
+        return Preloaded({}, {})
+    loaded = {m["id"]: load_args(m["name"], m["args"]) for m in body["mutations"]
+              if m["id"] > last}
+    return Preloaded(loaded, {spec.name: spec.digest(many)
+                              for spec, many in _by_name(loaded, "digest").values()})
 
 
 def push(session, actor: User, client_id, body: dict, settings: Settings, *,
-         preloaded: dict | None = None) -> PushOutcome:
+         preloaded: Preloaded | None = None) -> PushOutcome:
     check_envelope(client_id, body, settings)
     mutations = body["mutations"]
     device = _lock_device(session, client_id)
@@ -120,7 +133,7 @@ def push(session, actor: User, client_id, body: dict, settings: Settings, *,
     session.info["sync_actor_id"], session.info["sync_client_id"] = actor.id, client_id
     try:
         outcome = _apply_all(session, actor, client_id, body, settings, device, last, now,
-                             preloaded or {})
+                             preloaded or Preloaded({}, {}))
         stamp = recovery.stamp(session, device)
         outcome.epoch, outcome.safe_mutation_id = stamp["epoch"], stamp["safe_mutation_id"]
         return outcome
@@ -130,13 +143,13 @@ def push(session, actor: User, client_id, body: dict, settings: Settings, *,
 
 
 def _apply_all(session, actor, client_id, body, settings, device, last, now,
-               preloaded: dict) -> PushOutcome:
+               preloaded: Preloaded) -> PushOutcome:
     mutations = body["mutations"]
     ids = [m["id"] for m in mutations]
     stored = _stored_results(session, client_id, [i for i in ids if i <= last])
-    loaded = {m["id"]: preloaded.get(m["id"]) or load_args(m["name"], m["args"])
+    loaded = {m["id"]: preloaded.loaded.get(m["id"]) or load_args(m["name"], m["args"])
               for m in mutations if m["id"] > last}
-    prepared = _prepare(session, actor, loaded)
+    prepared = _prepare(session, actor, loaded, preloaded.digests)
     batch = RowBatch()
     results, rows = [], []
     for m in mutations:
@@ -183,16 +196,22 @@ def load_args(name: str, raw_args: dict) -> tuple[registry.Mutation, dict] | dic
         return _rejected(Invalid(details=messages))
 
 
-def _prepare(session, actor, loaded: dict) -> dict:
-    """Each mutation name's batched reads for this push: name → what its prepare returned."""
+def _by_name(loaded: dict, hook: str) -> dict[str, tuple[registry.Mutation, list[dict]]]:
+    """name → (spec, the loaded args of its mutations) for the specs that have `hook`."""
     by_name: dict[str, tuple[registry.Mutation, list[dict]]] = {}
     for entry in loaded.values():
-        if isinstance(entry, tuple) and entry[0].prepare is not None:
+        if isinstance(entry, tuple) and getattr(entry[0], hook) is not None:
             by_name.setdefault(entry[0].name, (entry[0], []))[1].append(entry[1])
+    return by_name
+
+
+def _prepare(session, actor, loaded: dict, digests: dict) -> dict:
+    """Each mutation name's batched reads for this push: name → what its prepare returned."""
     exclusive = len({entry[0].name for entry in loaded.values()
                      if isinstance(entry, tuple)}) == 1
-    return {name: spec.prepare(session, actor, many, exclusive=exclusive)
-            for name, (spec, many) in by_name.items()}
+    return {name: spec.prepare(session, actor, many, exclusive=exclusive,
+                               **({"digest": digests.get(name)} if spec.digest else {}))
+            for name, (spec, many) in _by_name(loaded, "prepare").items()}
 
 
 def apply_one(ctx: registry.Context, name: str, raw_args: dict, *, loaded=None) -> dict:

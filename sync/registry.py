@@ -55,6 +55,10 @@ class Mutation:
     # (one query for 50 mutations instead of 50). Only reads: it runs outside the
     # mutations' savepoints.
     prepare: Callable[..., Any] | None = None
+    # digest([args of every mutation of this name in the push]) -> Any: pure work on the
+    # loaded args (no session), done with the loading before the write transaction
+    # begins; what it returns reaches prepare as `digest=` (None when it did not run).
+    digest: Callable[[list[dict]], Any] | None = None
     # batched(ctx, args) -> Applied | None: the same mutation with its rows added to
     # ctx.batch, outside any savepoint, for the cases that need no read-modify-write of
     # existing rows; None (nothing added) for the others, which the handler then applies.
@@ -65,11 +69,12 @@ class Mutation:
 _REGISTRY: dict[str, Mutation] = {}
 
 
-def mutation(name: str, schema: Schema, prepare=None, batched=None):
+def mutation(name: str, schema: Schema, prepare=None, batched=None, digest=None):
     def decorator(func):
         if name in _REGISTRY:
             raise ValueError(f"mutation {name!r} registered twice")
-        _REGISTRY[name] = Mutation(name, schema, func, prepare, batched)
+        _REGISTRY[name] = Mutation(name, schema, func, prepare=prepare, batched=batched,
+                                   digest=digest)
         return func
 
     return decorator

@@ -113,8 +113,7 @@ class Prepared:
     # (site id, item) → id of each hazard found by a plain submission of the push (written
     # by its batch, open): later submissions merge into it.
     made_open: dict = field(default_factory=dict)
-    # id → (the args' answers list, those answers as JSON, checklist, findings): what the
-    # read derived, reused by the submission whose args these are.
+    # inspection id → its `AnswersRead`, reused by the submission whose args it was made of.
     read: dict = field(default_factory=dict)
 
     def is_taken(self, kind: str, ident: uuid.UUID) -> bool:
@@ -137,11 +136,53 @@ class Prepared:
                 self.open_hazards[(site_id, item)] = hazard
 
 
+@dataclass(frozen=True)
+class AnswersRead:
+    """What a submission's answers say against its checklist, worked out without the
+    database: `given` is the args' own answers list (the read serves those args only)."""
+
+    given: object
+    checklist: forms.Checklist
+    answers: list  # as JSON
+    partial: bool  # checked as a verification (复查): required items may be left out
+    errors: list
+    findings: list
+
+
+def read_answers(many: list[dict]) -> dict:
+    """inspection id → `AnswersRead` of each of `many` that names a known checklist
+    (pure: the push does it before its write transaction begins)."""
+    read: dict = {}
+    for args in many:
+        _answers_read(args, uuid.UUID(str(args["id"])), read)
+    return read
+
+
+def _answers_read(args: dict, inspection_id, read: dict) -> AnswersRead | None:
+    """The read of these args' answers, from `read` when made of them, else made now (and
+    kept there); None for an unknown checklist."""
+    entry = read.get(inspection_id)
+    if entry is not None and entry.given is args.get("answers"):
+        return entry
+    try:
+        checklist = forms.get(args["checklist"]["code"], int(args["checklist"]["version"]))
+    except forms.UnknownChecklist:
+        return None
+    answers = _jsonable(list(args.get("answers") or []))
+    partial = args["kind"] == "verification"
+    entry = AnswersRead(args.get("answers"), checklist, answers, partial,
+                        forms.validate(checklist, answers, partial=partial),
+                        forms.findings(checklist, answers))
+    read[inspection_id] = entry
+    return entry
+
+
 def prepare_submissions(session, actor: User, many: list[dict], *,
-                        open_hazards: bool = False) -> Prepared:
+                        open_hazards: bool = False, read: dict | None = None) -> Prepared:
     """Load, in four or five queries, what `submit_inspection` would read for each of
-    `many`; the open hazards of their failed items too when `open_hazards`."""
-    prepared = Prepared()
+    `many`; the open hazards of their failed items too when `open_hazards`. `read`: the
+    `read_answers` of (some of) `many`, made earlier."""
+    prepared = Prepared(read=dict(read or {}))
     failed: set[tuple[uuid.UUID, str]] = set()
     site_ids = {args["site_id"] for args in many}
     for site in session.scalars(scoped(select(Site).where(Site.id.in_(site_ids)),
@@ -152,14 +193,10 @@ def prepare_submissions(session, actor: User, many: list[dict], *,
     for args in many:
         inspection_id = uuid.UUID(str(args["id"]))
         prepared.looked_up.add(inspection_id)
-        try:
-            checklist = forms.get(args["checklist"]["code"], int(args["checklist"]["version"]))
-        except forms.UnknownChecklist:
-            continue  # submit_inspection rejects it
-        answers = _answers(args, inspection_id, prepared)
-        findings = forms.findings(checklist, answers)
-        prepared.read[inspection_id] = (args.get("answers"), answers, checklist, findings)
-        for finding in findings:
+        entry = _answers_read(args, inspection_id, prepared.read)
+        if entry is None:
+            continue  # unknown checklist: submit_inspection rejects it
+        for finding in entry.findings:
             prepared.looked_up.add(forms.hazard_id(inspection_id, finding["item"]))
             failed.add((args["site_id"], finding["item"]))
     prepared.taken = register.ids_in_use(session, prepared.looked_up)
@@ -219,7 +256,6 @@ def _accepted(session, actor: User, args: dict, prepared: Prepared | None):
         raise Conflict(f"Inspection {inspection_id} already exists.",
                        details={"id": str(inspection_id)})
     checklist = _checklist(args["checklist"]["code"], int(args["checklist"]["version"]))
-    answers = _answers(args, inspection_id, prepared)
     # A verification (复查) re-checks the hazards it names, not the whole checklist: it
     # must name at least one, and the answers it gives are checked as in any inspection.
     verifying = args["kind"] == "verification"
@@ -227,7 +263,8 @@ def _accepted(session, actor: User, args: dict, prepared: Prepared | None):
         raise Invalid("A verification inspection must verify at least one hazard. "
                       "复查须至少包含一项隐患的复查结果。",
                       details={"verifications": ["required for kind verification"]})
-    errors = forms.validate(checklist, answers, partial=verifying)
+    entry = _answers_read(args, inspection_id, prepared.read if prepared is not None else {})
+    answers, errors = entry.answers, entry.errors
     if errors:
         raise Invalid("The answers do not fit the checklist. 检查表填写有误。",
                       details={"answers": errors})
@@ -260,19 +297,11 @@ def _inspection_values(session, actor: User, args: dict, site, inspection_id, ch
     )
 
 
-def _answers(args: dict, inspection_id, prepared: Prepared | None) -> list:
-    """The answers as JSON; the push's read made them already for these very args."""
-    read = prepared.read.get(inspection_id) if prepared is not None else None
-    if read is not None and read[0] is args.get("answers"):
-        return read[1]
-    return _jsonable(list(args.get("answers") or []))
-
-
 def _found(checklist, answers: list, inspection_id, kind: str,
            prepared: Prepared | None = None) -> list[dict]:
-    read = prepared.read.get(inspection_id) if prepared is not None else None
-    if read is not None and read[1] is answers and read[2] is checklist:
-        findings = read[3]
+    entry = prepared.read.get(inspection_id) if prepared is not None else None
+    if entry is not None and entry.answers is answers and entry.checklist is checklist:
+        findings = entry.findings
     else:
         findings = forms.findings(checklist, answers)
     return [_finding_data(checklist, answers, finding, inspection_id, kind)

@@ -160,10 +160,16 @@ def compute_flags(ctx: Context, args: dict, site) -> list[str]:
     return plausibility.plausibility_flags(evidence, ctx.settings.limits)
 
 
-def _prepare(session, actor, many: list[dict], *, exclusive: bool):
+def _digest(many: list[dict]):
+    from server.inspections.service import read_answers
+
+    return read_answers(many)
+
+
+def _prepare(session, actor, many: list[dict], *, exclusive: bool, digest=None):
     from server.inspections.service import prepare_submissions
 
-    return prepare_submissions(session, actor, many, open_hazards=exclusive)
+    return prepare_submissions(session, actor, many, open_hazards=exclusive, read=digest)
 
 
 def submit_plain(ctx: Context, args: dict) -> Applied | None:
@@ -183,7 +189,8 @@ def submit_plain(ctx: Context, args: dict) -> Applied | None:
     return _applied(entity_ref("inspection", row["id"], row["version"]), row["flags"] or flags)
 
 
-@mutation("inspection.submit", InspectionSubmitArgs(), prepare=_prepare, batched=submit_plain)
+@mutation("inspection.submit", InspectionSubmitArgs(), prepare=_prepare, batched=submit_plain,
+          digest=_digest)
 def submit(ctx: Context, args: dict) -> Applied:
     from server.inspections.service import site_for, submit_inspection
 
