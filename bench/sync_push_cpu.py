@@ -1,6 +1,7 @@
 """Server CPU per pushed inspection, in-process, against the code of another revision.
 
 Run: .venv/bin/python -m bench.sync_push_cpu [--inspections 500] [--rounds 3] [--compare REV]
+     [--freeze]
 
 bench.sync_push measures wall-clock throughput over HTTP, which on this shared 2-core
 machine moves 2-3x with other people's load. This one measures what a push's own code
@@ -11,13 +12,16 @@ nor the other worker nor the lock is in it. With --compare REV the same measure 
 that revision's code (git archive into a temporary directory, a child process each), the
 two sides interleaved round by round, and the ratio of the medians is printed; beside
 it, the CPU of loading the same args with the inspection.submit schema alone (part of the
-push's figure). The first batch of each run is a warm-up and is not counted. Asserts
+push's figure). The first batch of each run is a warm-up and is not counted. With
+--freeze, everything loaded by then is frozen out of the cyclic collector's reach
+(gc.freeze()), as the production entry server.deploy.wsgi does after create_app. Asserts
 nothing.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import statistics
@@ -31,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def measure(n: int) -> dict:
+def measure(n: int, freeze: bool = False) -> dict:
     """Push n inspections (plus a warm-up batch) in this process; CPU and wall seconds."""
     from datetime import UTC, datetime
 
@@ -57,6 +61,9 @@ def measure(n: int) -> dict:
                            "sent_at": datetime.now(UTC).isoformat(), "mutations": mutations})
         client = app.test_client()
         statuses = {client.post("/api/v1/sync/push", json=bodies[0], headers=headers).status_code}
+        if freeze:
+            gc.collect()
+            gc.freeze()
         cpu, wall = time.process_time(), time.perf_counter()
         for body in bodies[1:]:
             statuses.add(client.post("/api/v1/sync/push", json=body, headers=headers).status_code)
@@ -75,13 +82,16 @@ def measure(n: int) -> dict:
         for args in every:
             schema.load(args)
         load_cpu = time.process_time() - load_cpu
+    if freeze:
+        gc.unfreeze()
     return {"cpu_s": cpu, "wall_s": wall, "n": n, "statuses": sorted(statuses),
             "load_cpu_s": load_cpu}
 
 
-def _run_child(tree: Path, n: int) -> dict:
+def _run_child(tree: Path, n: int, freeze: bool) -> dict:
     env = dict(os.environ, PYTHONPATH=str(tree))
-    out = subprocess.run([sys.executable, "-m", "bench.sync_push_cpu", "--child", str(n)],
+    out = subprocess.run([sys.executable, "-m", "bench.sync_push_cpu", "--child", str(n),
+                          *(["--freeze"] if freeze else [])],
                          cwd=tree, env=env, check=True, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -102,10 +112,12 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--inspections", type=int, default=500)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--compare", metavar="REV", default=None)
+    parser.add_argument("--freeze", action="store_true",
+                        help="gc.freeze() after the warm-up, as the production entry does")
     parser.add_argument("--child", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child is not None:
-        print(json.dumps(measure(args.child)))
+        print(json.dumps(measure(args.child, args.freeze)))
         return
     sides = {"this tree": ROOT}
     with tempfile.TemporaryDirectory(prefix="xuncha-bench-rev-") as tmp:
@@ -117,10 +129,10 @@ def main(argv: list[str]) -> None:
         runs: dict[str, list[dict]] = {name: [] for name in sides}
         for _ in range(args.rounds):
             for name, tree in sides.items():
-                runs[name].append(_run_child(tree, args.inspections))
+                runs[name].append(_run_child(tree, args.inspections, args.freeze))
     print(f"\nserver CPU per inspection.submit, in-process (test client, SQLite, 1 thread), "
           f"{args.inspections} inspections in batches of 50 per run, {args.rounds} rounds "
-          "interleaved")
+          "interleaved" + (", gc frozen after the warm-up" if args.freeze else ""))
     print("load average 1/5/15 min at the end: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
     print(f"{'code':<14} {'CPU ms/insp median':>19} {'runs (CPU ms/insp)':>28} "
           f"{'insp/s wall median':>19} {'of which args load ms':>22} {'statuses':>9}")

@@ -59,9 +59,10 @@ def validate(checklist: Checklist, answers: Any, *, partial: bool = False) -> li
 
 def _check_answer(item: Item, answer: dict) -> list[dict]:
     code = item.code
-    unknown = sorted(str(key) for key in set(answer) - ANSWER_FIELDS)
-    missing = sorted({"value", "photos"} - set(answer))
-    if unknown or missing:
+    # The usual answer has exactly the contract's fields: no sets to build and sort.
+    if not (answer.keys() <= ANSWER_FIELDS and "value" in answer and "photos" in answer):
+        unknown = sorted(str(key) for key in set(answer) - ANSWER_FIELDS)
+        missing = sorted({"value", "photos"} - set(answer))
         detail = "; ".join(filter(None, [unknown and f"unknown fields {unknown}",
                                          missing and f"missing fields {missing}"]))
         return [_error(code, "malformed", f"{code}: {detail}")]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextvars
 from contextlib import contextmanager
 
-from sqlalchemy import event
+from sqlalchemy import event, insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
@@ -42,6 +42,29 @@ def begin_write(session) -> None:
     that decides a write (the caller's token above all) must be read again after this."""
     session.rollback()
     _read_only.set(False)
+
+
+class RowBatch:
+    """Plain rows to insert, gathered over several steps of one transaction and written
+    together: one executemany per table, tables in the order first added (parents
+    first). What a step adds is its own business until `write`; the caller writes before
+    anything else reads or writes those tables."""
+
+    def __init__(self):
+        self._rows: dict = {}
+
+    def __bool__(self) -> bool:
+        return any(self._rows.values())
+
+    def add(self, table, rows: list[dict]) -> None:
+        self._rows.setdefault(table, []).extend(rows)
+
+    def write(self, session) -> None:
+        pending, self._rows = self._rows, {}
+        conn = session.connection()
+        for table, rows in pending.items():
+            if rows:
+                conn.execute(insert(table), rows)
 
 
 def configure_engine(engine: Engine, busy_timeout_ms: int) -> None:

@@ -1,5 +1,11 @@
 """Push: apply a device's mutations exactly once, in order, each in its own savepoint.
 
+A mutation whose spec has a `batched` handler (a plain inspection.submit) is applied
+without a savepoint: every check that can refuse it runs first, then its rows join the
+push's `RowBatch`, which is written (one executemany per table) before the next mutation
+that goes through a savepoint and at the end, so that one sees them as if flushed. A
+refused one added nothing, which is what its savepoint guaranteed.
+
 The device row is locked before its counter is read, so two concurrent pushes of the
 same batch (a double "send") serialize: the second sees every mutation as a duplicate.
 Results and the advanced counter are written in the same transaction as the changes;
@@ -17,6 +23,7 @@ from marshmallow import ValidationError
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
+from server.database import RowBatch
 from server.errors import Conflict, DomainError, Invalid, NotAllowed, RetryLater, TooLarge
 from server.models import Device, MutationResult, User
 from server.models.changelog import feed_high_water, write_pending
@@ -84,21 +91,34 @@ def check_envelope(client_id, body: dict, settings: Settings) -> None:
                       details={"mutations": ["ids must be distinct and ascending"]})
 
 
-def preload(session, client_id, body: dict) -> dict:
+@dataclass
+class Preloaded:
+    """What was loaded before the write transaction: mutation id → `load_args` result,
+    and mutation name → its spec's `digest` of those args."""
+
+    loaded: dict
+    digests: dict
+
+
+def preload(session, client_id, body: dict) -> Preloaded:
     """Load the args of the mutations that look new, before the write lock is taken.
 
     The counter read here is not locked: push() reads it again under the device lock,
     loads whatever this missed and ignores what turned out to be a duplicate, so this
-    only moves schema loading (pure) out of the write transaction.
+    only moves pure work (schema loading, the specs' digests) out of the write
+    transaction.
     """
     last = session.scalar(select(Device.last_mutation_id).where(Device.client_id == client_id))
     if last is None:
-        return {}
-    return {m["id"]: load_args(m["name"], m["args"]) for m in body["mutations"] if m["id"] > last}
+        return Preloaded({}, {})
+    loaded = {m["id"]: load_args(m["name"], m["args"]) for m in body["mutations"]
+              if m["id"] > last}
+    return Preloaded(loaded, {spec.name: spec.digest(many)
+                              for spec, many in _by_name(loaded, "digest").values()})
 
 
 def push(session, actor: User, client_id, body: dict, settings: Settings, *,
-         preloaded: dict | None = None) -> PushOutcome:
+         preloaded: Preloaded | None = None) -> PushOutcome:
     check_envelope(client_id, body, settings)
     mutations = body["mutations"]
     device = _lock_device(session, client_id)
@@ -113,7 +133,7 @@ def push(session, actor: User, client_id, body: dict, settings: Settings, *,
     session.info["sync_actor_id"], session.info["sync_client_id"] = actor.id, client_id
     try:
         outcome = _apply_all(session, actor, client_id, body, settings, device, last, now,
-                             preloaded or {})
+                             preloaded or Preloaded({}, {}))
         stamp = recovery.stamp(session, device)
         outcome.epoch, outcome.safe_mutation_id = stamp["epoch"], stamp["safe_mutation_id"]
         return outcome
@@ -123,13 +143,14 @@ def push(session, actor: User, client_id, body: dict, settings: Settings, *,
 
 
 def _apply_all(session, actor, client_id, body, settings, device, last, now,
-               preloaded: dict) -> PushOutcome:
+               preloaded: Preloaded) -> PushOutcome:
     mutations = body["mutations"]
     ids = [m["id"] for m in mutations]
     stored = _stored_results(session, client_id, [i for i in ids if i <= last])
-    loaded = {m["id"]: preloaded.get(m["id"]) or load_args(m["name"], m["args"])
+    loaded = {m["id"]: preloaded.loaded.get(m["id"]) or load_args(m["name"], m["args"])
               for m in mutations if m["id"] > last}
-    prepared = _prepare(session, actor, loaded)
+    prepared = _prepare(session, actor, loaded, preloaded.digests)
+    batch = RowBatch()
     results, rows = [], []
     for m in mutations:
         if m["id"] <= last:
@@ -138,7 +159,7 @@ def _apply_all(session, actor, client_id, body, settings, device, last, now,
         ctx = registry.Context(session=session, actor=actor, client_id=client_id,
                                mutation_id=m["id"], device_at=m.get("at"),
                                sent_at=body.get("sent_at"), server_now=now, settings=settings,
-                               prepared=prepared.get(m["name"]))
+                               prepared=prepared.get(m["name"]), batch=batch)
         result = apply_one(ctx, m["name"], m["args"], loaded=loaded[m["id"]])
         results.append(dict(result, id=m["id"]))
         rows.append({"client_id": client_id, "mutation_id": m["id"], "name": m["name"][:64],
@@ -146,6 +167,7 @@ def _apply_all(session, actor, client_id, body, settings, device, last, now,
                      "device_at": m.get("at"), "received_at": now,
                      "result": {k: v for k, v in result.items() if k != "status"}})
         last = m["id"]
+    write_batch(session, batch)
     if rows:
         session.flush()
         # The push's change-log entries go in here, in one write (not one per flush), so
@@ -174,24 +196,41 @@ def load_args(name: str, raw_args: dict) -> tuple[registry.Mutation, dict] | dic
         return _rejected(Invalid(details=messages))
 
 
-def _prepare(session, actor, loaded: dict) -> dict:
-    """Each mutation name's batched reads for this push: name → what its prepare returned."""
+def _by_name(loaded: dict, hook: str) -> dict[str, tuple[registry.Mutation, list[dict]]]:
+    """name → (spec, the loaded args of its mutations) for the specs that have `hook`."""
     by_name: dict[str, tuple[registry.Mutation, list[dict]]] = {}
     for entry in loaded.values():
-        if isinstance(entry, tuple) and entry[0].prepare is not None:
+        if isinstance(entry, tuple) and getattr(entry[0], hook) is not None:
             by_name.setdefault(entry[0].name, (entry[0], []))[1].append(entry[1])
+    return by_name
+
+
+def _prepare(session, actor, loaded: dict, digests: dict) -> dict:
+    """Each mutation name's batched reads for this push: name → what its prepare returned."""
     exclusive = len({entry[0].name for entry in loaded.values()
                      if isinstance(entry, tuple)}) == 1
-    return {name: spec.prepare(session, actor, many, exclusive=exclusive)
-            for name, (spec, many) in by_name.items()}
+    return {name: spec.prepare(session, actor, many, exclusive=exclusive,
+                               **({"digest": digests.get(name)} if spec.digest else {}))
+            for name, (spec, many) in _by_name(loaded, "prepare").items()}
 
 
 def apply_one(ctx: registry.Context, name: str, raw_args: dict, *, loaded=None) -> dict:
-    """Apply one mutation in a savepoint; return {status, entity?, error?, …}."""
+    """Apply one mutation, batched (`ctx.batch`) or in a savepoint; return
+    {status, entity?, error?, …}."""
     loaded = loaded if loaded is not None else load_args(name, raw_args)
     if isinstance(loaded, dict):
         return loaded
     spec, args = loaded
+    if spec.batched is not None and ctx.batch is not None:
+        try:
+            applied = spec.batched(ctx, args)
+        except DomainError as exc:
+            return _rejected(exc)  # refused before it added anything: nothing to undo
+        if applied is not None:
+            return _result(applied)
+    if ctx.batch is not None:
+        # This mutation may read or change what the batch holds.
+        write_batch(ctx.session, ctx.batch)
     savepoint = ctx.session.begin_nested()
     try:
         applied = spec.handler(ctx, args)
@@ -200,15 +239,33 @@ def apply_one(ctx: registry.Context, name: str, raw_args: dict, *, loaded=None) 
         savepoint.rollback()
         return _rejected(exc)
     except IntegrityError as exc:
-        # Two writers raced for the same unique key; the loser retries and then sees
-        # the winner's row.
         savepoint.rollback()
-        raise RetryLater("A concurrent change collided; retry.",
-                         headers={"Retry-After": "1"}) from exc
+        raise _collided() from exc
     except BaseException:
         savepoint.rollback()
         raise
     savepoint.commit()
+    return _result(applied)
+
+
+def write_batch(session, batch: RowBatch) -> None:
+    """Write the batched mutations' rows. A unique-key collision (a concurrent writer took
+    an id or an open hazard's place) fails the whole request: no savepoint holds them."""
+    if not batch:
+        return
+    try:
+        batch.write(session)
+    except IntegrityError as exc:
+        raise _collided() from exc
+
+
+def _collided() -> RetryLater:
+    # Two writers raced for the same unique key; the loser retries and then sees the
+    # winner's row.
+    return RetryLater("A concurrent change collided; retry.", headers={"Retry-After": "1"})
+
+
+def _result(applied: registry.Applied) -> dict:
     out: dict = {"status": "rejected" if applied.error else "applied",
                  "entity": applied.entity}
     if applied.error is not None:

@@ -31,6 +31,8 @@ class Context:
     # What the mutation's `prepare` loaded once for every mutation of its name in this
     # push (None when it has no prepare step).
     prepared: Any = None
+    # The push's batch of plain rows (server.database.RowBatch) for `batched` handlers.
+    batch: Any = None
 
 
 @dataclass
@@ -53,16 +55,26 @@ class Mutation:
     # (one query for 50 mutations instead of 50). Only reads: it runs outside the
     # mutations' savepoints.
     prepare: Callable[..., Any] | None = None
+    # digest([args of every mutation of this name in the push]) -> Any: pure work on the
+    # loaded args (no session), done with the loading before the write transaction
+    # begins; what it returns reaches prepare as `digest=` (None when it did not run).
+    digest: Callable[[list[dict]], Any] | None = None
+    # batched(ctx, args) -> Applied | None: the same mutation with its rows added to
+    # ctx.batch, outside any savepoint, for the cases that need no read-modify-write of
+    # existing rows; None (nothing added) for the others, which the handler then applies.
+    # Every refusal must be raised before anything is added: there is no savepoint.
+    batched: Callable[[Context, dict], Applied | None] | None = None
 
 
 _REGISTRY: dict[str, Mutation] = {}
 
 
-def mutation(name: str, schema: Schema, prepare=None):
+def mutation(name: str, schema: Schema, prepare=None, batched=None, digest=None):
     def decorator(func):
         if name in _REGISTRY:
             raise ValueError(f"mutation {name!r} registered twice")
-        _REGISTRY[name] = Mutation(name, schema, func, prepare)
+        _REGISTRY[name] = Mutation(name, schema, func, prepare=prepare, batched=batched,
+                                   digest=digest)
         return func
 
     return decorator
@@ -84,4 +96,8 @@ def _load() -> None:
 
 
 def entity(pull_type: str, obj) -> dict:
-    return {"type": pull_type, "id": str(obj.id), "version": obj.version}
+    return entity_ref(pull_type, obj.id, obj.version)
+
+
+def entity_ref(pull_type: str, entity_id, version: int) -> dict:
+    return {"type": pull_type, "id": str(entity_id), "version": version}

@@ -38,15 +38,21 @@ def record_refs(session, owner_type: str, owner_id, hashes: Iterable[str]) -> in
     return _record_all(session, [(owner_type, owner_id, hashes)])
 
 
+def _wanted(owners: list[tuple[str, object, Iterable[str]]]) -> list[tuple[str, str, object]]:
+    """(sha256, owner type, owner id) for each valid hash of each owner, once per owner."""
+    wanted = []
+    for owner_type, owner_id, hashes in owners:
+        for sha in sorted({h for h in hashes if isinstance(h, str) and _SHA256.fullmatch(h)}):
+            wanted.append((sha, owner_type, owner_id))
+    return wanted
+
+
 def _record_all(session, owners: list[tuple[str, object, Iterable[str]]],
                 new_owners: frozenset = frozenset()) -> int:
     """`record_refs` for many owners with one lookup of the refs already stored (a push
     flushes an inspection and its hazards' events together: one query, not one per photo).
     Owners in `new_owners` are being inserted by this flush: they have no refs to look up."""
-    wanted = []
-    for owner_type, owner_id, hashes in owners:
-        for sha in sorted({h for h in hashes if isinstance(h, str) and _SHA256.fullmatch(h)}):
-            wanted.append((sha, owner_type, owner_id))
+    wanted = _wanted(owners)
     if not wanted:
         return 0
     # Pending rows are not in the database yet: two events of one hazard in one flush
@@ -61,11 +67,7 @@ def _record_all(session, owners: list[tuple[str, object, Iterable[str]]],
                 .where(BlobRef.owner_id.in_({key[2] for key in lookup}),
                        BlobRef.sha256.in_({key[0] for key in lookup})))
             seen.update((sha, owner_type, owner_id) for sha, owner_type, owner_id in stored)
-    rows = []
-    for key in wanted:
-        if key not in seen:
-            seen.add(key)
-            rows.append({"sha256": key[0], "owner_type": key[1], "owner_id": key[2]})
+    rows = _new_rows(wanted, seen)
     if rows:
         # Plain rows in one executemany, through the flushing transaction (savepoints
         # included): no ORM object per photo reference, nothing reads them back here.
@@ -73,12 +75,36 @@ def _record_all(session, owners: list[tuple[str, object, Iterable[str]]],
     return len(rows)
 
 
-def _inspection_hashes(inspection: Inspection) -> set[str]:
+def _new_rows(wanted, seen: set) -> list[dict]:
+    rows = []
+    for key in wanted:
+        if key not in seen:
+            seen.add(key)
+            rows.append({"sha256": key[0], "owner_type": key[1], "owner_id": key[2]})
+    return rows
+
+
+def rows_for_inserted(inspections: list[dict], events: list[dict]) -> list[dict]:
+    """The `BlobRef` rows of inspection and hazard-event rows that the caller inserts
+    itself as plain column dicts (a push's batch): what this listener writes when they
+    are flushed as objects. Their owners are all new, so there is nothing to look up."""
+    owners = [_inspection_owner(row["id"], row) for row in inspections]
+    owners += [_event_owner(row["hazard_id"], row["data"]) for row in events]
+    return _new_rows(_wanted(owners), set())
+
+
+def _inspection_owner(inspection_id, values) -> tuple[str, object, set[str]]:
+    """`values`: the inspection's answers, verifications and signatures, by key."""
     from server.inspections.service import referenced_media
 
-    return referenced_media({"answers": inspection.answers,
-                             "verifications": inspection.verifications,
-                             "signatures": inspection.signatures})
+    return ("inspection", inspection_id, referenced_media(
+        {"answers": values["answers"], "verifications": values["verifications"],
+         "signatures": values["signatures"]}))
+
+
+def _event_owner(hazard_id, data) -> tuple[str, object, list]:
+    # An event's photos belong to its hazard, whose region decides their scope.
+    return ("hazard", hazard_id, (data or {}).get("photos") or [])
 
 
 @event.listens_for(Session, "before_flush")
@@ -86,10 +112,12 @@ def _record_new_references(session, _flush_context, _instances):
     owners, new_owners = [], set()
     for obj in list(session.new):
         if isinstance(obj, Inspection):
-            owners.append(("inspection", obj.id, _inspection_hashes(obj)))
+            owners.append(_inspection_owner(obj.id, {
+                "answers": obj.answers, "verifications": obj.verifications,
+                "signatures": obj.signatures}))
             new_owners.add(obj.id)
         elif isinstance(obj, HazardEvent):
-            owners.append(("hazard", obj.hazard_id, (obj.data or {}).get("photos") or []))
+            owners.append(_event_owner(obj.hazard_id, obj.data))
         elif isinstance(obj, Hazard):
             new_owners.add(obj.id)
     if owners:

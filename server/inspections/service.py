@@ -15,7 +15,9 @@ import forms
 from server import audit
 from server.auth.scope import get_in_scope, region_in_scope, scoped
 from server.errors import Conflict, DomainError, Invalid, InvalidTransition, NotFound
-from server.models import Inspection, Region, Site, User
+from server.evidence import refs
+from server.models import BlobRef, Hazard, HazardEvent, Inspection, Region, Site, User
+from server.models.changelog import note_inserted
 from server.models.types import utcnow
 from server.register import service as register
 from server.sites.service import Page, get_site
@@ -108,15 +110,79 @@ class Prepared:
     taken: dict[str, set[uuid.UUID]] = field(default_factory=dict)
     open_hazards: dict | None = None
 
+    # (site id, item) → id of each hazard found by a plain submission of the push (written
+    # by its batch, open): later submissions merge into it.
+    made_open: dict = field(default_factory=dict)
+    # inspection id → its `AnswersRead`, reused by the submission whose args it was made of.
+    read: dict = field(default_factory=dict)
+
     def is_taken(self, kind: str, ident: uuid.UUID) -> bool:
         return ident in self.taken.setdefault(kind, set())
 
+    def taken_ids(self, kind: str) -> set[uuid.UUID]:
+        return self.taken.setdefault(kind, set())
+
+    def took(self, inspection_id, site_id, hazards) -> None:
+        """Later submissions of the same push see these ids as taken, as a query would.
+        `hazards`: (derived id, item, the hazard or its id when batched, merged) each."""
+        self.taken_ids("inspection").add(inspection_id)
+        for derived_id, item, hazard, merged in hazards:
+            self.taken_ids("alias" if merged else "hazard").add(uuid.UUID(str(derived_id)))
+            if merged or not item:
+                continue
+            if isinstance(hazard, uuid.UUID):
+                self.made_open[(site_id, item)] = hazard
+            if self.open_hazards is not None:
+                self.open_hazards[(site_id, item)] = hazard
+
+
+@dataclass(frozen=True)
+class AnswersRead:
+    """What a submission's answers say against its checklist, worked out without the
+    database: `given` is the args' own answers list (the read serves those args only)."""
+
+    given: object
+    checklist: forms.Checklist
+    answers: list  # as JSON
+    partial: bool  # checked as a verification (复查): required items may be left out
+    errors: list
+    findings: list
+
+
+def read_answers(many: list[dict]) -> dict:
+    """inspection id → `AnswersRead` of each of `many` that names a known checklist
+    (pure: the push does it before its write transaction begins)."""
+    read: dict = {}
+    for args in many:
+        _answers_read(args, uuid.UUID(str(args["id"])), read)
+    return read
+
+
+def _answers_read(args: dict, inspection_id, read: dict) -> AnswersRead | None:
+    """The read of these args' answers, from `read` when made of them, else made now (and
+    kept there); None for an unknown checklist."""
+    entry = read.get(inspection_id)
+    if entry is not None and entry.given is args.get("answers"):
+        return entry
+    try:
+        checklist = forms.get(args["checklist"]["code"], int(args["checklist"]["version"]))
+    except forms.UnknownChecklist:
+        return None
+    answers = _jsonable(list(args.get("answers") or []))
+    partial = args["kind"] == "verification"
+    entry = AnswersRead(args.get("answers"), checklist, answers, partial,
+                        forms.validate(checklist, answers, partial=partial),
+                        forms.findings(checklist, answers))
+    read[inspection_id] = entry
+    return entry
+
 
 def prepare_submissions(session, actor: User, many: list[dict], *,
-                        open_hazards: bool = False) -> Prepared:
+                        open_hazards: bool = False, read: dict | None = None) -> Prepared:
     """Load, in four or five queries, what `submit_inspection` would read for each of
-    `many`; the open hazards of their failed items too when `open_hazards`."""
-    prepared = Prepared()
+    `many`; the open hazards of their failed items too when `open_hazards`. `read`: the
+    `read_answers` of (some of) `many`, made earlier."""
+    prepared = Prepared(read=dict(read or {}))
     failed: set[tuple[uuid.UUID, str]] = set()
     site_ids = {args["site_id"] for args in many}
     for site in session.scalars(scoped(select(Site).where(Site.id.in_(site_ids)),
@@ -127,11 +193,10 @@ def prepare_submissions(session, actor: User, many: list[dict], *,
     for args in many:
         inspection_id = uuid.UUID(str(args["id"]))
         prepared.looked_up.add(inspection_id)
-        try:
-            checklist = forms.get(args["checklist"]["code"], int(args["checklist"]["version"]))
-        except forms.UnknownChecklist:
-            continue  # submit_inspection rejects it
-        for finding in forms.findings(checklist, _jsonable(list(args.get("answers") or []))):
+        entry = _answers_read(args, inspection_id, prepared.read)
+        if entry is None:
+            continue  # unknown checklist: submit_inspection rejects it
+        for finding in entry.findings:
             prepared.looked_up.add(forms.hazard_id(inspection_id, finding["item"]))
             failed.add((args["site_id"], finding["item"]))
     prepared.taken = register.ids_in_use(session, prepared.looked_up)
@@ -179,6 +244,70 @@ def _jsonable(value):
     return register._jsonable(value)
 
 
+def _accepted(session, actor: User, args: dict, prepared: Prepared | None):
+    """Every check that refuses a submission, in order; (site, id, checklist, answers)."""
+    site = site_for(session, actor, args["site_id"], prepared)
+    inspection_id = uuid.UUID(str(args["id"]))
+    if prepared is not None and inspection_id in prepared.looked_up:
+        exists = prepared.is_taken("inspection", inspection_id)
+    else:
+        exists = session.scalar(select(Inspection.id).where(Inspection.id == inspection_id))
+    if exists:
+        raise Conflict(f"Inspection {inspection_id} already exists.",
+                       details={"id": str(inspection_id)})
+    checklist = _checklist(args["checklist"]["code"], int(args["checklist"]["version"]))
+    # A verification (复查) re-checks the hazards it names, not the whole checklist: it
+    # must name at least one, and the answers it gives are checked as in any inspection.
+    verifying = args["kind"] == "verification"
+    if verifying and not args.get("verifications"):
+        raise Invalid("A verification inspection must verify at least one hazard. "
+                      "复查须至少包含一项隐患的复查结果。",
+                      details={"verifications": ["required for kind verification"]})
+    entry = _answers_read(args, inspection_id, prepared.read if prepared is not None else {})
+    answers, errors = entry.answers, entry.errors
+    if errors:
+        raise Invalid("The answers do not fit the checklist. 检查表填写有误。",
+                      details={"answers": errors})
+    return site, inspection_id, checklist, answers
+
+
+def _inspection_values(session, actor: User, args: dict, site, inspection_id, checklist,
+                       answers: list, *, flags: list[str], device_sent_at: datetime | None,
+                       prepared: Prepared | None) -> dict:
+    """The columns of a new inspection (all but `hazard_ids`, `supersedes` and defaults)."""
+    media = referenced_media(args)
+    awaiting_media = bool(media & prepared.missing if prepared is not None
+                          else _blobs_missing(session, media))
+    location = args.get("location") or {}
+    scan = args.get("scan") or {}
+    all_flags = sorted(set(flags or []) | set(forms.flags(checklist, answers)))
+    return dict(
+        id=inspection_id, site_id=site.id, region_code=site.region_code,
+        inspector_id=actor.id, client_id=args.get("client_id"),
+        checklist_code=args["checklist"]["code"],
+        checklist_version=int(args["checklist"]["version"]), kind=args["kind"],
+        started_at=args["started_at"], finished_at=args["finished_at"],
+        device_sent_at=device_sent_at,
+        lat=location.get("lat"), lon=location.get("lon"), accuracy_m=location.get("accuracy_m"),
+        scan_code=scan.get("code"), scan_sig=scan.get("sig"),
+        scan_verified=bool(scan) and not (_SCAN_FAILED & set(all_flags)),
+        answers=answers, verifications=_jsonable(list(args.get("verifications") or [])),
+        signatures=_jsonable(dict(args.get("signatures") or {})), flags=all_flags,
+        review_state="submitted", received_at=utcnow(), awaiting_media=awaiting_media,
+    )
+
+
+def _found(checklist, answers: list, inspection_id, kind: str,
+           prepared: Prepared | None = None) -> list[dict]:
+    entry = prepared.read.get(inspection_id) if prepared is not None else None
+    if entry is not None and entry.answers is answers and entry.checklist is checklist:
+        findings = entry.findings
+    else:
+        findings = forms.findings(checklist, answers)
+    return [_finding_data(checklist, answers, finding, inspection_id, kind)
+            for finding in findings]
+
+
 def submit_inspection(session, actor: User, args: dict, *, flags: list[str],
                       device_sent_at: datetime | None = None,
                       prepared: Prepared | None = None) -> InspectionOutcome:
@@ -193,53 +322,13 @@ def submit_inspection(session, actor: User, args: dict, *, flags: list[str],
     (a flush per hazard was most of a push's time); the reads come first, so autoflush
     has nothing to write before then.
     """
-    site = site_for(session, actor, args["site_id"], prepared)
-    inspection_id = uuid.UUID(str(args["id"]))
-    if prepared is not None and inspection_id in prepared.looked_up:
-        exists = prepared.is_taken("inspection", inspection_id)
-    else:
-        exists = session.scalar(select(Inspection.id).where(Inspection.id == inspection_id))
-    if exists:
-        raise Conflict(f"Inspection {inspection_id} already exists.",
-                       details={"id": str(inspection_id)})
-    code, version = args["checklist"]["code"], int(args["checklist"]["version"])
-    checklist = _checklist(code, version)
-    answers = _jsonable(list(args.get("answers") or []))
-    # A verification (复查) re-checks the hazards it names, not the whole checklist: it
-    # must name at least one, and the answers it gives are checked as in any inspection.
-    verifying = args["kind"] == "verification"
-    if verifying and not args.get("verifications"):
-        raise Invalid("A verification inspection must verify at least one hazard. "
-                      "复查须至少包含一项隐患的复查结果。",
-                      details={"verifications": ["required for kind verification"]})
-    errors = forms.validate(checklist, answers, partial=verifying)
-    if errors:
-        raise Invalid("The answers do not fit the checklist. 检查表填写有误。",
-                      details={"answers": errors})
-    media = referenced_media(args)
-    awaiting_media = bool(media & prepared.missing if prepared is not None
-                          else _blobs_missing(session, media))
-
-    location = args.get("location") or {}
-    scan = args.get("scan") or {}
-    all_flags = sorted(set(flags or []) | set(forms.flags(checklist, answers)))
-    verifications = _jsonable(list(args.get("verifications") or []))
-    inspection = Inspection(
-        id=inspection_id, site_id=site.id, region_code=site.region_code,
-        inspector_id=actor.id, client_id=args.get("client_id"), checklist_code=code,
-        checklist_version=version, kind=args["kind"], started_at=args["started_at"],
-        finished_at=args["finished_at"], device_sent_at=device_sent_at,
-        lat=location.get("lat"), lon=location.get("lon"), accuracy_m=location.get("accuracy_m"),
-        scan_code=scan.get("code"), scan_sig=scan.get("sig"),
-        scan_verified=bool(scan) and not (_SCAN_FAILED & set(all_flags)),
-        answers=answers, verifications=verifications,
-        signatures=_jsonable(dict(args.get("signatures") or {})), flags=all_flags,
-        review_state="submitted", received_at=utcnow(), awaiting_media=awaiting_media,
-    )
+    site, inspection_id, checklist, answers = _accepted(session, actor, args, prepared)
+    inspection = Inspection(**_inspection_values(
+        session, actor, args, site, inspection_id, checklist, answers, flags=flags,
+        device_sent_at=device_sent_at, prepared=prepared))
     with session.no_autoflush:
         _supersede(session, actor, inspection, args.get("supersedes"))
-        found = [_finding_data(checklist, answers, finding, inspection_id, args["kind"])
-                 for finding in forms.findings(checklist, answers)]
+        found = _found(checklist, answers, inspection_id, args["kind"], prepared)
         derived = register.create_or_merge_all(
             session, actor, site, found, inspection_id=inspection_id,
             device_at=args["finished_at"], taken=prepared.taken if prepared else None,
@@ -254,13 +343,9 @@ def submit_inspection(session, actor: User, args: dict, *, flags: list[str],
     session.add(inspection)
     register.flush_register(session)
     if prepared is not None:
-        # Later submissions of the same push see these ids as taken, as a query would.
-        prepared.taken.setdefault("inspection", set()).add(inspection_id)
-        for data, (hazard, merged) in zip(found, derived, strict=True):
-            kind = "alias" if merged else "hazard"
-            prepared.taken.setdefault(kind, set()).add(uuid.UUID(str(data["id"])))
-            if prepared.open_hazards is not None and not merged and hazard.item:
-                prepared.open_hazards[(site.id, hazard.item)] = hazard
+        prepared.took(inspection_id, site.id, [
+            (data["id"], hazard.item, hazard, merged)
+            for data, (hazard, merged) in zip(found, derived, strict=True)])
 
     for verification in args.get("verifications") or []:
         result = _apply_verification(session, actor, site, inspection, verification)
@@ -271,6 +356,58 @@ def submit_inspection(session, actor: User, args: dict, *, flags: list[str],
         inspection.hazard_ids = hazard_ids
         session.flush()
     return outcome
+
+
+def may_be_plain(args: dict) -> bool:
+    """What `submit_plain` can tell from the args alone: no verification, no supersedes."""
+    return not args.get("verifications") and not args.get("supersedes")
+
+
+def submit_plain(session, actor: User, args: dict, batch, *, flags: list[str],
+                 device_sent_at: datetime | None = None,
+                 prepared: Prepared) -> dict | None:
+    """`submit_inspection` for a plain submission, its rows added to a push's `batch`
+    (`server.database.RowBatch`) instead of the session; returns the inspection's row.
+
+    Plain: no verification, no supersedes, and no failed item that the site already has
+    an open hazard for (merging reads and changes that hazard). For anything else it
+    returns None having added nothing, and the caller submits it with `submit_inspection`.
+    The checks and errors are that function's, all made before anything is added, so a
+    refused submission leaves nothing behind. The caller writes the batch before any
+    other write of the push, so later mutations see these rows as if flushed.
+    """
+    if not may_be_plain(args):
+        return None
+    site, inspection_id, checklist, answers = _accepted(session, actor, args, prepared)
+    found = _found(checklist, answers, inspection_id, args["kind"], prepared)
+    pairs = [(site.id, data["item"]) for data in found if data.get("item")]
+    if any(register.has_open(prepared.made_open, pair) for pair in pairs):
+        return None
+    if prepared.open_hazards is not None:
+        if any(register.has_open(prepared.open_hazards, pair) for pair in pairs):
+            return None
+    elif pairs and register.open_hazards_for(session, pairs):
+        return None
+    taken_hazard, taken_alias = prepared.taken_ids("hazard"), prepared.taken_ids("alias")
+    for data in found:
+        register.check_free(uuid.UUID(str(data["id"])), taken_hazard, taken_alias)
+
+    row = _inspection_values(session, actor, args, site, inspection_id, checklist, answers,
+                             flags=flags, device_sent_at=device_sent_at, prepared=prepared)
+    hazards = register.found_rows(actor, site, found, inspection_id=inspection_id,
+                                  device_at=args["finished_at"])
+    # `version`: an inserted row's first, as the ORM's version counter starts it.
+    row.update(hazard_ids=[str(h["id"]) for h, _ in hazards], supersedes=None, version=1)
+    hazard_rows, event_rows = [h for h, _ in hazards], [e for _, e in hazards]
+    batch.add(Inspection.__table__, [row])
+    batch.add(Hazard.__table__, hazard_rows)
+    batch.add(HazardEvent.__table__, event_rows)
+    batch.add(BlobRef.__table__, refs.rows_for_inserted([row], event_rows))
+    note_inserted(session, Inspection, [row])
+    note_inserted(session, Hazard, hazard_rows)
+    prepared.took(inspection_id, site.id, [(h["id"], h["item"], h["id"], False)
+                                           for h, _ in hazards])
+    return row
 
 
 def _apply_verification(session, actor, site, inspection, verification: dict) -> dict:

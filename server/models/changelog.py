@@ -70,12 +70,24 @@ def _region_history(obj) -> tuple[str | None, str | None]:
 
 
 def _row(obj, op: str, region_code: str, merged_into=None) -> dict:
-    owner_attr = getattr(type(obj), "__pull_owner__", None) or _DEFAULT_OWNERS.get(
-        type(obj).__pull_type__)
-    return {"type": type(obj).__pull_type__, "entity_id": obj.id, "op": op,
-            "version": getattr(obj, "version", 0) or 0, "region_code": region_code,
-            "owner_id": getattr(obj, owner_attr) if owner_attr else None,
+    return _entry(type(obj), lambda key: getattr(obj, key), op, region_code, merged_into)
+
+
+def _entry(model, get, op: str, region_code: str, merged_into=None) -> dict:
+    """The entry of one row of `model`; `get(attribute)` reads the row."""
+    owner_attr = getattr(model, "__pull_owner__", None) or _DEFAULT_OWNERS.get(
+        model.__pull_type__)
+    return {"type": model.__pull_type__, "entity_id": get("id"), "op": op,
+            "version": (get("version") if hasattr(model, "version") else 0) or 0,
+            "region_code": region_code, "owner_id": get(owner_attr) if owner_attr else None,
             "merged_into": merged_into}
+
+
+def note_inserted(session, model, rows: list[dict]) -> None:
+    """Note a `put` for rows of `model` that the caller inserts itself (plain column
+    dicts, no ORM object for the listener to see), as the listener would for objects."""
+    region_attr = getattr(model, "__pull_region__", "region_code")
+    _note(session, [_entry(model, row.get, "put", row[region_attr]) for row in rows])
 
 
 @event.listens_for(Session, "after_flush")

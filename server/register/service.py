@@ -154,6 +154,23 @@ def _refusal_error(decision: lc.Decision, hazard: Hazard | None) -> DomainError:
     return InvalidTransition(decision.message, details=details)
 
 
+def _event_map(kind: str, actor: User | None, data: dict, inspection_id) -> dict:
+    """The mapping `step` reads for a new event (data already JSON)."""
+    return {"type": kind, "at": utcnow(), "actor_id": getattr(actor, "id", None),
+            "actor_role": getattr(actor, "role", None), "inspection_id": inspection_id,
+            "data": data, "refused": False}
+
+
+def _event_row(event_map: dict, hazard_id, decision: lc.Decision, version: int,
+               device_at: datetime | None) -> dict:
+    """The `HazardEvent` columns of a stepped event."""
+    return {"hazard_id": hazard_id, "type": event_map["type"], "at": event_map["at"],
+            "device_at": device_at, "actor_id": event_map["actor_id"],
+            "actor_role": event_map["actor_role"], "inspection_id": event_map["inspection_id"],
+            "data": event_map["data"], "refused": not decision.ok, "error_code": decision.code,
+            "version": version}
+
+
 def append_event(session, hazard: Hazard | None, kind: str, actor: User | None, data: dict,
                  *, inspection_id=None, device_at: datetime | None = None,
                  flush: bool = True) -> Outcome:
@@ -161,10 +178,7 @@ def append_event(session, hazard: Hazard | None, kind: str, actor: User | None, 
 
     `flush=False`: the caller adds more and flushes once (see `flush_register`).
     """
-    data = _jsonable(data)
-    event_map = {"type": kind, "at": utcnow(), "actor_id": getattr(actor, "id", None),
-                 "actor_role": getattr(actor, "role", None), "inspection_id": inspection_id,
-                 "data": data, "refused": False}
+    event_map = _event_map(kind, actor, _jsonable(data), inspection_id)
     before = state_of(hazard) if hazard is not None else None
     after, decision = step(before, event_map)
     if decision.ok:
@@ -176,14 +190,39 @@ def append_event(session, hazard: Hazard | None, kind: str, actor: User | None, 
                 setattr(hazard, field, after[field])
     elif hazard is None:  # pragma: no cover - a "found" is only refused for a bad role
         raise _refusal_error(decision, None)
-    event = HazardEvent(hazard_id=hazard.id, type=kind, at=event_map["at"], device_at=device_at,
-                        actor_id=event_map["actor_id"], actor_role=event_map["actor_role"],
-                        inspection_id=inspection_id, data=data, refused=not decision.ok,
-                        error_code=decision.code, version=hazard.version)
+    event = HazardEvent(**_event_row(event_map, hazard.id, decision, hazard.version, device_at))
     session.add(event)
     if flush:
         flush_register(session, hazard.id)
     return Outcome(hazard, event, None if decision.ok else _refusal_error(decision, hazard))
+
+
+def found_rows(actor: User | None, site, found: list[dict], *, inspection_id=None,
+               device_at: datetime | None = None) -> list[tuple[dict, dict]]:
+    """(hazard row, event row) of a new hazard per finding, as plain column dicts.
+
+    For a caller that inserts them itself (a push's batch of plain submissions): it has
+    checked that no finding's item has an open hazard at the site and that no id is
+    taken (`check_free`). The rows are what `append_event` would write for a "found",
+    projected by the same `step`.
+    """
+    out = []
+    for data in found:
+        hazard_id = uuid.UUID(str(data["id"]))
+        event_map = _event_map(lc.FOUND, actor, _jsonable(_found_data(site, data, hazard_id)),
+                               inspection_id)
+        state, decision = step(None, event_map)
+        if not decision.ok:  # pragma: no cover - a "found" is only refused for a bad role
+            raise _refusal_error(decision, None)
+        out.append(({f: state[f] for f in STATE_FIELDS},
+                    _event_row(event_map, hazard_id, decision, state["version"], device_at)))
+    return out
+
+
+def check_free(hazard_id: uuid.UUID, taken_hazard, taken_alias) -> None:
+    """A new hazard's id must not name a hazard or a merged id already."""
+    if hazard_id in taken_hazard or hazard_id in taken_alias:
+        raise Conflict(f"Hazard id {hazard_id} is already in use.", details={"id": str(hazard_id)})
 
 
 def flush_register(session, hazard_id=None) -> None:
@@ -276,6 +315,23 @@ def open_hazards_for(session, pairs) -> dict[tuple[uuid.UUID, str], Hazard]:
     return {pair: hazard for pair, hazard in found.items() if pair in pairs}
 
 
+def has_open(open_hazards: dict, pair) -> bool:
+    """Whether a push's `open_hazards` map holds an open hazard for (site id, item). An id
+    in place of a hazard is one the push's batch wrote as found (open) since the map was read."""
+    hazard = open_hazards.get(pair)
+    return hazard is not None and (isinstance(hazard, uuid.UUID) or hazard.status != lc.CLOSED)
+
+
+def _load_written(session, open_hazards: dict, pairs) -> None:
+    """Put the hazards in place of the ids the push's batch wrote, locked like the rest."""
+    wanted = {open_hazards[p]: p for p in pairs if isinstance(open_hazards.get(p), uuid.UUID)}
+    if wanted:
+        for hazard in session.scalars(
+                select(Hazard).where(Hazard.id.in_(wanted)).options(lazyload(Hazard.site))
+                .with_for_update(of=Hazard).execution_options(populate_existing=True)):
+            open_hazards[wanted[hazard.id]] = hazard
+
+
 def create_or_merge_all(session, actor: User | None, site, found: list[dict], *,
                         inspection_id=None, device_at: datetime | None = None,
                         taken: dict[str, set] | None = None,
@@ -292,9 +348,9 @@ def create_or_merge_all(session, actor: User | None, site, found: list[dict], *,
     items = sorted({d["item"] for d in found if d.get("item")})
     open_by_item: dict[str, Hazard] = {}
     if items and open_hazards is not None:
+        _load_written(session, open_hazards, [(site.id, item) for item in items])
         open_by_item = {item: open_hazards[(site.id, item)] for item in items
-                        if (site.id, item) in open_hazards
-                        and open_hazards[(site.id, item)].status != lc.CLOSED}
+                        if has_open(open_hazards, (site.id, item))}
     elif items:
         open_by_item = {h.item: h for h in session.scalars(
             select(Hazard).where(Hazard.site_id == site.id, Hazard.item.in_(items),
@@ -320,9 +376,7 @@ def create_or_merge_all(session, actor: User | None, site, found: list[dict], *,
                                         inspection_id=inspection_id))
             out.append((existing, True))
             continue
-        if hazard_id in taken_hazard or hazard_id in taken_alias:
-            raise Conflict(f"Hazard id {hazard_id} is already in use.",
-                           details={"id": str(hazard_id)})
+        check_free(hazard_id, taken_hazard, taken_alias)
         outcome = append_event(session, None, lc.FOUND, actor,
                                _found_data(site, data, hazard_id),
                                inspection_id=inspection_id, device_at=device_at, flush=False)

@@ -11,7 +11,7 @@ from marshmallow import ValidationError as MarshmallowValidationError
 
 from server.models.changelog import record_removal
 from sync import flags as plausibility
-from sync.registry import Applied, Context, entity, mutation
+from sync.registry import Applied, Context, entity, entity_ref, mutation
 
 # Limits shared by the schemas and the plain answer check below (one place for each).
 ITEM_MAX, NOTE_MAX, PHOTOS_MAX = 32, 2000, 20
@@ -160,13 +160,37 @@ def compute_flags(ctx: Context, args: dict, site) -> list[str]:
     return plausibility.plausibility_flags(evidence, ctx.settings.limits)
 
 
-def _prepare(session, actor, many: list[dict], *, exclusive: bool):
+def _digest(many: list[dict]):
+    from server.inspections.service import read_answers
+
+    return read_answers(many)
+
+
+def _prepare(session, actor, many: list[dict], *, exclusive: bool, digest=None):
     from server.inspections.service import prepare_submissions
 
-    return prepare_submissions(session, actor, many, open_hazards=exclusive)
+    return prepare_submissions(session, actor, many, open_hazards=exclusive, read=digest)
 
 
-@mutation("inspection.submit", InspectionSubmitArgs(), prepare=_prepare)
+def submit_plain(ctx: Context, args: dict) -> Applied | None:
+    """`submit` of a plain submission, its rows added to the push's batch; None when it
+    is not plain (server.inspections.service.submit_plain)."""
+    from server.inspections import service
+
+    if not service.may_be_plain(args):
+        return None
+    site = service.site_for(ctx.session, ctx.actor, args["site_id"], ctx.prepared)
+    flags = compute_flags(ctx, args, site)
+    row = service.submit_plain(ctx.session, ctx.actor, dict(args, client_id=ctx.client_id),
+                               ctx.batch, flags=flags, device_sent_at=ctx.sent_at,
+                               prepared=ctx.prepared)
+    if row is None:
+        return None
+    return _applied(entity_ref("inspection", row["id"], row["version"]), row["flags"] or flags)
+
+
+@mutation("inspection.submit", InspectionSubmitArgs(), prepare=_prepare, batched=submit_plain,
+          digest=_digest)
 def submit(ctx: Context, args: dict) -> Applied:
     from server.inspections.service import site_for, submit_inspection
 
@@ -184,15 +208,22 @@ def submit(ctx: Context, args: dict) -> Applied:
                            merged_into=h["hazard_id"])
             merged.append({"derived_id": str(h["derived_id"]),
                            "hazard_id": str(h["hazard_id"])})
-    out = Applied(entity("inspection", inspection))
-    out.extra["flags"] = list(inspection.flags or flags)
+    errors = [v for v in outcome.verifications if v.get("error") is not None]
+    verifications = [
+        {"hazard_id": str(v["hazard_id"]), "status": v.get("status"), "error": _err(v["error"])}
+        for v in outcome.verifications] if errors else None
+    return _applied(entity("inspection", inspection), inspection.flags or flags, merged,
+                    verifications)
+
+
+def _applied(ref: dict, flags: list[str], merged: list | None = None,
+             verifications: list | None = None) -> Applied:
+    out = Applied(ref)
+    out.extra["flags"] = list(flags)
     if merged:
         out.extra["merged"] = merged
-    errors = [v for v in outcome.verifications if v.get("error") is not None]
-    if errors:
-        out.extra["verifications"] = [
-            {"hazard_id": str(v["hazard_id"]), "status": v.get("status"),
-             "error": _err(v["error"])} for v in outcome.verifications]
+    if verifications:
+        out.extra["verifications"] = verifications
     return out
 
 

@@ -24,7 +24,8 @@ def free_port() -> int:
 
 
 class LiveServer:
-    """gunicorn serving create_app() on a loopback port against the test database.
+    """gunicorn serving the production entry (`server.deploy.wsgi:app`) on a loopback
+    port against the test database.
 
     `--preload` builds the app once in the master, so a worker killed with SIGKILL is
     replaced by a fork in milliseconds; `kill_all` kills master and workers together.
@@ -53,7 +54,7 @@ class LiveServer:
             [str(GUNICORN), "--preload", "-w", str(self.workers), "-b",
              f"127.0.0.1:{self.port}", "--graceful-timeout", "1", "--timeout", "60",
              "--control-socket", str(self.instance / "gunicorn.ctl"),
-             "server:create_app()"],
+             "server.deploy.wsgi:app"],
             cwd=ROOT, env=env, stdout=self._log_fh, stderr=subprocess.STDOUT,
             start_new_session=True)
         self.wait_ready(timeout)

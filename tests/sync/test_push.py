@@ -202,7 +202,7 @@ def test_push_parses_without_the_write_lock_and_rechecks_the_token_inside_it(
     monkeypatch.setattr(push_engine, "preload", preload_then_concurrent_write)
     resp = push(client, headers, [mutation(1, "site.create", site_args())])
     assert_error(resp, 401, "token_revoked")
-    assert list(seen["loaded"]) == [1]  # the args were loaded before the write began
+    assert list(seen["loaded"].loaded) == [1]  # the args were loaded before the write began
     session.expire_all()
     assert session.scalar(select(func.count()).select_from(Site)) == 0
     assert session.scalar(select(func.count()).select_from(MutationResult)) == 0
@@ -217,14 +217,14 @@ def test_push_loads_what_the_unlocked_counter_read_missed(client, auth, session,
 
     headers = auth()
     assert push(client, headers, [mutation(1, "site.create", site_args())]).status_code == 200
-    monkeypatch.setattr(push_engine, "preload", lambda *_a: {})
+    monkeypatch.setattr(push_engine, "preload", lambda *_a: push_engine.Preloaded({}, {}))
     resp = push(client, headers, [mutation(1, "site.create", site_args()),
                                   mutation(2, "site.create", site_args())]).get_json()
     assert [r["status"] for r in resp["results"]] == ["duplicate", "applied"]
     a3 = site_args()
     stale = {3: push_engine.load_args("site.create", a3), 2: push_engine.load_args(
         "site.create", site_args())}  # 2 is already applied: a stale preload
-    monkeypatch.setattr(push_engine, "preload", lambda *_a: stale)
+    monkeypatch.setattr(push_engine, "preload", lambda *_a: push_engine.Preloaded(stale, {}))
     resp = push(client, headers, [mutation(2, "site.create", site_args()),
                                   mutation(3, "site.create", a3)]).get_json()
     assert [r["status"] for r in resp["results"]] == ["duplicate", "applied"]
