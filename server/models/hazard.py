@@ -78,7 +78,7 @@ class Hazard(db.Model):
         Index("ix_hazards_status_deadline", "status", "deadline"),
         Index("ix_hazards_severity_status", "severity", "status"),
         Index("ix_hazards_site_id", "site_id"),
-        Index("ix_hazards_found_at", "found_at"),
+        # found_at alone: ix_hazards_found_at_id (server.models.rollup) leads with it.
         # One open hazard per (site, item): a re-found item joins the open one. The
         # partial unique index is the backstop when two inspections race.
         Index("uq_hazards_open_site_item", "site_id", "item", unique=True,
