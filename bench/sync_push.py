@@ -1,8 +1,8 @@
 """Push throughput over HTTP: inspection.submit in batches of 50, then replaying them.
 
-Run: .venv/bin/python -m bench.sync_push [--inspections 1000] [--devices 4] [--skip-pg]
+Run: .venv/bin/python -m bench.sync_push [--inspections 1000] [--devices 4] [--workers 2] [--skip-pg]
 
-Against a gunicorn server (2 workers) on loopback, SQLite and PostgreSQL
+Against a gunicorn server (2 workers unless --workers) on loopback, SQLite and PostgreSQL
 (XUNCHA_BENCH_PG_URL, default postgresql://…/syncbench, dropped and re-created). Each
 inspection answers every item of fire-small-venue v1 (21 items, the largest checklist;
 the issue's "30 answers" has no checklist that long) with 2 failures, at its own site,
@@ -136,7 +136,7 @@ def _core_baseline(url: str, n_batches: int) -> tuple[float, dict]:
         engine.dispose()
 
 
-def run_backend(kind: str, n: int, n_devices: int) -> dict | None:
+def run_backend(kind: str, n: int, n_devices: int, workers: int = 2) -> dict | None:
     from tests.sync.live import LiveServer
 
     with Workdir() as work:
@@ -159,7 +159,7 @@ def run_backend(kind: str, n: int, n_devices: int) -> dict | None:
                 counters[d] += 1
             per_device[d].append(batch)
         payload = sum(len(json.dumps(b)) for bs in per_device for b in bs)
-        server = LiveServer(url, work / "srv", workers=2, secret="bench-secret")
+        server = LiveServer(url, work / "srv", workers=workers, secret="bench-secret")
         server.start()
         try:
             first, st1 = _push_all(server, devices, per_device)
@@ -177,14 +177,17 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--inspections", type=int, default=1000)
     parser.add_argument("--devices", type=int, default=4)
     parser.add_argument("--skip-pg", action="store_true")
+    parser.add_argument("--workers", type=int, default=2,
+                        help="gunicorn workers (xuncha check advises one on SQLite)")
     args = parser.parse_args(argv)
-    results = [run_backend("sqlite", args.inspections, args.devices)]
+    results = [run_backend("sqlite", args.inspections, args.devices, args.workers)]
     if not args.skip_pg:
-        results.append(run_backend("pg", args.inspections, args.devices))
+        results.append(run_backend("pg", args.inspections, args.devices, args.workers))
     n_items = len(forms.get(*CHECKLIST).items)
     print(f"\ninspection.submit, {args.inspections} inspections ({CHECKLIST[0]}: {n_items} "
           f"answers — the issue asks for 30, no checklist has that many; 2 failures → 2 "
-          f"hazards each), batches of {BATCH}, {args.devices} devices, gunicorn 2 workers, "
+          f"hazards each), batches of {BATCH}, {args.devices} devices, gunicorn {args.workers} "
+          "worker(s), "
           "HTTP on loopback")
     print("load average 1/5/15 min at the end: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
     print(f"{'database':<10} {'insp/s HTTP':>12} {'insp/s Core':>12} {'ratio':>7} "
