@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from server.database import RowBatch
 from server.errors import Conflict, DomainError, Invalid, NotAllowed, RetryLater, TooLarge
 from server.models import Device, MutationResult, User
-from server.models.changelog import feed_high_water, write_pending
+from server.models.changelog import feed_high_water, note_entries, take_pending, write_pending
 from server.models.types import utcnow
 from sync import recovery, registry
 from sync.flags import Limits
@@ -92,29 +92,94 @@ def check_envelope(client_id, body: dict, settings: Settings) -> None:
 
 
 @dataclass
+class Plan:
+    """A push's new mutations applied ahead of its write transaction, on reads made
+    outside it: their results, the rows their batch will insert and the change-log
+    entries noted for those rows. `push` uses it only when, under the device lock, the
+    counter is the one it was made against and every spec's `recheck` finds its reads
+    unchanged; otherwise it applies the mutations as if there were no plan."""
+
+    last: int
+    now: datetime
+    actor: tuple
+    results: list[dict]
+    batch: RowBatch
+    notes: list[dict]
+    prepared: dict  # mutation name → what its prepare returned
+    rendered: bool = False  # the batch's rows are the driver's already (RowBatch.render)
+
+
+@dataclass
 class Preloaded:
     """What was loaded before the write transaction: mutation id → `load_args` result,
-    and mutation name → its spec's `digest` of those args."""
+    and mutation name → its spec's `digest` of those args; the plan, when one was made."""
 
     loaded: dict
     digests: dict
+    plan: Plan | None = None
 
 
-def preload(session, client_id, body: dict) -> Preloaded:
-    """Load the args of the mutations that look new, before the write lock is taken.
+def preload(session, client_id, body: dict, *, actor: User | None = None,
+            settings: Settings | None = None) -> Preloaded:
+    """Load the args of the mutations that look new, before the write lock is taken;
+    with `actor` and `settings`, plan them too when all of them can be (`_plan`).
 
     The counter read here is not locked: push() reads it again under the device lock,
     loads whatever this missed and ignores what turned out to be a duplicate, so this
-    only moves pure work (schema loading, the specs' digests) out of the write
-    transaction.
+    only moves work (schema loading, the specs' digests, the plan's reads and rows) out
+    of the write transaction.
     """
     last = session.scalar(select(Device.last_mutation_id).where(Device.client_id == client_id))
     if last is None:
         return Preloaded({}, {})
     loaded = {m["id"]: load_args(m["name"], m["args"]) for m in body["mutations"]
               if m["id"] > last}
-    return Preloaded(loaded, {spec.name: spec.digest(many)
-                              for spec, many in _by_name(loaded, "digest").values()})
+    digests = {spec.name: spec.digest(many)
+               for spec, many in _by_name(loaded, "digest").values()}
+    plan = None
+    if actor is not None and settings is not None:
+        plan = _plan(session, actor, client_id, body, settings, last, loaded, digests)
+    return Preloaded(loaded, digests, plan)
+
+
+def _actor_key(actor: User) -> tuple:
+    # What a plan may have used of the actor (scope, names on events, the account's age).
+    return (actor.id, actor.role, actor.region_code, actor.name, actor.created_at)
+
+
+def _plan(session, actor, client_id, body, settings, last, loaded, digests) -> Plan | None:
+    """Apply the new mutations into a batch now, if every one of them is either refused
+    by its args or taken by its spec's batched handler, and every spec involved can
+    `recheck` what its prepare read; else None (nothing is kept)."""
+    new = [m for m in body["mutations"] if m["id"] > last]
+    specs = {entry[0] for entry in loaded.values() if isinstance(entry, tuple)}
+    if not new or any(s.batched is None or s.recheck is None or s.prepare is None
+                      for s in specs):
+        return None
+    now = utcnow()
+    prepared = _prepare(session, actor, loaded, digests)
+    batch = RowBatch()
+    results = []
+    for m in new:
+        ctx = registry.Context(session=session, actor=actor, client_id=client_id,
+                               mutation_id=m["id"], device_at=m.get("at"),
+                               sent_at=body.get("sent_at"), server_now=now, settings=settings,
+                               prepared=prepared.get(m["name"]), batch=batch)
+        result = apply_batched(ctx, loaded[m["id"]])
+        if result is None:
+            take_pending(session)
+            return None
+        results.append(result)
+    rendered = batch.render(session.get_bind().dialect)
+    return Plan(last=last, now=now, actor=_actor_key(actor), results=results, batch=batch,
+                notes=take_pending(session), prepared=prepared, rendered=rendered)
+
+
+def _plan_holds(session, actor, plan: Plan | None, last: int) -> bool:
+    if plan is None or plan.last != last or plan.actor != _actor_key(actor):
+        return False
+    return all(registry.get(name).recheck(session, actor, prepared)
+               for name, prepared in plan.prepared.items())
 
 
 def push(session, actor: User, client_id, body: dict, settings: Settings, *,
@@ -147,26 +212,30 @@ def _apply_all(session, actor, client_id, body, settings, device, last, now,
     mutations = body["mutations"]
     ids = [m["id"] for m in mutations]
     stored = _stored_results(session, client_id, [i for i in ids if i <= last])
-    loaded = {m["id"]: preloaded.loaded.get(m["id"]) or load_args(m["name"], m["args"])
-              for m in mutations if m["id"] > last}
-    prepared = _prepare(session, actor, loaded, preloaded.digests)
-    batch = RowBatch()
-    results, rows = [], []
-    for m in mutations:
-        if m["id"] <= last:
-            results.append(_duplicate(m["id"], stored.get(m["id"])))
-            continue
-        ctx = registry.Context(session=session, actor=actor, client_id=client_id,
-                               mutation_id=m["id"], device_at=m.get("at"),
-                               sent_at=body.get("sent_at"), server_now=now, settings=settings,
-                               prepared=prepared.get(m["name"]), batch=batch)
-        result = apply_one(ctx, m["name"], m["args"], loaded=loaded[m["id"]])
-        results.append(dict(result, id=m["id"]))
-        rows.append({"client_id": client_id, "mutation_id": m["id"], "name": m["name"][:64],
-                     "status": result["status"], "user_id": actor.id,
-                     "device_at": m.get("at"), "received_at": now,
-                     "result": {k: v for k, v in result.items() if k != "status"}})
-        last = m["id"]
+    new = [m for m in mutations if m["id"] > last]
+    plan = preloaded.plan
+    if _plan_holds(session, actor, plan, last):
+        now, batch, applied = plan.now, plan.batch, plan.results
+        note_entries(session, plan.notes)
+    else:
+        loaded = {m["id"]: preloaded.loaded.get(m["id"]) or load_args(m["name"], m["args"])
+                  for m in new}
+        prepared = _prepare(session, actor, loaded, preloaded.digests)
+        batch, applied = RowBatch(), []
+        for m in new:
+            ctx = registry.Context(session=session, actor=actor, client_id=client_id,
+                                   mutation_id=m["id"], device_at=m.get("at"),
+                                   sent_at=body.get("sent_at"), server_now=now,
+                                   settings=settings, prepared=prepared.get(m["name"]),
+                                   batch=batch)
+            applied.append(apply_one(ctx, m["name"], m["args"], loaded=loaded[m["id"]]))
+    results = [_duplicate(m["id"], stored.get(m["id"])) for m in mutations if m["id"] <= last]
+    results += [dict(result, id=m["id"]) for m, result in zip(new, applied, strict=True)]
+    rows = [{"client_id": client_id, "mutation_id": m["id"], "name": m["name"][:64],
+             "status": result["status"], "user_id": actor.id,
+             "device_at": m.get("at"), "received_at": now,
+             "result": {k: v for k, v in result.items() if k != "status"}}
+            for m, result in zip(new, applied, strict=True)]
     write_batch(session, batch)
     if rows:
         session.flush()
@@ -177,10 +246,11 @@ def _apply_all(session, actor, client_id, body, settings, device, last, now,
         # it has served the feed that far.
         high = feed_high_water(session.connection())
         session.execute(insert(MutationResult.__table__), [dict(r, feed_seq=high) for r in rows])
-        device.last_mutation_id = last
+        device.last_mutation_id = new[-1]["id"]
     device.last_sync_at = now
     session.flush()
-    return PushOutcome(last_mutation_id=last, server_time=now, results=results)
+    return PushOutcome(last_mutation_id=device.last_mutation_id, server_time=now,
+                       results=results)
 
 
 def load_args(name: str, raw_args: dict) -> tuple[registry.Mutation, dict] | dict:
@@ -214,20 +284,29 @@ def _prepare(session, actor, loaded: dict, digests: dict) -> dict:
             for name, (spec, many) in _by_name(loaded, "prepare").items()}
 
 
+def apply_batched(ctx: registry.Context, loaded) -> dict | None:
+    """The result of a mutation refused by its args, or applied by its spec's batched
+    handler into `ctx.batch`; None when the handler has to apply it."""
+    if isinstance(loaded, dict):
+        return loaded
+    spec, args = loaded
+    if spec.batched is None or ctx.batch is None:
+        return None
+    try:
+        applied = spec.batched(ctx, args)
+    except DomainError as exc:
+        return _rejected(exc)  # refused before it added anything: nothing to undo
+    return None if applied is None else _result(applied)
+
+
 def apply_one(ctx: registry.Context, name: str, raw_args: dict, *, loaded=None) -> dict:
     """Apply one mutation, batched (`ctx.batch`) or in a savepoint; return
     {status, entity?, error?, …}."""
     loaded = loaded if loaded is not None else load_args(name, raw_args)
-    if isinstance(loaded, dict):
-        return loaded
+    result = apply_batched(ctx, loaded)
+    if result is not None:
+        return result
     spec, args = loaded
-    if spec.batched is not None and ctx.batch is not None:
-        try:
-            applied = spec.batched(ctx, args)
-        except DomainError as exc:
-            return _rejected(exc)  # refused before it added anything: nothing to undo
-        if applied is not None:
-            return _result(applied)
     if ctx.batch is not None:
         # This mutation may read or change what the batch holds.
         write_batch(ctx.session, ctx.batch)

@@ -64,17 +64,23 @@ class Mutation:
     # existing rows; None (nothing added) for the others, which the handler then applies.
     # Every refusal must be raised before anything is added: there is no savepoint.
     batched: Callable[[Context, dict], Applied | None] | None = None
+    # recheck(session, actor, what prepare returned) -> bool: whether every read that
+    # prepare made (and the batched handlers decided on) would read the same now. A push
+    # may apply its mutations ahead of the write transaction on such reads (a plan) and
+    # keeps the plan only when this holds inside it; a spec without it is never planned.
+    recheck: Callable[..., bool] | None = None
 
 
 _REGISTRY: dict[str, Mutation] = {}
 
 
-def mutation(name: str, schema: Schema, prepare=None, batched=None, digest=None):
+def mutation(name: str, schema: Schema, prepare=None, batched=None, digest=None,
+             recheck=None):
     def decorator(func):
         if name in _REGISTRY:
             raise ValueError(f"mutation {name!r} registered twice")
         _REGISTRY[name] = Mutation(name, schema, func, prepare=prepare, batched=batched,
-                                   digest=digest)
+                                   digest=digest, recheck=recheck)
         return func
 
     return decorator

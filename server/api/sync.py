@@ -59,9 +59,12 @@ def push(body):
     settings = push_engine.Settings.from_config(current_app.config)
     client_id = current_device().client_id
     push_engine.check_envelope(client_id, body, settings)
-    # Token, body and mutation args are read and loaded without the write lock; the
-    # write transaction then checks the token again and locks the device's counter.
-    preloaded = push_engine.preload(db.session, client_id, body)
+    # Token, body and mutation args are read and loaded without the write lock, and a
+    # push of plain submissions is worked out there too (sync.push.Plan); the write
+    # transaction then checks the token again, locks the device's counter and keeps the
+    # plan only if what it was made of still holds.
+    preloaded = push_engine.preload(db.session, client_id, body, actor=current_user(),
+                                    settings=settings)
     begin_write(db.session)
     recheck_token()
     return push_engine.push(db.session, current_user(), current_device().client_id, body,

@@ -110,6 +110,15 @@ class Prepared:
     taken: dict[str, set[uuid.UUID]] = field(default_factory=dict)
     open_hazards: dict | None = None
 
+    # What was read, as read (the fields above change as submissions take ids and make
+    # hazards): for `still_holds`.
+    site_ids: set = field(default_factory=set)
+    site_versions: dict = field(default_factory=dict)
+    hashes: set[str] = field(default_factory=set)
+    failed: set = field(default_factory=set)
+    taken_read: dict = field(default_factory=dict)
+    open_read: set | None = None
+
     # (site id, item) → id of each hazard found by a plain submission of the push (written
     # by its batch, open): later submissions merge into it.
     made_open: dict = field(default_factory=dict)
@@ -184,11 +193,13 @@ def prepare_submissions(session, actor: User, many: list[dict], *,
     `read_answers` of (some of) `many`, made earlier."""
     prepared = Prepared(read=dict(read or {}))
     failed: set[tuple[uuid.UUID, str]] = set()
-    site_ids = {args["site_id"] for args in many}
+    site_ids = prepared.site_ids = {args["site_id"] for args in many}
     for site in session.scalars(scoped(select(Site).where(Site.id.in_(site_ids)),
                                        Site.region_code, actor)):
         prepared.sites[site.id] = (site, site.region_code)
+        prepared.site_versions[site.id] = site.version
     hashes = set().union(*(referenced_media(args) for args in many))
+    prepared.hashes = hashes
     prepared.missing = _blobs_missing(session, hashes)
     for args in many:
         inspection_id = uuid.UUID(str(args["id"]))
@@ -200,9 +211,28 @@ def prepare_submissions(session, actor: User, many: list[dict], *,
             prepared.looked_up.add(forms.hazard_id(inspection_id, finding["item"]))
             failed.add((args["site_id"], finding["item"]))
     prepared.taken = register.ids_in_use(session, prepared.looked_up)
+    prepared.taken_read = {kind: set(ids) for kind, ids in prepared.taken.items()}
+    prepared.failed = failed
     if open_hazards:
         prepared.open_hazards = register.open_hazards_for(session, failed)
+        prepared.open_read = set(prepared.open_hazards)
     return prepared
+
+
+def still_holds(session, actor: User, prepared: Prepared) -> bool:
+    """Whether `prepare_submissions` would read now what it read then: the same sites in
+    the actor's scope at the same versions, the same blobs missing, the same ids in use
+    and the same failed items with an open hazard. Everything a submission's checks and
+    rows depend on besides its args, the actor and the clock is among these (the
+    checklists are code), so submissions worked out on those reads come out the same."""
+    if prepared.open_read is None:
+        return False  # each submission read its open hazards itself: not kept here
+    sites = dict(session.execute(scoped(select(Site.id, Site.version).where(
+        Site.id.in_(prepared.site_ids)), Site.region_code, actor)).all())
+    return (sites == prepared.site_versions
+            and _blobs_missing(session, prepared.hashes) == prepared.missing
+            and register.ids_in_use(session, prepared.looked_up) == prepared.taken_read
+            and register.open_pairs(session, prepared.failed) == prepared.open_read)
 
 
 def site_for(session, actor: User, site_id, prepared: Prepared | None = None) -> Site:
@@ -397,8 +427,12 @@ def submit_plain(session, actor: User, args: dict, batch, *, flags: list[str],
     hazards = register.found_rows(actor, site, found, inspection_id=inspection_id,
                                   device_at=args["finished_at"])
     # `version`: an inserted row's first, as the ORM's version counter starts it.
-    row.update(hazard_ids=[str(h["id"]) for h, _ in hazards], supersedes=None, version=1)
-    hazard_rows, event_rows = [h for h, _ in hazards], [e for _, e in hazards]
+    # `updated_at` given rather than left to its column default: rows that rely on none
+    # can be rendered for the driver ahead of the write (RowBatch.render).
+    row.update(hazard_ids=[str(h["id"]) for h, _ in hazards], supersedes=None, version=1,
+               updated_at=row["received_at"])
+    hazard_rows = [dict(h, updated_at=row["received_at"]) for h, _ in hazards]
+    event_rows = [e for _, e in hazards]
     batch.add(Inspection.__table__, [row])
     batch.add(Hazard.__table__, hazard_rows)
     batch.add(HazardEvent.__table__, event_rows)

@@ -141,6 +141,17 @@ def _note(session, rows: list[dict]) -> None:
         pending[key] = row
 
 
+def take_pending(session) -> list[dict]:
+    """The entries noted so far in this transaction, taken out of it: work done ahead of
+    a transaction (a push's plan) notes them again in that one with `note_entries`."""
+    return list((session.info.pop(_PENDING, None) or {}).values())
+
+
+def note_entries(session, rows: list[dict]) -> None:
+    """Note entries as `take_pending` gave them."""
+    _note(session, rows)
+
+
 @event.listens_for(Session, "after_transaction_create")
 def _remember_at_savepoint(session, transaction):
     if transaction.nested:

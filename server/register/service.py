@@ -315,6 +315,18 @@ def open_hazards_for(session, pairs) -> dict[tuple[uuid.UUID, str], Hazard]:
     return {pair: hazard for pair, hazard in found.items() if pair in pairs}
 
 
+def open_pairs(session, pairs) -> set[tuple[uuid.UUID, str]]:
+    """The (site id, item) pairs among `pairs` that have an open hazard (one query, no
+    lock: for checking that a read of `open_hazards_for` still holds)."""
+    pairs = set(pairs)
+    if not pairs:
+        return set()
+    rows = session.execute(select(Hazard.site_id, Hazard.item).where(
+        Hazard.site_id.in_({site_id for site_id, _ in pairs}),
+        Hazard.item.in_({item for _, item in pairs}), Hazard.status != lc.CLOSED))
+    return {(site_id, item) for site_id, item in rows} & pairs
+
+
 def has_open(open_hazards: dict, pair) -> bool:
     """Whether a push's `open_hazards` map holds an open hazard for (site id, item). An id
     in place of a hazard is one the push's batch wrote as found (open) since the map was read."""

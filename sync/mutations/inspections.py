@@ -172,6 +172,12 @@ def _prepare(session, actor, many: list[dict], *, exclusive: bool, digest=None):
     return prepare_submissions(session, actor, many, open_hazards=exclusive, read=digest)
 
 
+def _recheck(session, actor, prepared) -> bool:
+    from server.inspections.service import still_holds
+
+    return still_holds(session, actor, prepared)
+
+
 def submit_plain(ctx: Context, args: dict) -> Applied | None:
     """`submit` of a plain submission, its rows added to the push's batch; None when it
     is not plain (server.inspections.service.submit_plain)."""
@@ -190,7 +196,7 @@ def submit_plain(ctx: Context, args: dict) -> Applied | None:
 
 
 @mutation("inspection.submit", InspectionSubmitArgs(), prepare=_prepare, batched=submit_plain,
-          digest=_digest)
+          digest=_digest, recheck=_recheck)
 def submit(ctx: Context, args: dict) -> Applied:
     from server.inspections.service import site_for, submit_inspection
 

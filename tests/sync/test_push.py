@@ -188,8 +188,8 @@ def test_push_parses_without_the_write_lock_and_rechecks_the_token_inside_it(
     real_preload = push_engine.preload
     seen = {}
 
-    def preload_then_concurrent_write(session_, client_id, body):
-        seen["loaded"] = real_preload(session_, client_id, body)
+    def preload_then_concurrent_write(session_, client_id, body, **kw):
+        seen["loaded"] = real_preload(session_, client_id, body, **kw)
         with db.engine.begin() as other:  # another request's connection
             if change == "revoke_token":
                 other.execute(update(AuthToken).where(AuthToken.client_id == client_id)
@@ -217,14 +217,14 @@ def test_push_loads_what_the_unlocked_counter_read_missed(client, auth, session,
 
     headers = auth()
     assert push(client, headers, [mutation(1, "site.create", site_args())]).status_code == 200
-    monkeypatch.setattr(push_engine, "preload", lambda *_a: push_engine.Preloaded({}, {}))
+    monkeypatch.setattr(push_engine, "preload", lambda *_a, **_k: push_engine.Preloaded({}, {}))
     resp = push(client, headers, [mutation(1, "site.create", site_args()),
                                   mutation(2, "site.create", site_args())]).get_json()
     assert [r["status"] for r in resp["results"]] == ["duplicate", "applied"]
     a3 = site_args()
     stale = {3: push_engine.load_args("site.create", a3), 2: push_engine.load_args(
         "site.create", site_args())}  # 2 is already applied: a stale preload
-    monkeypatch.setattr(push_engine, "preload", lambda *_a: push_engine.Preloaded(stale, {}))
+    monkeypatch.setattr(push_engine, "preload", lambda *_a, **_k: push_engine.Preloaded(stale, {}))
     resp = push(client, headers, [mutation(2, "site.create", site_args()),
                                   mutation(3, "site.create", a3)]).get_json()
     assert [r["status"] for r in resp["results"]] == ["duplicate", "applied"]
