@@ -1,17 +1,22 @@
 """Push throughput over HTTP: inspection.submit in batches of 50, then replaying them.
 
-Run: .venv/bin/python -m bench.sync_push [--inspections 1000] [--devices 4] [--workers 2] [--skip-pg]
+Run: .venv/bin/python -m bench.sync_push [--inspections 1000] [--devices 4] [--workers 2]
+     [--warmup 1] [--skip-pg]
 
 Against a gunicorn server (2 workers unless --workers) on loopback, SQLite and PostgreSQL
 (XUNCHA_BENCH_PG_URL, default postgresql://…/syncbench, dropped and re-created). Each
 inspection answers every item of fire-small-venue v1 (21 items, the largest checklist;
 the issue's "30 answers" has no checklist that long) with 2 failures, at its own site,
 so it derives 2 new hazards. Several devices push at once (one device's pushes are
-serialized by design). Then the same batches are pushed again: all duplicates.
+serialized by design). Before the clock starts, each device pushes one batch of its own
+(--warmup 0: none), as a server that has been running a while is warm: the workers'
+first requests compile statements and fill caches. Then the measured inspections; then
+every batch again, the warm-up ones included: all duplicates.
 
 Beside each figure: the same rows (inspections, hazards, hazard events, mutation
-results, change-log entries, blob references) written by bare SQLAlchemy Core executemany
-in transactions of 50 inspections, in the same run, and the ratio. Prints a table and the
+results, change-log entries, blob references; the warm-up's too, and its inspections
+counted) written by bare SQLAlchemy Core executemany in transactions of 50 inspections,
+in the same run, and the ratio. Prints a table and the
 load average (the machine is shared); asserts nothing.
 """
 
@@ -136,7 +141,9 @@ def _core_baseline(url: str, n_batches: int) -> tuple[float, dict]:
         engine.dispose()
 
 
-def run_backend(kind: str, n: int, n_devices: int, workers: int = 2) -> dict | None:
+def run_backend(kind: str, n: int, n_devices: int, workers: int = 2,
+                warmup: int = 1) -> dict | None:
+    """`warmup`: batches per device pushed before the clock starts."""
     from tests.sync.live import LiveServer
 
     with Workdir() as work:
@@ -145,30 +152,32 @@ def run_backend(kind: str, n: int, n_devices: int, workers: int = 2) -> dict | N
             return None
         app = make_app(url, work)
         devices = seed_user(app, n_devices=n_devices)
-        sites = _sites(app, n)
+        n_warm = warmup * n_devices * BATCH
+        sites = _sites(app, n_warm + n)
         fail = [i.code for i in forms.get(*CHECKLIST).items if i.fail is not None][:2]
         per_device: list[list[list[dict]]] = [[] for _ in devices]
         counters = [1] * len(devices)
-        for b, start in enumerate(range(0, n, BATCH)):
+        for b, start in enumerate(range(0, n_warm + n, BATCH)):
             d = b % len(devices)
             batch = []
-            for site in sites[start:start + BATCH]:
+            for site in sites[start:min(start + BATCH, n_warm + n)]:
                 batch.append({"id": counters[d], "name": "inspection.submit",
                               "at": datetime.now(UTC).isoformat(),
                               "args": _inspection(site, fail)})
                 counters[d] += 1
             per_device[d].append(batch)
-        payload = sum(len(json.dumps(b)) for bs in per_device for b in bs)
+        payload = sum(len(json.dumps(b)) for bs in per_device[warmup:] for b in bs)
         server = LiveServer(url, work / "srv", workers=workers, secret="bench-secret")
         server.start()
         try:
-            first, st1 = _push_all(server, devices, per_device)
+            _, st0 = _push_all(server, devices, [bs[:warmup] for bs in per_device])
+            first, st1 = _push_all(server, devices, [bs[warmup:] for bs in per_device])
             replay, st2 = _push_all(server, devices, per_device)
         finally:
             server.stop()
-        core_s, counts = _core_baseline(url, -(-n // BATCH))
-        return {"kind": kind, "n": n, "first_s": first, "replay_s": replay, "core_s": core_s,
-                "statuses": sorted(set(st1 + st2)), "counts": counts,
+        core_s, counts = _core_baseline(url, -(-(n_warm + n) // BATCH))
+        return {"kind": kind, "n": n, "n_warm": n_warm, "first_s": first, "replay_s": replay,
+                "core_s": core_s, "statuses": sorted(set(st0 + st1 + st2)), "counts": counts,
                 "payload_mb": payload / 1e6}
 
 
@@ -179,23 +188,28 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--skip-pg", action="store_true")
     parser.add_argument("--workers", type=int, default=2,
                         help="gunicorn workers (xuncha check advises one on SQLite)")
+    parser.add_argument("--warmup", type=int, default=1,
+                        help="batches per device pushed before the clock starts")
     args = parser.parse_args(argv)
-    results = [run_backend("sqlite", args.inspections, args.devices, args.workers)]
+    results = [run_backend("sqlite", args.inspections, args.devices, args.workers,
+                           args.warmup)]
     if not args.skip_pg:
-        results.append(run_backend("pg", args.inspections, args.devices, args.workers))
+        results.append(run_backend("pg", args.inspections, args.devices, args.workers,
+                                   args.warmup))
     n_items = len(forms.get(*CHECKLIST).items)
     print(f"\ninspection.submit, {args.inspections} inspections ({CHECKLIST[0]}: {n_items} "
           f"answers — the issue asks for 30, no checklist has that many; 2 failures → 2 "
           f"hazards each), batches of {BATCH}, {args.devices} devices, gunicorn {args.workers} "
-          "worker(s), "
-          "HTTP on loopback")
+          f"worker(s), HTTP on loopback; warm-up first: {args.warmup} batch(es) per device, "
+          "not timed")
     print("load average 1/5/15 min at the end: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
     print(f"{'database':<10} {'insp/s HTTP':>12} {'insp/s Core':>12} {'ratio':>7} "
           f"{'replay mut/s':>13} {'HTTP statuses':>14}")
     for r in filter(None, results):
-        http_rate, core_rate = r["n"] / r["first_s"], r["n"] / r["core_s"]
+        http_rate = r["n"] / r["first_s"]
+        core_rate = (r["n_warm"] + r["n"]) / r["core_s"]
         print(f"{r['kind']:<10} {http_rate:>12.0f} {core_rate:>12.0f} "
-              f"{http_rate / core_rate:>7.2f} {r['n'] / r['replay_s']:>13.0f} "
+              f"{http_rate / core_rate:>7.2f} {(r['n_warm'] + r['n']) / r['replay_s']:>13.0f} "
               f"{','.join(map(str, r['statuses'])):>14}")
     for r in filter(None, results):
         print(f"  {r['kind']}: rows per run {r['counts']}; request bodies "

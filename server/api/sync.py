@@ -67,8 +67,9 @@ def push(body):
                                     settings=settings)
     begin_write(db.session)
     recheck_token()
-    return push_engine.push(db.session, current_user(), current_device().client_id, body,
-                            settings, preloaded=preloaded)
+    # The token (rechecked) still names the same device: its id need not be read again.
+    return push_engine.push(db.session, current_user(), client_id, body, settings,
+                            preloaded=preloaded)
 
 
 @bp.get("/sync/pull")
