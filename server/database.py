@@ -102,6 +102,11 @@ class RowBatch:
                 conn.execute(insert(table), rows)
 
 
+def one_writer_at_a_time(bind) -> bool:
+    """Whether the database takes one write transaction at a time (SQLite)."""
+    return bind.dialect.name == "sqlite"
+
+
 def configure_engine(engine: Engine, busy_timeout_ms: int) -> None:
     if engine.dialect.name != "sqlite":
         return

@@ -23,7 +23,7 @@ from marshmallow import ValidationError
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
-from server.database import RowBatch
+from server.database import RowBatch, one_writer_at_a_time
 from server.errors import Conflict, DomainError, Invalid, NotAllowed, RetryLater, TooLarge
 from server.models import Device, MutationResult, User
 from server.models.changelog import feed_high_water, note_entries, take_pending, write_pending
@@ -37,11 +37,13 @@ class Settings:
     max_mutations: int
     limits: Limits
     secret: str
+    plan_ahead: bool | None = None  # None: where writers go one at a time (SYNC_PLAN_AHEAD)
 
     @classmethod
     def from_config(cls, config) -> Settings:
         return cls(max_mutations=int(config["PUSH_MAX_MUTATIONS"]),
-                   limits=Limits.from_config(config), secret=config["SECRET_KEY"])
+                   limits=Limits.from_config(config), secret=config["SECRET_KEY"],
+                   plan_ahead=config.get("SYNC_PLAN_AHEAD"))
 
 
 @dataclass
@@ -122,7 +124,8 @@ class Preloaded:
 def preload(session, client_id, body: dict, *, actor: User | None = None,
             settings: Settings | None = None) -> Preloaded:
     """Load the args of the mutations that look new, before the write lock is taken;
-    with `actor` and `settings`, plan them too when all of them can be (`_plan`).
+    with `actor` and `settings`, plan them too when all of them can be (`_plan`) and
+    the settings say so (by default: where writers go one at a time).
 
     The counter read here is not locked: push() reads it again under the device lock,
     loads whatever this missed and ignores what turned out to be a duplicate, so this
@@ -137,9 +140,15 @@ def preload(session, client_id, body: dict, *, actor: User | None = None,
     digests = {spec.name: spec.digest(many)
                for spec, many in _by_name(loaded, "digest").values()}
     plan = None
-    if actor is not None and settings is not None:
+    if actor is not None and settings is not None and _plans_ahead(session, settings):
         plan = _plan(session, actor, client_id, body, settings, last, loaded, digests)
     return Preloaded(loaded, digests, plan)
+
+
+def _plans_ahead(session, settings: Settings) -> bool:
+    if settings.plan_ahead is not None:
+        return bool(settings.plan_ahead)
+    return one_writer_at_a_time(session.get_bind())
 
 
 def _actor_key(actor: User) -> tuple:

@@ -20,6 +20,12 @@ from tests.sync.test_push_batch import _forget_the_push, _snapshot
 FAILS = failable_items()[:2]
 
 
+@pytest.fixture(autouse=True)
+def plan_ahead(app):
+    """Plan on both databases here (by default only SQLite does: see the last test)."""
+    app.config["SYNC_PLAN_AHEAD"] = True
+
+
 @pytest.fixture
 def plans(monkeypatch):
     """Every plan made and whether push kept it, in order: [(plan or None, kept), …]."""
@@ -290,3 +296,17 @@ def test_a_batch_whose_rows_need_column_defaults_is_not_rendered(session, region
     batch.write(session)
     site = session.scalar(select(Site).where(Site.code == "D000001"))
     assert site.created_at is not None and site.name == "默认值"
+
+
+@pytest.mark.parametrize("setting", [None, False])
+def test_by_default_only_a_one_writer_database_plans(app, client, field_auth, make_site,
+                                                     plans, setting):
+    app.config["SYNC_PLAN_AHEAD"] = setting
+    headers = field_auth()
+    resp = push(client, headers, [mutation(1, "inspection.submit",
+                                           inspection_args(make_site(), fail=FAILS))])
+    assert resp.get_json()["results"][0]["status"] == "applied"
+    sqlite = db.engine.dialect.name == "sqlite"
+    assert len(plans) == (1 if setting is None and sqlite else 0)
+    if plans:
+        assert plans[0][1] is True
