@@ -6,6 +6,12 @@ push's `RowBatch`, which is written (one executemany per table) before the next 
 that goes through a savepoint and at the end, so that one sees them as if flushed. A
 refused one added nothing, which is what its savepoint guaranteed.
 
+Where writers go one at a time (SQLite), a push whose new mutations all take that batched
+path is worked out before the write transaction (`preload` → `Plan`): the reads, checks,
+rows and results; inside it, under the device lock, the plan is kept only if the counter
+and the actor are unchanged and each spec's `recheck` reads the same again, so the one
+writer's section is the rechecks and the writes.
+
 The device row is locked before its counter is read, so two concurrent pushes of the
 same batch (a double "send") serialize: the second sees every mutation as a duplicate.
 Results and the advanced counter are written in the same transaction as the changes;
