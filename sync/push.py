@@ -151,6 +151,14 @@ def preload(session, client_id, body: dict, *, actor: User | None = None,
     return Preloaded(loaded, digests, plan)
 
 
+def _context(session, actor, client_id, body, settings, m, now, prepared,
+             batch) -> registry.Context:
+    return registry.Context(session=session, actor=actor, client_id=client_id,
+                            mutation_id=m["id"], device_at=m.get("at"),
+                            sent_at=body.get("sent_at"), server_now=now, settings=settings,
+                            prepared=prepared.get(m["name"]), batch=batch)
+
+
 def _plans_ahead(session, settings: Settings) -> bool:
     if settings.plan_ahead is not None:
         return bool(settings.plan_ahead)
@@ -176,10 +184,7 @@ def _plan(session, actor, client_id, body, settings, last, loaded, digests) -> P
     batch = RowBatch()
     results = []
     for m in new:
-        ctx = registry.Context(session=session, actor=actor, client_id=client_id,
-                               mutation_id=m["id"], device_at=m.get("at"),
-                               sent_at=body.get("sent_at"), server_now=now, settings=settings,
-                               prepared=prepared.get(m["name"]), batch=batch)
+        ctx = _context(session, actor, client_id, body, settings, m, now, prepared, batch)
         result = apply_batched(ctx, loaded[m["id"]])
         if result is None:
             take_pending(session)
@@ -238,11 +243,7 @@ def _apply_all(session, actor, client_id, body, settings, device, last, now,
         prepared = _prepare(session, actor, loaded, preloaded.digests)
         batch, applied = RowBatch(), []
         for m in new:
-            ctx = registry.Context(session=session, actor=actor, client_id=client_id,
-                                   mutation_id=m["id"], device_at=m.get("at"),
-                                   sent_at=body.get("sent_at"), server_now=now,
-                                   settings=settings, prepared=prepared.get(m["name"]),
-                                   batch=batch)
+            ctx = _context(session, actor, client_id, body, settings, m, now, prepared, batch)
             applied.append(apply_one(ctx, m["name"], m["args"], loaded=loaded[m["id"]]))
     results = [_duplicate(m["id"], stored.get(m["id"])) for m in mutations if m["id"] <= last]
     results += [dict(result, id=m["id"]) for m, result in zip(new, applied, strict=True)]
