@@ -114,7 +114,7 @@ def seed_inspections(app, count: int) -> None:
 
     from server.extensions import db
     from server.models import Campaign, Inspection, Site, User
-    from server.register.service import local_today
+    from server.register.appconfig import local_today
 
     with app.app_context():
         have = db.session.scalar(select(func.count()).select_from(Inspection))
@@ -213,7 +213,7 @@ def measure(app, repeat: int) -> list[tuple]:
     # signals (what the dashboard computed per view before the rollup held their counts).
     from server.console import campaign_service
     from server.register import stats as register_stats
-    from server.register.service import local_today
+    from server.register.appconfig import local_today
 
     def coverage(user):
         today = local_today()

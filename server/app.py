@@ -40,11 +40,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     @app.before_request
     def _transaction_mode():
-        # Reads begin DEFERRED; everything else takes the SQLite write lock up front,
-        # except a view that parses its body first and then calls begin_write.
-        view = app.view_functions.get(request.endpoint)
+        # Reads begin DEFERRED; everything else takes the SQLite write lock with its first
+        # statement (a view that parses its body first holds no lock meanwhile).
         request.environ["xuncha.read_only_token"] = set_read_only(
-            request.method in _SAFE_METHODS or getattr(view, "writes_after_parsing", False))
+            request.method in _SAFE_METHODS)
 
     @app.teardown_request
     def _reset_transaction_mode(_exc):

@@ -55,12 +55,6 @@ class Defaults:
 
     # Sync: a push carries at most this many mutations; a pull page at most PULL_MAX.
     PUSH_MAX_MUTATIONS = 100
-    # Work a push of plain submissions out before its write transaction, and keep it if
-    # its reads still hold there (sync.push.Plan): true, false, or None (the default:
-    # on SQLite, whose writers go one at a time, so the shorter write transaction is
-    # everyone's gain; not on PostgreSQL, whose writers run side by side, where reading
-    # twice only costs CPU — measured in bench/README.md, "Sync push").
-    SYNC_PLAN_AHEAD: bool | None = None
     PULL_DEFAULT_LIMIT = 500
     PULL_MAX_LIMIT = 1000
 

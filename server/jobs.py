@@ -23,8 +23,9 @@ from sqlalchemy.exc import IntegrityError
 
 from server.models import Bulletin, Hazard, HazardEvent, Region, Task, User
 from server.register import lifecycle as lc
+from server.register.appconfig import local_day_start, local_today, setting
 from server.register.notifications import notify, people_over
-from server.register.service import append_event, local_day_start, local_today, setting
+from server.register.write import Needs, RegisterWrite
 
 log = logging.getLogger("xuncha.jobs")
 
@@ -74,10 +75,11 @@ def flag_overdue(session, today: date) -> int:
         Hazard.status != lc.CLOSED, Hazard.overdue.is_(False), Hazard.deadline.isnot(None),
         Hazard.deadline < today).order_by(Hazard.deadline, Hazard.id)).all()
     people = _People(session)
+    uow = _unit(session, due)
     created = 0
     for hazard in due:
-        append_event(session, hazard, lc.OVERDUE_FLAGGED, None,
-                     {"deadline": hazard.deadline, "today": today})
+        uow.append(uow.hazard(None, hazard.id), lc.OVERDUE_FLAGGED, None,
+                   {"deadline": hazard.deadline, "today": today})
         recipients = people.inspectors(hazard) + people.over(hazard.region_code, REVIEWERS)
         for user in recipients:
             made = notify(
@@ -87,7 +89,15 @@ def flag_overdue(session, today: date) -> int:
                 body=f"{hazard.description} — 整改期限 deadline {hazard.deadline}",
                 data={"deadline": hazard.deadline.isoformat(), "severity": hazard.severity})
             created += made is not None
+    uow.write()
     return created
+
+
+def _unit(session, hazards) -> RegisterWrite:
+    """A unit of work for system events on these hazards, read (and locked) together."""
+    uow = RegisterWrite(session)
+    uow.load(None, Needs(hazards={h.id for h in hazards}))
+    return uow
 
 
 def _not_proposed(level):
@@ -97,8 +107,11 @@ def _not_proposed(level):
         HazardEvent.refused.is_(False), HazardEvent.data["level"].as_string() == level)
 
 
-def _propose(session, people: _People, hazard: Hazard, level: str, why: str) -> int:
-    append_event(session, hazard, lc.LISTING_PROPOSED, None, {"level": level, "why": why})
+def _propose(uow: RegisterWrite, people: _People, hazard: Hazard, level: str,
+             why: str) -> int:
+    session = uow.session
+    uow.append(uow.hazard(None, hazard.id), lc.LISTING_PROPOSED, None,
+               {"level": level, "why": why})
     created = 0
     for user in people.over(hazard.region_code, LEVEL_ROLES[level]):
         made = notify(session, key=f"propose_listing:{hazard.id}:{level}:{user.id}",
@@ -120,8 +133,9 @@ def escalate(session, today: date) -> int:
     overdue_major = session.scalars(select(Hazard).where(
         Hazard.status != lc.CLOSED, Hazard.severity == "major", Hazard.overdue.is_(True),
         Hazard.listing_level.is_(None), _not_proposed("county")).order_by(Hazard.id)).all()
+    uow = _unit(session, overdue_major)
     for hazard in overdue_major:
-        created += _propose(session, people, hazard, "county",
+        created += _propose(uow, people, hazard, "county",
                             "重大隐患逾期未整改 A major hazard is past its deadline.")
     days = int(setting("ESCALATION_DAYS", 180))
     cutoff = local_day_start(today - timedelta(days=days))
@@ -130,9 +144,11 @@ def escalate(session, today: date) -> int:
         stale += session.scalars(select(Hazard).where(
             Hazard.status != lc.CLOSED, Hazard.listing_level == current,
             Hazard.listed_at <= cutoff, _not_proposed(level)).order_by(Hazard.id)).all()
+    uow.load(None, Needs(hazards={h.id for h in stale}))
     for hazard in stale:
-        created += _propose(session, people, hazard, NEXT_LEVEL[hazard.listing_level],
+        created += _propose(uow, people, hazard, NEXT_LEVEL[hazard.listing_level],
                             f"挂牌督办{days}天仍未整改 Listed for {days} days and still not fixed.")
+    uow.write()
     return created
 
 

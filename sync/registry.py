@@ -1,7 +1,9 @@
-"""The mutation registry: name → (args schema, handler).
+"""The mutation registry: name → (args schema, handler, and what the push may do ahead).
 
-A handler is `handler(ctx, args) -> Applied`; it calls domain services, which flush and
-raise domain errors. It runs inside the mutation's own savepoint.
+A handler is `handler(ctx, args) -> Applied`. It applies its mutation to the push's unit
+of work (`ctx.uow`, the register's `RegisterWrite`) and raises a domain error to refuse
+it; the push then undoes what it staged. A spec marked `savepoint` writes through the
+ORM instead (sites) and runs in a database savepoint.
 """
 
 from __future__ import annotations
@@ -28,17 +30,14 @@ class Context:
     sent_at: datetime | None
     server_now: datetime
     settings: Any  # sync.push.Settings
-    # What the mutation's `prepare` loaded once for every mutation of its name in this
-    # push (None when it has no prepare step).
-    prepared: Any = None
-    # The push's batch of plain rows (server.database.RowBatch) for `batched` handlers.
-    batch: Any = None
+    uow: Any = None  # server.register.write.RegisterWrite
+    pure: Any = None  # what the spec's `pure` made of the args, before the transaction
 
 
 @dataclass
 class Applied:
-    """A handler's answer. `error` set: rejected, but what was written is KEPT (the
-    evidence of a refused transition), unlike a raised error, which rolls back."""
+    """A handler's answer. `error` set: rejected, but what was staged is KEPT (the
+    evidence of a refused transition), unlike a raised error, which is undone."""
 
     entity: dict | None = None
     error: DomainError | None = None
@@ -50,55 +49,36 @@ class Mutation:
     name: str
     schema: Schema
     handler: Callable[[Context, dict], Applied]
-    # prepare(session, actor, [args of every mutation of this name in the push],
-    # exclusive=<the push has no other kind of mutation>): batched reads for the handlers
-    # (one query for 50 mutations instead of 50). Only reads: it runs outside the
-    # mutations' savepoints.
-    prepare: Callable[..., Any] | None = None
-    # digest([args of every mutation of this name in the push]) -> Any: pure work on the
-    # loaded args (no session), done with the loading before the write transaction
-    # begins; what it returns reaches prepare as `digest=` (None when it did not run).
-    digest: Callable[[list[dict]], Any] | None = None
-    # batched(ctx, args) -> Applied | None: the same mutation with its rows added to
-    # ctx.batch, outside any savepoint, for the cases that need no read-modify-write of
-    # existing rows; None (nothing added) for the others, which the handler then applies.
-    # Every refusal must be raised before anything is added: there is no savepoint.
-    batched: Callable[[Context, dict], Applied | None] | None = None
-    # recheck(session, actor, what prepare returned) -> bool: whether every read that
-    # prepare made (and the batched handlers decided on) would read the same now. A push
-    # may apply its mutations ahead of the write transaction on such reads (a plan) and
-    # keeps the plan only when this holds inside it; a spec without it is never planned.
-    recheck: Callable[..., bool] | None = None
+    # pure(args) -> Any: work on the loaded args alone (no database), done with the
+    # loading before the write transaction; the handler gets it as `ctx.pure`.
+    pure: Callable[[dict], Any] | None = None
+    # needs(args, pure) -> server.register.write.Needs: what the handler will read, so
+    # that the push reads it for all its mutations at once.
+    needs: Callable[[dict, Any], Any] | None = None
+    # The handler writes through the ORM: run it in a savepoint.
+    savepoint: bool = False
 
 
 _REGISTRY: dict[str, Mutation] = {}
 
 
-def mutation(name: str, schema: Schema, prepare=None, batched=None, digest=None,
-             recheck=None):
+def mutation(name: str, schema: Schema, *, pure=None, needs=None, savepoint: bool = False):
     def decorator(func):
         if name in _REGISTRY:
             raise ValueError(f"mutation {name!r} registered twice")
-        _REGISTRY[name] = Mutation(name, schema, func, prepare=prepare, batched=batched,
-                                   digest=digest, recheck=recheck)
+        _REGISTRY[name] = Mutation(name, schema, func, pure=pure, needs=needs,
+                                   savepoint=savepoint)
         return func
 
     return decorator
 
 
 def get(name: str) -> Mutation | None:
-    _load()
     return _REGISTRY.get(name)
 
 
 def names() -> list[str]:
-    _load()
     return sorted(_REGISTRY)
-
-
-def _load() -> None:
-    # The families register themselves on import.
-    from sync.mutations import hazards, inspections, sites  # noqa: F401
 
 
 def entity(pull_type: str, obj) -> dict:

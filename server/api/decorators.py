@@ -16,10 +16,10 @@ from __future__ import annotations
 import functools
 import json
 
-from flask import current_app, jsonify, request
-from marshmallow import Schema
+from flask import current_app, g, jsonify, request
+from marshmallow import Schema, ValidationError
 
-from server.errors import BadRequest, Invalid, TooLarge, UnsupportedMediaType
+from server.errors import BadRequest, DomainError, Invalid, TooLarge, UnsupportedMediaType
 
 
 def _spec(func) -> dict:
@@ -74,19 +74,31 @@ def _has_nul(value) -> bool:
     return False
 
 
-def arguments(schema: Schema, location: str = "json", max_bytes: int | None = None):
+def arguments(schema: Schema, location: str = "json", max_bytes: int | None = None, *,
+              defer_errors: bool = False):
+    """Parse the body (or query) with `schema`. `defer_errors`: for a view that parses
+    before `login_required` checks the caller (placed outside it, so that the parse
+    holds no database lock): a parse error is left in `g` for `login_required` to raise
+    once the caller is known, so an anonymous caller still hears 401 first."""
+
     def decorator(func):
         _spec(func)["arguments"] = (schema, location)
 
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
-            if location == "json":
-                data = json_body(max_bytes)
-            elif location == "query":
-                data = _query_dict(schema)
-            else:  # pragma: no cover - programming error
-                raise ValueError(location)
-            return func(schema.load(data), *args, **kwargs)
+            try:
+                if location == "json":
+                    data = json_body(max_bytes)
+                elif location == "query":
+                    data = _query_dict(schema)
+                else:  # pragma: no cover - programming error
+                    raise ValueError(location)
+                loaded = schema.load(data)
+            except (DomainError, ValidationError) as exc:
+                if not defer_errors:
+                    raise
+                g.deferred_error, loaded = exc, None
+            return func(loaded, *args, **kwargs)
 
         return wrapper
 

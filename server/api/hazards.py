@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, current_app
 
 from server.api.decorators import arguments, doc, response
 from server.auth import current_user, login_required
 from server.extensions import db
-from server.register import service
+from server.register import actions, queries
+from server.register.settings import RegisterSettings
 from server.schemas.hazards import (
     HazardActionSchema,
     HazardDetailSchema,
@@ -25,7 +26,8 @@ bp = Blueprint("hazards", __name__)
 @arguments(HazardQuerySchema(), location="query")
 @response(HazardPageSchema())
 def list_hazards(args):
-    return service.search_hazards(db.session, current_user(), **args)
+    return queries.search_hazards(db.session, current_user(), tz=current_app.config["TZ"],
+                                  **args)
 
 
 @bp.get("/hazards/<uuid:hazard_id>")
@@ -34,7 +36,7 @@ def list_hazards(args):
 @login_required
 @response(HazardDetailSchema())
 def get_hazard(hazard_id):
-    return service.hazard_detail(db.session, current_user(), hazard_id)
+    return queries.hazard_detail(db.session, current_user(), hazard_id)
 
 
 @bp.post("/hazards/<uuid:hazard_id>/actions")
@@ -46,5 +48,5 @@ def get_hazard(hazard_id):
 @response(HazardSchema())
 def act(args, hazard_id):
     action, version = args.pop("action"), args.pop("version", None)
-    return service.act(db.session, current_user(), hazard_id, action, args,
-                       expected_version=version)
+    return actions.act(db.session, RegisterSettings.from_config(current_app.config),
+                       current_user(), hazard_id, action, args, expected_version=version)

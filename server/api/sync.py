@@ -6,8 +6,6 @@ from flask import Blueprint, current_app
 
 from server.api.decorators import arguments, doc, response
 from server.auth import current_device, current_user, login_required
-from server.auth.guard import recheck_token
-from server.database import begin_write, writes_after_parsing
 from server.extensions import db
 from server.schemas.sync import (
     LostResponseSchema,
@@ -51,25 +49,16 @@ Mutations and their `args` are those of design/API-CONTRACT.md, with these exten
      description=PUSH_DESCRIPTION,
      errors=["client_id_mismatch", "mutation_gap", "payload_too_large", "retry_later",
              "validation_error"])
-@writes_after_parsing
-@login_required
-@arguments(PushSchema())
 @response(PushResponseSchema())
+@arguments(PushSchema(), defer_errors=True)
+@login_required(lock_device=True)
 def push(body):
+    # The body is parsed before any database work, so no lock is held meanwhile; the
+    # write transaction then begins with the token check, which reads and locks the
+    # device's counter in the same query (a logout committed while the body was parsed
+    # refuses the push).
     settings = push_engine.Settings.from_config(current_app.config)
-    client_id = current_device().client_id
-    push_engine.check_envelope(client_id, body, settings)
-    # Token, body and mutation args are read and loaded without the write lock, and a
-    # push of plain submissions is worked out there too (sync.push.Plan); the write
-    # transaction then checks the token again, locks the device's counter and keeps the
-    # plan only if what it was made of still holds.
-    preloaded = push_engine.preload(db.session, client_id, body, actor=current_user(),
-                                    settings=settings)
-    begin_write(db.session)
-    recheck_token()
-    # The token (rechecked) still names the same device: its id need not be read again.
-    return push_engine.push(db.session, current_user(), client_id, body, settings,
-                            preloaded=preloaded)
+    return push_engine.push(db.session, current_user(), current_device(), body, settings)
 
 
 @bp.get("/sync/pull")

@@ -9,7 +9,8 @@ from __future__ import annotations
 import functools
 
 from flask import g, request
-from sqlalchemy import inspect, select
+from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
 from server.auth.tokens import token_hash
 from server.errors import NotAllowed, Unauthorized
@@ -17,14 +18,22 @@ from server.extensions import db
 from server.models import AuthToken, Device, User
 
 
-def _authenticate() -> AuthToken:
+def _authenticate(*, lock_device: bool = False) -> AuthToken:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("Send Authorization: Bearer <token>.")
-    row = db.session.scalar(
-        select(AuthToken).where(AuthToken.token_hash == token_hash(token.strip())))
-    return _usable(row)
+    return _usable(_read_token(token_hash(token.strip()), lock_device=lock_device))
+
+
+def _read_token(hashed: str, *, lock_device: bool) -> AuthToken | None:
+    """The token with its user (and region) and its device, in one query; the device
+    row locked when asked (a push's counter)."""
+    stmt = (select(AuthToken).join(AuthToken.device).options(contains_eager(AuthToken.device))
+            .where(AuthToken.token_hash == hashed))
+    if lock_device:
+        stmt = stmt.with_for_update(of=Device)
+    return db.session.scalar(stmt)
 
 
 def _usable(row: AuthToken | None) -> AuthToken:
@@ -37,8 +46,9 @@ def _usable(row: AuthToken | None) -> AuthToken:
     return row
 
 
-def login_required(*roles: str):
-    """Require a valid bearer token, and one of `roles` when given."""
+def login_required(*roles: str, lock_device: bool = False):
+    """Require a valid bearer token, and one of `roles` when given. `lock_device`: read
+    the token's device `FOR UPDATE` (where the database has row locks)."""
 
     def decorator(func):
         func._apidoc = getattr(func, "_apidoc", {})
@@ -46,11 +56,14 @@ def login_required(*roles: str):
 
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
-            row = _authenticate()
+            row = _authenticate(lock_device=lock_device)
             g.token = row
             g.user = row.user
             if roles and row.user.role not in roles:
                 raise NotAllowed()
+            deferred = g.pop("deferred_error", None)
+            if deferred is not None:  # the body was parsed first (`arguments(defer_errors)`)
+                raise deferred
             return func(*args, **kwargs)
 
         return wrapper
@@ -59,17 +72,6 @@ def login_required(*roles: str):
         func, roles = roles[0], ()
         return decorator(func)
     return decorator
-
-
-def recheck_token() -> None:
-    """Read the request's token (and its user) again: after begin_write, inside the
-    write transaction, so a logout or a disabled account committed while the body was
-    being parsed refuses the request before anything is written."""
-    ident = inspect(g.token).identity
-    # populate_existing also refreshes the joined user (its `active` flag).
-    row = db.session.scalar(select(AuthToken).where(AuthToken.token_hash == ident[0])
-                            .execution_options(populate_existing=True))
-    _usable(row)
 
 
 def current_user() -> User:

@@ -20,7 +20,7 @@ from server.errors import Invalid, NotAllowed, NotFound
 from server.models import Inspection, Region, Site, Task, User
 from server.models.campaign import Campaign, CampaignAssignment
 from server.models.user import INSPECTOR_ROLES
-from server.register.service import local_day_start
+from server.register.appconfig import local_day_start
 
 
 def _visible(actor: User):

@@ -20,7 +20,7 @@ def dashboard():
 def _campaign_chart():
     """Coverage (应查尽查) of the campaigns running today, in the staff member's scope."""
     from server.console import campaign_service
-    from server.register.service import local_today
+    from server.register.appconfig import local_today
 
     today = local_today()
     running = [c for c in campaign_service.list_campaigns(db.session, current_staff())

@@ -1,12 +1,12 @@
 """Hazard register (隐患台账): the filtered table, a hazard's page and the staff actions.
 
-Every action is `register.service.act` (the register's own permission checks, lifecycle
+Every action is `register.actions.act` (the register's own permission checks, lifecycle
 and audit entry); the page only collects the arguments and the version it showed.
 """
 
 from __future__ import annotations
 
-from flask import redirect, render_template, request, url_for
+from flask import current_app, redirect, render_template, request, url_for
 from marshmallow import Schema, fields, validate
 
 from server.console import bp
@@ -15,7 +15,8 @@ from server.console.session import current_staff
 from server.extensions import db
 from server.models.hazard import LISTING_LEVELS, SEVERITIES, SOURCES, STATUSES
 from server.models.site import SECTORS
-from server.register import service as register
+from server.register import actions, queries
+from server.register.settings import RegisterSettings
 from server.schemas.hazards import HazardQuerySchema
 
 PER_PAGE = (25, 50, 100, 200)
@@ -57,7 +58,7 @@ def hazards():
     args = parse(HAZARD_QUERY, request.args)
     from server.console.service import COUNT_CAP, register_page, townships
 
-    page = register_page(db.session, current_staff(), **args)
+    page = register_page(db.session, current_staff(), tz=current_app.config["TZ"], **args)
     return render_template("console/hazards.html", page=page, args=args, cap=COUNT_CAP,
                            regions=townships(db.session, current_staff()),
                            sectors=SECTORS, statuses=STATUSES, sources=SOURCES,
@@ -66,7 +67,7 @@ def hazards():
 
 @bp.get("/hazards/<uuid:hazard_id>")
 def hazard(hazard_id):
-    detail = register.hazard_detail(db.session, current_staff(), hazard_id)
+    detail = queries.hazard_detail(db.session, current_staff(), hazard_id)
     if detail.id != hazard_id:  # a merged derived id: show the hazard under its own id
         return redirect(url_for("console.hazard", hazard_id=detail.id))
     from server.console.service import resolved_conflicts
@@ -79,8 +80,8 @@ def hazard(hazard_id):
 def hazard_action(hazard_id, action):
     args = parse(ACTION_FORMS[action], request.form)
     version = args.pop("version")
-    register.act(db.session, current_staff(), hazard_id, action, args,
-                 expected_version=version)
+    actions.act(db.session, RegisterSettings.from_config(current_app.config), current_staff(),
+                hazard_id, action, args, expected_version=version)
     return redirect(url_for("console.hazard", hazard_id=hazard_id))
 
 
@@ -94,6 +95,6 @@ def resolve_conflict(hazard_id, seq):
     from server.console.service import resolve_hazard_conflict
 
     args = parse(ResolveForm(), request.form)
-    resolve_hazard_conflict(db.session, current_staff(), hazard_id, seq, args["choice"],
-                            args["version"])
+    resolve_hazard_conflict(db.session, RegisterSettings.from_config(current_app.config),
+                            current_staff(), hazard_id, seq, args["choice"], args["version"])
     return redirect(url_for("console.hazard", hazard_id=hazard_id))

@@ -1,7 +1,7 @@
 """Reads the console pages need beyond the register's own services.
 
 Every query starts from `scoped(...)`; nothing here changes data. Writes go through the
-owning services (inspections.service.review, register.service.act, auth.service, …).
+owning services (inspections.service.review, register.actions.act, auth.service, …).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import forms
 from server.auth.scope import region_in_scope, scoped
 from server.inspections import service as inspections
 from server.models import Hazard, Inspection, Region, User
-from server.register.service import local_day_start
+from server.register.appconfig import local_day_start
 from server.sites.service import Page
 
 QUEUE_FLAGS = ("gps_far", "clock_skew", "no_qr_scan", "qr_invalid", "too_fast",
@@ -99,15 +99,15 @@ COUNT_CAP = 10_000
 def register_page(session, actor: User, *, sort: str = "-found_at", page: int = 1,
                   per_page: int = 50, **filters) -> Page:
     """The register table: the register's own scoped filter, a capped count, one page."""
-    from server.register import service as register
+    from server.register import queries
 
-    stmt = register.filtered(session, actor, **filters)
+    stmt = queries.filtered(session, actor, **filters)
     ids = stmt.with_only_columns(Hazard.id)
     total = session.scalar(select(func.count()).select_from(
         ids.limit(COUNT_CAP + 1).subquery()))
     # Late row lookup: choose the page's ids first (from an index where one fits), then
     # load only those rows, instead of reading every skipped row of a deep page.
-    page_ids = session.scalars(ids.order_by(*register.SORTS[sort], Hazard.id).limit(per_page)
+    page_ids = session.scalars(ids.order_by(*queries.SORTS[sort], Hazard.id).limit(per_page)
                                .offset((page - 1) * per_page)).all()
     rows = {h.id: h for h in session.scalars(select(Hazard).where(Hazard.id.in_(page_ids)))
             } if page_ids else {}
@@ -160,33 +160,37 @@ def inspection_view(session, actor: User, inspection_id) -> InspectionView:
                           checklist.sector if checklist else None, photos, media)
 
 
-def resolve_hazard_conflict(session, actor: User, hazard_id, seq: int, choice: str,
+def resolve_hazard_conflict(session, settings, actor: User, hazard_id, seq: int, choice: str,
                             version: int) -> None:
     """Settle a field conflict that sync recorded on a hazard (a `conflict` event).
 
     `apply` makes the device's losing value current through the register's own `plan`
     action; both choices then leave a comment that names the conflict it settles, which
     is how the page knows it is resolved. Both steps are register actions: checked,
-    evented and audited there.
+    evented and audited there, and written together.
     """
     from server.errors import Conflict, NotFound
-    from server.register import service as register
+    from server.register import actions, queries
+    from server.register.write import RegisterWrite
 
-    hazard = register.hazard_detail(session, actor, hazard_id)
+    hazard = queries.hazard_detail(session, actor, hazard_id)
     event = next((e for e in hazard.events if e.seq == seq and e.type == "conflict"), None)
     if event is None or not (event.data or {}).get("field"):
         raise NotFound(f"No conflict {seq} on this hazard.")
     if seq in resolved_conflicts(hazard.events):
         raise Conflict("This conflict is already resolved. 该冲突已处理。")
     field_name = event.data["field"]
+    uow = RegisterWrite(session, settings)
     if choice == "apply":
-        register.act(session, actor, hazard.id, "plan",
-                     {field_name: event.data.get("losing_value")}, expected_version=version)
-        version = hazard.version
+        record = actions.apply_action(uow, actor, hazard.id, "plan",
+                                      {field_name: event.data.get("losing_value")},
+                                      expected_version=version)
+        version = record.version
     text = (f"同步冲突 #{seq}({field_name}):"
             + ("采用设备值" if choice == "apply" else "保留服务器值"))
-    register.act(session, actor, hazard.id, "comment", {"text": text, "resolves": seq},
-                 expected_version=version)
+    actions.apply_action(uow, actor, hazard.id, "comment", {"text": text, "resolves": seq},
+                         expected_version=version)
+    uow.write()
 
 
 def resolved_conflicts(events) -> set[int]:

@@ -24,7 +24,7 @@ from server.models import Hazard, Region, User
 from server.models.rollup import HazardRollup, HazardRollupRun, HazardSignalRollup
 from server.models.types import utcnow
 from server.register import stats as register_stats
-from server.register.service import setting
+from server.register.appconfig import setting
 
 # Transaction-level advisory lock of a rollup rebuild: two rebuilds at once (the
 # scheduler and `xuncha job`, say) would each delete the rows they can see and insert

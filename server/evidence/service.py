@@ -16,7 +16,7 @@ A crash between 2 and 3 leaves files without a row: the next upload of the same 
 
 Photo scope (decided here, documented in the contract's terms): a user may see a blob when
 an inspection or a hazard in their region subtree refers to it (`BlobRef`, written by
-`server.evidence.refs`), and the user who first uploaded it may see it before anything
+`server.register.write`), and the user who first uploaded it may see it before anything
 refers to it (they had the bytes). A photo referred to only by another township's
 inspection is a 404, like a photo that does not exist. `HEAD` (upload status) and `check`
 are not scoped: they say only whether bytes with this hash have arrived, which tells

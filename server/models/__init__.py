@@ -19,8 +19,6 @@ from server.models.user import AuthToken, Device, LoginFailure, User
 
 # The change-log listener (registers itself on import).
 from server.models import changelog  # noqa: E402,F401  isort: skip
-# Blob references (photo scope), written by a listener on inspection and hazard-event inserts.
-from server.evidence import refs  # noqa: E402,F401  isort: skip
 
 __all__ = ["AuditEntry", "Blob", "BlobRef", "Bulletin", "Hazard", "HazardAlias", "HazardEvent", "Inspection",
            "Notification", "Task", "AuthToken", "ChangeLog", "MutationResult", "SiteConflict",

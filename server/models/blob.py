@@ -45,7 +45,8 @@ class Blob(db.Model):
 class BlobRef(db.Model):
     """One reference from an inspection or a hazard (through its events) to a blob.
 
-    Written by `server.evidence.refs` when the referring row is inserted. No foreign key
+    Written by the register's unit of work (`server.register.write`) with the row that
+    refers to it, so that region scope is one indexed lookup. No foreign key
     to `blobs`: photos may arrive after the inspection that names them (awaiting_media).
     """
 

@@ -95,7 +95,7 @@ def _note_changes(session, _flush_context):
     rows = []
     for obj in session.new:
         if _pullable(obj):
-            rows.append(_row(obj, "put", _region_history(obj)[0]))
+            rows.append(dict(_row(obj, "put", _region_history(obj)[0]), fresh=True))
     for obj in session.dirty:
         if _pullable(obj) and _changed_columns(obj):
             current, left = _region_history(obj)
@@ -178,7 +178,7 @@ def _end_transaction(session, transaction):
     elif transaction.parent is None:
         # The outer transaction is over (committed, rolled back or closed): nothing of it
         # may leak into the next one.
-        for key in (_PENDING, _SAVED, _ROLLED_BACK):
+        for key in (_PENDING, _SAVED, _ROLLED_BACK, _WRITTEN):
             session.info.pop(key, None)
 
 
@@ -227,24 +227,38 @@ def write_pending(session) -> None:
         write_rows(session, rows)
 
 
+_TABLE = ChangeLog.__table__
+_DELETE = delete(_TABLE).where(and_(_TABLE.c.type == bindparam("d_type"),
+                                    _TABLE.c.entity_id == bindparam("d_entity_id"),
+                                    _TABLE.c.region_code == bindparam("d_region_code")))
+_INSERT = insert(_TABLE).returning(_TABLE.c.seq)
+_WRITTEN = "xuncha.changelog.written"  # the highest seq this transaction wrote
+
+
 def write_rows(session, rows: list[dict]) -> None:
     """Replace each thing's entry for that region by a new one at the end of the feed.
 
     Entries of the same thing in *other* regions stay: a device of that region may still
-    need the `remove` that tells it the thing left.
+    need the `remove` that tells it the thing left. A row noted `fresh` is of a thing
+    inserted in this transaction: it has no older entry to delete.
     """
     conn = session.connection()
-    table = ChangeLog.__table__
-    conn.execute(
-        delete(table).where(and_(table.c.type == bindparam("d_type"),
-                                 table.c.entity_id == bindparam("d_entity_id"),
-                                 table.c.region_code == bindparam("d_region_code"))),
-        [{"d_type": r["type"], "d_entity_id": r["entity_id"], "d_region_code": r["region_code"]}
-         for r in rows])
+    stale = [{"d_type": r["type"], "d_entity_id": r["entity_id"],
+              "d_region_code": r["region_code"]} for r in rows if not r.get("fresh")]
+    if stale:
+        conn.execute(_DELETE, stale)
     if conn.dialect.name == "postgresql":
         announce_writer(conn)
     now = utcnow()
-    conn.execute(insert(table), [dict(r, at=now) for r in rows])
+    seqs = conn.execute(_INSERT, [{k: v for k, v in r.items() if k != "fresh"} | {"at": now}
+                                  for r in rows]).scalars().all()
+    session.info[_WRITTEN] = max([session.info.get(_WRITTEN, 0), *seqs])
+
+
+def written_high_water(session) -> int:
+    """The highest seq this transaction wrote to the feed (0: none): a push's results are
+    reported done once a pull has served the feed that far."""
+    return session.info.get(_WRITTEN, 0)
 
 
 # --- the feed's safe point ---------------------------------------------------------------

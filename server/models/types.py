@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import uuid
+from datetime import UTC, date, datetime
 
 from sqlalchemy import JSON, DateTime
 from sqlalchemy.dialects.postgresql import JSONB
@@ -40,3 +41,23 @@ class UTCDateTime(TypeDecorator):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+# Most leaves of a submission's answers are plain JSON already: testing for them first
+# spares a push tens of thousands of isinstance chains.
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
+def jsonable(value):
+    """`value` as JSON would hold it: UUIDs and dates as strings, tuples as lists."""
+    if type(value) in _PLAIN:
+        return value
+    if isinstance(value, dict):
+        return {k: v if type(v) in _PLAIN else jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [v if type(v) in _PLAIN else jsonable(v) for v in value]
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value

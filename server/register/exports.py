@@ -28,8 +28,8 @@ from sqlalchemy import select
 
 from server.auth.scope import get_in_scope, scoped
 from server.models import Bulletin, Hazard, Region
-from server.register import service, stats
-from server.register.service import setting
+from server.register import queries, stats
+from server.register.appconfig import setting
 
 SEVERITY_ZH = {"general": "一般隐患", "major": "重大隐患"}
 SOURCE_ZH = {"self_check": "企业自查", "inspection": "监管检查", "cross_check": "交叉互检",
@@ -79,8 +79,8 @@ def ledger_rows(session, actor, **filters):
     The ids come first (one narrow query), then the hazards 500 at a time: memory stays
     flat without a server-side cursor, which not every driver/transaction mode allows.
     """
-    stmt = service.filtered(session, actor, **filters).order_by(
-        *service.SORTS[filters.get("sort") or "-found_at"], Hazard.id)
+    stmt = queries.filtered(session, actor, tz=setting("TZ", None), **filters).order_by(
+        *queries.SORTS[filters.get("sort") or "-found_at"], Hazard.id)
     ids = list(session.scalars(stmt.with_only_columns(Hazard.id)))
     return _ledger_rows(session, ids)
 
@@ -233,7 +233,7 @@ def _photo_row(read_photo, hashes, style, width=55 * mm):
 
 def hazard_pdf(session, actor, hazard_id, read_photo=None) -> bytes:
     """The hazard's file: facts, rectification, timeline, before/after photos."""
-    hazard = service.hazard_detail(session, actor, hazard_id)
+    hazard = queries.hazard_detail(session, actor, hazard_id)
     font = cjk_font()
     st = _styles(font)
     region = _region_names(session, [hazard.region_code]).get(hazard.region_code, "")

@@ -19,7 +19,7 @@ from sqlalchemy import case, func, select
 import forms
 from server.auth.scope import region_in_scope
 from server.models import Hazard, Inspection, Region, Site, User
-from server.register.service import local_day_start, local_today, setting
+from server.register.appconfig import local_day_start, local_today, setting
 
 METRICS = ("found", "major", "closed", "rectification_rate", "overdue", "major_listed",
            "listed_rate", "median_days_to_close", "inspections", "sites_covered", "sites")

@@ -4,7 +4,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from server.models.hazard import LISTING_LEVELS, SEVERITIES, SOURCES, STATUSES
 from server.models.site import SECTORS
-from server.register.service import SORTS
+from server.register.queries import SORTS
 from server.schemas.common import PageQuery, page_schema
 
 _phone = validate.Regexp(r"^[0-9+\-() ]{3,32}$", error="Not a phone number.")

@@ -1,9 +1,10 @@
 """hazard.report, hazard.update (field-level merge), hazard.rectification_reported,
-hazard.comment — thin adapters onto the register's services (server.register.service).
+hazard.comment — thin adapters onto the register's field entry points
+(server.register.field), applied to the push's unit of work.
 
 A refused lifecycle transition does not raise: the register keeps the evidence as a
 refused event and answers with `.error`; the mutation is then rejected but what was
-written stays (the savepoint is released, not rolled back).
+staged stays.
 """
 
 from __future__ import annotations
@@ -12,20 +13,14 @@ from datetime import date
 
 from marshmallow import RAISE, Schema, fields, validate
 
-from server.errors import Invalid
-from server.models.changelog import record_removal
+from server.register import field as register
+from server.register.write import Needs
 from sync.merge import earlier, merge_fields
 from sync.registry import Applied, Context, entity, mutation
 
 _sha256 = validate.Regexp(r"^[0-9a-f]{64}$", error="Not a lowercase SHA-256 hex digest.")
 Photos = fields.List(fields.String(validate=_sha256), validate=validate.Length(max=20))
 _phone = validate.Regexp(r"^[0-9+\-() ]{3,32}$", error="Not a phone number.")
-
-
-def _register():
-    from server.register import service
-
-    return service
 
 
 class HazardReportArgs(Schema):
@@ -84,14 +79,22 @@ class CommentArgs(Schema):
                          validate=validate.Length(max=20))
 
 
-@mutation("hazard.report", HazardReportArgs())
+def _hazard_needs(args: dict, _pure) -> Needs:
+    return Needs(hazards={args["id"]})
+
+
+def _report_needs(args: dict, _pure) -> Needs:
+    pairs = {(args["site_id"], args["item"])} if args.get("item") else set()
+    return Needs(sites={args["site_id"]}, ids={args["id"]}, pairs=pairs,
+                 hashes=set(args["photos"]))
+
+
+@mutation("hazard.report", HazardReportArgs(), needs=_report_needs)
 def report(ctx: Context, args: dict) -> Applied:
-    hazard = _register().report_hazard(ctx.session, ctx.actor, args, device_at=ctx.device_at)
+    hazard, merged = register.report_hazard(ctx.uow, ctx.actor, args, device_at=ctx.device_at)
     out = Applied(entity("hazard", hazard))
-    if hazard.id != args["id"]:
+    if merged:
         # The site already had this item open: the report became a finding of that one.
-        record_removal(ctx.session, "hazard", args["id"], hazard.region_code,
-                       merged_into=hazard.id)
         out.extra["merged"] = [{"derived_id": str(args["id"]), "hazard_id": str(hazard.id)}]
     return out
 
@@ -100,18 +103,15 @@ def _jsonable(value):
     return value.isoformat() if isinstance(value, date) else value
 
 
-@mutation("hazard.update", HazardUpdateArgs())
+@mutation("hazard.update", HazardUpdateArgs(), needs=_hazard_needs)
 def update(ctx: Context, args: dict) -> Applied:
-    register = _register()
-    hazard = register.get_hazard(ctx.session, ctx.actor, args["id"])
-    if args["base_version"] > hazard.version:
-        raise Invalid(details={"base_version": [f"The hazard is only at version {hazard.version}."]})
+    record = ctx.uow.hazard(ctx.actor, args["id"])
     changes = args["changes"]
-    changed = register.hazard_fields_changed_since(ctx.session, hazard, args["base_version"])
-    current = {name: getattr(hazard, name) for name in changes}
+    changed = register.changed_since(ctx.uow, record, args["base_version"])
+    current = {name: record.state[name] for name in changes}
     merge = merge_fields(changes, changed, current, rules={"deadline": earlier})
     conflicts = [{k: _jsonable(v) for k, v in c.as_dict().items()} for c in merge.conflicts]
-    outcome = register.update_hazard(ctx.session, ctx.actor, hazard.id, merge.apply, conflicts,
+    outcome = register.update_hazard(ctx.uow, ctx.actor, record, merge.apply, conflicts,
                                      device_at=ctx.device_at)
     out = Applied(entity("hazard", outcome.hazard), error=outcome.error)
     if merge.conflicts:
@@ -119,17 +119,15 @@ def update(ctx: Context, args: dict) -> Applied:
     return out
 
 
-@mutation("hazard.rectification_reported", RectificationArgs())
+@mutation("hazard.rectification_reported", RectificationArgs(), needs=_hazard_needs)
 def rectification_reported(ctx: Context, args: dict) -> Applied:
-    register = _register()
-    outcome = register.report_rectification(ctx.session, ctx.actor, args["id"], args["note"],
+    outcome = register.report_rectification(ctx.uow, ctx.actor, args["id"], args["note"],
                                             args["photos"], device_at=ctx.device_at)
     return Applied(entity("hazard", outcome.hazard), error=outcome.error)
 
 
-@mutation("hazard.comment", CommentArgs())
+@mutation("hazard.comment", CommentArgs(), needs=_hazard_needs)
 def comment(ctx: Context, args: dict) -> Applied:
-    register = _register()
-    outcome = register.comment(ctx.session, ctx.actor, args["id"], args["text"], args["photos"],
+    outcome = register.comment(ctx.uow, ctx.actor, args["id"], args["text"], args["photos"],
                                device_at=ctx.device_at)
     return Applied(entity("hazard", outcome.hazard), error=outcome.error)

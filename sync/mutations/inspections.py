@@ -1,17 +1,16 @@
 """inspection.submit: plausibility flags here, the inspection and its hazards in the
-register (server.inspections.service.submit_inspection)."""
+register (server.inspections.submit)."""
 
 from __future__ import annotations
-
-import hashlib
-import hmac
 
 from marshmallow import RAISE, Schema, fields, validate, validates_schema
 from marshmallow import ValidationError as MarshmallowValidationError
 
-from server.models.changelog import record_removal
+from server.evidence.qr import verify as verify_tag
+from server.inspections import submit as submission
+from server.register.write import Needs
 from sync import flags as plausibility
-from sync.registry import Applied, Context, entity, entity_ref, mutation
+from sync.registry import Applied, Context, entity_ref, mutation
 
 # Limits shared by the schemas and the plain answer check below (one place for each).
 ITEM_MAX, NOTE_MAX, PHOTOS_MAX = 32, 2000, 20
@@ -129,23 +128,12 @@ class InspectionSubmitArgs(_Strict):
             raise MarshmallowValidationError("Each item is answered once.", "answers")
 
 
-def _qr_verifier():
-    """The evidence module's QR check when present; else the same HMAC rule here."""
-    try:
-        from server.evidence.qr import verify
-    except ImportError:  # pragma: no cover - depends on the evidence work landing
-        def verify(code: str, sig: str, secret: str) -> bool:
-            mac = hmac.new(secret.encode(), code.encode(), hashlib.sha256).hexdigest()
-            return hmac.compare_digest(mac[:len(sig)], sig) and len(sig) >= 8
-    return verify
-
-
 def compute_flags(ctx: Context, args: dict, site) -> list[str]:
     scan = args.get("scan")
     scan_valid = None
     if scan is not None:
         scan_valid = (scan["code"].upper() == (site.code or "").upper()
-                      and bool(_qr_verifier()(scan["code"], scan["sig"], ctx.settings.secret)))
+                      and verify_tag(scan["code"], scan["sig"], ctx.settings.secret))
     loc = args.get("location")
     evidence = plausibility.Evidence(
         server_now=ctx.server_now, sent_at=ctx.sent_at, started_at=args["started_at"],
@@ -160,65 +148,27 @@ def compute_flags(ctx: Context, args: dict, site) -> list[str]:
     return plausibility.plausibility_flags(evidence, ctx.settings.limits)
 
 
-def _digest(many: list[dict]):
-    from server.inspections.service import read_answers
-
-    return read_answers(many)
+def _needs(args: dict, read) -> Needs:
+    return submission.needs(args, read)
 
 
-def _prepare(session, actor, many: list[dict], *, exclusive: bool, digest=None):
-    from server.inspections.service import prepare_submissions
-
-    return prepare_submissions(session, actor, many, open_hazards=exclusive, read=digest)
-
-
-def _recheck(session, actor, prepared) -> bool:
-    from server.inspections.service import still_holds
-
-    return still_holds(session, actor, prepared)
-
-
-def submit_plain(ctx: Context, args: dict) -> Applied | None:
-    """`submit` of a plain submission, its rows added to the push's batch; None when it
-    is not plain (server.inspections.service.submit_plain)."""
-    from server.inspections import service
-
-    if not service.may_be_plain(args):
-        return None
-    site = service.site_for(ctx.session, ctx.actor, args["site_id"], ctx.prepared)
-    flags = compute_flags(ctx, args, site)
-    row = service.submit_plain(ctx.session, ctx.actor, dict(args, client_id=ctx.client_id),
-                               ctx.batch, flags=flags, device_sent_at=ctx.sent_at,
-                               prepared=ctx.prepared)
-    if row is None:
-        return None
-    return _applied(entity_ref("inspection", row["id"], row["version"]), row["flags"] or flags)
-
-
-@mutation("inspection.submit", InspectionSubmitArgs(), prepare=_prepare, batched=submit_plain,
-          digest=_digest, recheck=_recheck)
+@mutation("inspection.submit", InspectionSubmitArgs(), pure=submission.read_answers,
+          needs=_needs)
 def submit(ctx: Context, args: dict) -> Applied:
-    from server.inspections.service import site_for, submit_inspection
-
-    site = site_for(ctx.session, ctx.actor, args["site_id"], ctx.prepared)
+    site = ctx.uow.site(ctx.actor, args["site_id"])
     flags = compute_flags(ctx, args, site)
-    outcome = submit_inspection(ctx.session, ctx.actor, dict(args, client_id=ctx.client_id),
-                                flags=flags, device_sent_at=ctx.sent_at, prepared=ctx.prepared)
-    inspection = outcome.inspection
-    merged = []
-    for h in outcome.hazards:
-        if h.get("merged"):
-            # The device made this hazard offline under its derived id: tell it (and
-            # everyone in scope) that the id now lives on as the open hazard.
-            record_removal(ctx.session, "hazard", h["derived_id"], inspection.region_code,
-                           merged_into=h["hazard_id"])
-            merged.append({"derived_id": str(h["derived_id"]),
-                           "hazard_id": str(h["hazard_id"])})
+    outcome = submission.submit(ctx.uow, ctx.actor, args, flags=flags, client_id=ctx.client_id,
+                                device_sent_at=ctx.sent_at, read=ctx.pure, site=site)
+    row = outcome.row
+    # A failed item the site already had open: the device made the hazard offline under
+    # its derived id, which now lives on as the open hazard (the unit tells the feed).
+    merged = [{"derived_id": str(h["derived_id"]), "hazard_id": str(h["hazard_id"])}
+              for h in outcome.hazards if h.get("merged")]
     errors = [v for v in outcome.verifications if v.get("error") is not None]
     verifications = [
-        {"hazard_id": str(v["hazard_id"]), "status": v.get("status"), "error": _err(v["error"])}
+        {"hazard_id": str(v["hazard_id"]), "status": v.get("status"), "error": v["error"]}
         for v in outcome.verifications] if errors else None
-    return _applied(entity("inspection", inspection), inspection.flags or flags, merged,
+    return _applied(entity_ref("inspection", row["id"], row["version"]), row["flags"], merged,
                     verifications)
 
 
@@ -231,11 +181,3 @@ def _applied(ref: dict, flags: list[str], merged: list | None = None,
     if verifications:
         out.extra["verifications"] = verifications
     return out
-
-
-def _err(error) -> dict | None:
-    if error is None:
-        return None
-    if isinstance(error, dict):
-        return error
-    return {"code": error.code, "message": error.message, "details": error.details or {}}

@@ -38,7 +38,7 @@ class SiteUpdateArgs(Schema):
                             validate=validate.Length(min=1))
 
 
-@mutation("site.create", SiteCreateArgs())
+@mutation("site.create", SiteCreateArgs(), savepoint=True)
 def create(ctx: Context, args: dict) -> Applied:
     if ctx.session.get(Site, args["id"]) is not None:
         raise Conflict("A site with this id already exists.", code="already_exists",
@@ -54,7 +54,7 @@ def changed_since(session, site_id, base_version: int, client_id) -> set[str]:
     return {f for fields_, cid in rows if cid is None or cid != client_id for f in fields_}
 
 
-@mutation("site.update", SiteUpdateArgs())
+@mutation("site.update", SiteUpdateArgs(), savepoint=True)
 def update(ctx: Context, args: dict) -> Applied:
     session = ctx.session
     site = sites.get_site(session, ctx.actor, args["id"])

@@ -172,59 +172,63 @@ def test_transient_failure_is_503_and_writes_nothing(client, auth, session, monk
 
 
 @pytest.mark.parametrize("change", ["revoke_token", "disable_user"])
-def test_push_parses_without_the_write_lock_and_rechecks_the_token_inside_it(
+def test_push_parses_without_the_write_lock_and_checks_the_token_inside_it(
         client, auth, session, monkeypatch, change):
-    """While the body is parsed another writer commits (the write lock is not held yet:
-    with BEGIN IMMEDIATE from the start, SQLite would refuse it as locked); a logout or
-    a disabled account committed then refuses the push, and nothing of it is written."""
+    """While the body is parsed another writer commits (no lock is held yet: with BEGIN
+    IMMEDIATE before parsing, SQLite would refuse it as locked); a logout or a disabled
+    account committed then refuses the push, and nothing of it is written."""
     from sqlalchemy import update
 
     from server.extensions import db
     from server.models import AuthToken, User
     from server.models.types import utcnow
-    from sync import push as push_engine
+    from server.schemas.sync import PushSchema
 
     headers = auth()
-    real_preload = push_engine.preload
+    user_id = headers.user.id
+    session.commit()  # the test's own read of the user holds no lock during the push
+    real_load = PushSchema.load
     seen = {}
 
-    def preload_then_concurrent_write(session_, client_id, body, **kw):
-        seen["loaded"] = real_preload(session_, client_id, body, **kw)
+    def parse_then_concurrent_write(self, data, **kw):
+        seen["parsed"] = real_load(self, data, **kw)
         with db.engine.begin() as other:  # another request's connection
             if change == "revoke_token":
-                other.execute(update(AuthToken).where(AuthToken.client_id == client_id)
+                other.execute(update(AuthToken).where(AuthToken.client_id == headers.client_id)
                               .values(revoked_at=utcnow()))
             else:
-                other.execute(update(User).where(User.id == headers.user.id)
-                              .values(active=False))
-        return seen["loaded"]
+                other.execute(update(User).where(User.id == user_id).values(active=False))
+        return seen["parsed"]
 
-    monkeypatch.setattr(push_engine, "preload", preload_then_concurrent_write)
+    monkeypatch.setattr(PushSchema, "load", parse_then_concurrent_write)
     resp = push(client, headers, [mutation(1, "site.create", site_args())])
     assert_error(resp, 401, "token_revoked")
-    assert list(seen["loaded"].loaded) == [1]  # the args were loaded before the write began
+    assert [m["id"] for m in seen["parsed"]["mutations"]] == [1]  # parsed before the write
     session.expire_all()
     assert session.scalar(select(func.count()).select_from(Site)) == 0
     assert session.scalar(select(func.count()).select_from(MutationResult)) == 0
     assert session.get(Device, headers.client_id).last_mutation_id == 0
 
 
-def test_push_loads_what_the_unlocked_counter_read_missed(client, auth, session, monkeypatch):
-    """preload reads the counter without a lock; push trusts only the locked one: a
-    mutation preload skipped is still loaded and applied, one it loaded that has become
-    a duplicate meanwhile is not applied twice."""
+def test_push_loads_only_what_the_locked_counter_says_is_new(client, auth, session,
+                                                              monkeypatch):
+    """Args are loaded after the counter is read under the device lock: a duplicate is
+    answered from its stored result without a look at its args (even args that would
+    now be refused), and the new mutation after it is loaded and applied once."""
     from sync import push as push_engine
 
     headers = auth()
     assert push(client, headers, [mutation(1, "site.create", site_args())]).status_code == 200
-    monkeypatch.setattr(push_engine, "preload", lambda *_a, **_k: push_engine.Preloaded({}, {}))
-    resp = push(client, headers, [mutation(1, "site.create", site_args()),
+    loads = []
+    real = push_engine.load_args
+    monkeypatch.setattr(push_engine, "load_args",
+                        lambda name, args: loads.append(name) or real(name, args))
+    resp = push(client, headers, [mutation(1, "site.create", {"garbage": True}),
                                   mutation(2, "site.create", site_args())]).get_json()
     assert [r["status"] for r in resp["results"]] == ["duplicate", "applied"]
+    assert resp["results"][0]["first_status"] == "applied"
+    assert loads == ["site.create"]  # the new one only
     a3 = site_args()
-    stale = {3: push_engine.load_args("site.create", a3), 2: push_engine.load_args(
-        "site.create", site_args())}  # 2 is already applied: a stale preload
-    monkeypatch.setattr(push_engine, "preload", lambda *_a, **_k: push_engine.Preloaded(stale, {}))
     resp = push(client, headers, [mutation(2, "site.create", site_args()),
                                   mutation(3, "site.create", a3)]).get_json()
     assert [r["status"] for r in resp["results"]] == ["duplicate", "applied"]

@@ -1,5 +1,6 @@
-"""Plain submissions of a push are written in one batch: the same rows, results and feed as
-one savepoint per mutation, a refused one leaves nothing, a collision fails the push."""
+"""A push's mutations go through one unit of work, written once with one statement per
+table: the same rows, results and feed as the same mutations pushed one per request; a
+refused one leaves nothing; a collision when the unit writes fails the whole push."""
 
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -7,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import delete, func, select
 
-from server.database import RowBatch
-from server.inspections import service as inspections
+from sqlalchemy import event
+
+from server.extensions import db
 from server.models import (
     BlobRef,
     ChangeLog,
@@ -19,7 +21,7 @@ from server.models import (
     Inspection,
     MutationResult,
 )
-from server.register import service as register
+from server.register.write import RegisterWrite
 from tests.server.test_errors import assert_error
 from tests.sync.factories import derived_id, failable_items, inspection_args, sha
 from tests.sync.helpers import mutation, push
@@ -140,8 +142,9 @@ def test_a_collision_when_the_batch_is_written_fails_the_whole_push(client, fiel
     headers = field_auth()
     taken = inspection_args(site)
     assert push(client, headers, [mutation(1, "inspection.submit", taken)]).status_code == 200
-    monkeypatch.setattr(register, "ids_in_use",
-                        lambda _s, _ids: {"hazard": set(), "alias": set(), "inspection": set()})
+    # The unit learns of no id in use, as if the other writer committed after its read.
+    monkeypatch.setattr(RegisterWrite, "_load_ids",
+                        lambda self, ids: self._free.update(ids))
     fresh = inspection_args(make_site(), fail=FAILS[:1])
     resp = push(client, headers, [
         mutation(2, "inspection.submit", fresh),
@@ -193,8 +196,10 @@ def _forget_the_push(session, client_id) -> None:
     session.commit()
 
 
-def test_batched_and_savepoint_paths_write_the_same_rows(client, field_auth, session,
-                                                         make_site, monkeypatch):
+def test_one_push_writes_what_one_push_per_mutation_writes(client, field_auth, session,
+                                                            make_site):
+    """One implementation for a batch of one and a batch of many: the same mutations
+    pushed together or one per request leave the same rows, results and feed."""
     sites = [make_site() for _ in range(4)]
     headers = field_auth()
     ids = [uuid.uuid4() for _ in range(6)]
@@ -223,41 +228,48 @@ def test_batched_and_savepoint_paths_write_the_same_rows(client, field_auth, ses
 
     sent_at = datetime.now(UTC)
 
-    def run() -> tuple[list, dict]:
-        resp = push(client, headers, mutations, sent_at=sent_at)
-        assert resp.status_code == 200, resp.get_json()
-        return resp.get_json()["results"], _snapshot(session)
+    def run(batches) -> tuple[list, dict]:
+        results = []
+        for batch in batches:
+            resp = push(client, headers, batch, sent_at=sent_at)
+            assert resp.status_code == 200, resp.get_json()
+            results += resp.get_json()["results"]
+        return results, _snapshot(session)
 
-    batched_results, batched = run()
-    assert [r["status"] for r in batched_results] == [
+    together_results, together = run([mutations])
+    assert [r["status"] for r in together_results] == [
         "applied", "applied", "applied", "rejected", "applied", "applied", "applied"]
-    assert batched["refs"] and batched["change_log"] and batched["aliases"]
+    assert together["refs"] and together["change_log"] and together["aliases"]
     _forget_the_push(session, headers.client_id)
-    monkeypatch.setattr(inspections, "may_be_plain", lambda _args: False)
-    saved_results, saved = run()
-    assert batched_results == saved_results
-    for key in batched:
-        assert batched[key] == saved[key], key
+    alone_results, alone = run([[m] for m in mutations])
+    assert together_results == alone_results
+    for key in together:
+        assert together[key] == alone[key], key
 
 
 @pytest.mark.parametrize("exclusive", [True, False])
-def test_plain_submissions_are_batched(client, field_auth, session, make_site, monkeypatch,
-                                       exclusive):
-    """The batch is what the push used (one executemany per table), with or without
-    other kinds of mutation in the push."""
-    written, real_write = [], RowBatch.write
+def test_a_push_writes_each_table_once(client, field_auth, session, make_site, exclusive):
+    """The unit writes once: one INSERT per table for the whole push, with or without
+    other kinds of mutation in it."""
+    inserts = []
 
-    def spy(self, session_):
-        written.append({table.name: len(rows) for table, rows in self._rows.items()})
-        return real_write(self, session_)
+    def spy(_conn, _cursor, statement, *_args):
+        if statement.startswith("INSERT INTO"):
+            inserts.append(statement.split()[2])
 
-    monkeypatch.setattr(RowBatch, "write", spy)
     headers = field_auth()
     mutations = [mutation(i + 1, "inspection.submit",
                           inspection_args(make_site(), fail=FAILS[:2])) for i in range(3)]
     if not exclusive:
         mutations.append(mutation(4, "hazard.comment", {
             "id": derived_id(mutations[0]["args"]["id"], FAILS[0]), "text": "好"}))
-    resp = push(client, headers, mutations)
+    event.listen(db.engine, "before_cursor_execute", spy)
+    try:
+        resp = push(client, headers, mutations)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", spy)
     assert [r["status"] for r in resp.get_json()["results"]] == ["applied"] * len(mutations)
-    assert written == [{"inspections": 3, "hazards": 6, "hazard_events": 6, "blob_refs": 15}]
+    assert sorted(inserts) == sorted(["inspections", "hazards", "hazard_events", "blob_refs",
+                                      "sync_change_log", "sync_mutation_results"])
+    assert _count(session, HazardEvent) == 6 + (0 if exclusive else 1)
+    assert _count(session, BlobRef) == 15

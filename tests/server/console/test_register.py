@@ -170,10 +170,10 @@ def test_ledger_export_holds_only_my_county_and_respects_filters(console, world)
 
 
 def test_sync_conflicts_are_shown_and_resolved(console, world, session):
-    from server.register import service as register
+    from tests.server.register.conftest import Register
 
     h = _major(world)
-    register.update_hazard(session, world["inspector1"], h.id, {}, [
+    Register(session).update_hazard(world["inspector1"], h.id, {}, [
         {"field": "responsible_name", "server_value": "张三", "losing_value": "李四",
          "rule": "server_kept"}])
     session.commit()

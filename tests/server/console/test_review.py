@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from server.extensions import db
-from server.inspections.service import submit_inspection
 from server.models import AuditEntry, Inspection
 from tests.conftest import CITY, COUNTY2, TOWNSHIP1, TOWNSHIP2
-from tests.server.register.conftest import inspection_args, sha
+from tests.server.register.conftest import inspection_args, sha, submit_now
 
 
 def _state(inspection_id):
@@ -175,7 +174,7 @@ def test_a_verification_with_no_answers_is_reviewed_like_any_inspection(console,
         {"hazard_id": hazard_id, "result": "rectified", "note": "已更换软管",
          "photos": [sha("after-photo")]}])
     args["answers"] = []
-    outcome = submit_inspection(session, world["inspector1"], args, flags=[])
+    outcome = submit_now(session, world["inspector1"], args)
     session.commit()
     assert outcome.verifications[0]["status"] == "applied"
     c = console()

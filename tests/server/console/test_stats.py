@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from server.models import Hazard, Inspection, User
 from server.models.rollup import HazardRollup, HazardRollupRun, HazardSignalRollup
-from server.register.service import local_day_start, local_today
+from server.register.appconfig import local_day_start, local_today
 from tests.conftest import CITY, COUNTY1, PG, TOWNSHIP1, TOWNSHIP2
 
 VILLAGES = ["330502101201", "330502101202", "330502101203", "330502102201", "330502102202",

@@ -342,11 +342,11 @@ def test_orphans_are_swept_when_the_store_is_first_used(app, blob_dir):
 @pytest.fixture
 def reported(client, session, inspector, jpeg, make_site):
     """The photo uploaded by a TOWNSHIP1 inspector and referenced by a hazard report."""
-    from server.register import service
+    from tests.server.register.conftest import Register
 
     assert put(client, inspector, jpeg).status_code == 201
     site = make_site()
-    service.report_hazard(session, inspector.user, {
+    Register(session).report(inspector.user, {
         "id": uuid.uuid4(), "site_id": site.id, "sector": "gas", "description": "软管老化",
         "severity": "general", "source": "inspection", "photos": [sha(jpeg)]})
     session.commit()
@@ -366,12 +366,12 @@ def test_photos_are_served_only_in_scope(client, auth, reported):
 
 def test_a_photo_referenced_only_by_another_township_is_404(client, auth, session, jpeg,
                                                             make_site):
-    from server.register import service
+    from tests.server.register.conftest import Register
 
     owner = auth("township_inspector", TOWNSHIP1)
     assert put(client, owner, jpeg).status_code == 201
     site = make_site()
-    service.report_hazard(session, owner.user, {
+    Register(session).report(owner.user, {
         "id": uuid.uuid4(), "site_id": site.id, "sector": "fire", "description": "通道堵塞",
         "severity": "general", "source": "inspection", "photos": [sha(jpeg)]})
     session.commit()
@@ -416,8 +416,7 @@ def test_a_photo_that_has_not_arrived_is_404(client, inspector):
 
 def test_an_inspection_awaits_its_photos_until_they_arrive(client, session, inspector,
                                                            make_site):
-    from server.inspections.service import submit_inspection
-    from tests.server.register.conftest import inspection_args
+    from tests.server.register.conftest import inspection_args, submit_now
 
     photos = {}
     for label in ("sig-inspector", "sig-site", "before-GAS-R-01"):
@@ -429,7 +428,7 @@ def test_an_inspection_awaits_its_photos_until_they_arrive(client, session, insp
     for answer in args["answers"]:
         if answer["photos"]:
             answer["photos"] = [sha(photos["before-GAS-R-01"])]
-    inspection = submit_inspection(session, inspector.user, args, flags=[]).inspection
+    inspection = submit_now(session, inspector.user, args).inspection
     session.commit()
     iid = inspection.id
     assert inspection.awaiting_media

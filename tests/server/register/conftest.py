@@ -17,10 +17,19 @@ def _photos_uploaded(request, monkeypatch):
     uploaded, unless a test asks for the real check with @pytest.mark.real_media."""
     if request.node.get_closest_marker("real_media"):
         return
-    import server.evidence as evidence
+    photos_uploaded(monkeypatch)
 
-    monkeypatch.setattr(evidence, "blobs_missing", lambda _session, _hashes: set(),
-                        raising=False)
+
+def photos_uploaded(monkeypatch, stored: set | None = None) -> None:
+    """The register's unit of work sees every photo as stored (or those in `stored`)."""
+    from server.register.write import RegisterWrite
+
+    def load_blobs(self, hashes):
+        have = set(hashes) if stored is None else set(hashes) & stored
+        self._stored |= have
+        self._missing |= set(hashes) - have
+
+    monkeypatch.setattr(RegisterWrite, "_load_blobs", load_blobs)
 
 
 def pytest_configure(config):
@@ -92,13 +101,113 @@ def inspection_args(site, *, code="gas-restaurant", fail=(), verifications=(), k
     return args
 
 
+class Submission:
+    """What `submit_now` did: the stored inspection (ORM) and the submission's outcome."""
+
+    def __init__(self, session, outcome):
+        from server.models import Inspection
+
+        self.inspection = session.get(Inspection, outcome.row["id"])
+        self.hazards, self.verifications = outcome.hazards, outcome.verifications
+
+
+def unit(session):
+    """A unit of work with the app's register settings."""
+    from flask import current_app
+
+    from server.register.settings import RegisterSettings
+    from server.register.write import RegisterWrite
+
+    return RegisterWrite(session, RegisterSettings.from_config(current_app.config))
+
+
+def submit_now(session, actor, args: dict, *, flags=()) -> Submission:
+    """`inspection.submit` through its own unit of work, written (not committed)."""
+    from server.inspections import submit
+
+    uow = unit(session)
+    outcome = submit.submit(uow, actor, args, flags=list(flags))
+    uow.write()
+    return Submission(session, outcome)
+
+
+class Register:
+    """The register's entry points, each in a unit of its own that is written at once,
+    for tests that drive one step at a time (as one request each would)."""
+
+    def __init__(self, session):
+        self.session = session
+
+    def _run(self, step):
+        uow = unit(self.session)
+        out = step(uow)
+        uow.write()
+        return out
+
+    def report(self, actor, args: dict):
+        from server.register import field
+
+        record, _merged = self._run(lambda u: field.report_hazard(u, actor, args))
+        return self.get(actor, record.id)
+
+    def update_hazard(self, actor, hazard_id, apply: dict, conflicts: list):
+        from server.register import field
+
+        return self._run(lambda u: field.update_hazard(u, actor, u.hazard(actor, hazard_id),
+                                                       apply, conflicts))
+
+    def changed_since(self, actor, hazard_id, base_version: int) -> set:
+        from server.register import field
+
+        uow = unit(self.session)
+        return field.changed_since(uow, uow.hazard(actor, hazard_id), base_version)
+
+    def report_rectification(self, actor, hazard_id, note, photos):
+        from server.register import field
+
+        return self._run(lambda u: field.report_rectification(u, actor, hazard_id, note, photos))
+
+    def verify(self, actor, hazard_id, result, note, photos):
+        from server.register import field
+
+        return self._run(lambda u: field.verify(u, actor, u.hazard(actor, hazard_id), result,
+                                                note, photos))
+
+    def comment(self, actor, hazard_id, text, photos=None):
+        from server.register import field
+
+        return self._run(lambda u: field.comment(u, actor, hazard_id, text, photos))
+
+    def act(self, actor, hazard_id, action, args, expected_version=None):
+        from flask import current_app
+
+        from server.register import actions
+        from server.register.settings import RegisterSettings
+
+        return actions.act(self.session, RegisterSettings.from_config(current_app.config),
+                           actor, hazard_id, action, args, expected_version=expected_version)
+
+    def get(self, actor, hazard_id):
+        from server.register.queries import get_hazard
+
+        return get_hazard(self.session, actor, hazard_id)
+
+    def events_of(self, hazard_id):
+        from server.register.queries import events_of
+
+        return events_of(self.session, hazard_id)
+
+
+@pytest.fixture
+def register(session):
+    return Register(session)
+
+
 @pytest.fixture
 def submit(session):
-    from server.inspections.service import submit_inspection
-
     def do(actor, site, **kw):
         flags = kw.pop("flags", [])
-        outcome = submit_inspection(session, actor, inspection_args(site, **kw), flags=flags)
+        outcome = submit_now(session, actor, inspection_args(site, **kw), flags=flags)
         session.commit()
         return outcome
 
@@ -106,13 +215,12 @@ def submit(session):
 
 
 @pytest.fixture
-def report(session):
+def report(session, register):
     """Report a hazard directly (hazard.report), committed."""
-    from server.register import service
 
     def do(actor, site, *, severity="general", item=None, sector="gas", hazard_id=None,
            source="inspection"):
-        hazard = service.report_hazard(session, actor, {
+        hazard = register.report(actor, {
             "id": hazard_id or uuid.uuid4(), "site_id": site.id, "sector": sector,
             "description": "灶具无熄火保护", "severity": severity, "source": source,
             "item": item, "photos": [sha("report")]})

@@ -7,7 +7,6 @@ import uuid
 
 import pytest
 
-from server.register import service
 from tests.conftest import CITY, COUNTY1, COUNTY2, TOWNSHIP1, TOWNSHIP2, TOWNSHIP3, VILLAGE4
 from tests.server.register.conftest import sha
 from tests.server.test_errors import assert_error
@@ -61,7 +60,7 @@ def test_detail_has_findings_events_and_answers_merged_ids(client, auth, session
     assert body["events"][0]["actor"]["id"] == str(world["inspector"].id)
 
 
-def test_staff_actions_drive_a_major_hazard_to_closure(client, auth, session, world):
+def test_staff_actions_drive_a_major_hazard_to_closure(client, auth, session, world, register):
     reviewer = auth("county_reviewer", COUNTY1)
     url = f"/api/v1/hazards/{world['a'].id}/actions"
     session.commit()  # end the test's own (write-locking on SQLite) transaction first
@@ -73,7 +72,7 @@ def test_staff_actions_drive_a_major_hazard_to_closure(client, auth, session, wo
     assert listed.get_json()["listing"]["level"] == "county"
     assert client.post(url, json={"action": "stop_work", "order_no": "停〔2026〕3号"},
                        headers=reviewer).get_json()["stop_work"] is True
-    service.verify(session, world["inspector"], world["a"].id, "rectified", None, [sha("ok")])
+    register.verify(world["inspector"], world["a"].id, "rectified", None, [sha("ok")])
     session.commit()
     done = client.post(url, json={"action": "sign_off"}, headers=reviewer).get_json()
     assert done["status"] == "closed" and done["closed_at"]
@@ -140,9 +139,9 @@ def test_inspection_read_and_review(client, auth, world):
                              headers=reviewer), 422, "validation_error")
 
 
-def test_two_reviewers_sign_off_at_once_one_wins(app, client, auth, session, world):
+def test_two_reviewers_sign_off_at_once_one_wins(app, client, auth, session, world, register):
     inspector = world["inspector"]
-    service.verify(session, inspector, world["a"].id, "rectified", None, [sha("after")])
+    register.verify(inspector, world["a"].id, "rectified", None, [sha("after")])
     session.commit()
     assert world["a"].status == "pending_closure"
     reviewers = [auth("county_reviewer", COUNTY1), auth("city_admin", CITY)]
@@ -168,11 +167,11 @@ def test_two_reviewers_sign_off_at_once_one_wins(app, client, auth, session, wor
     assert loser["error"]["code"] in ("invalid_transition", "conflict")
     assert "closed" in loser["error"]["message"] or loser["error"]["code"] == "conflict"
     session.expire_all()
-    events = [e.type for e in service.events_of(session, world["a"].id)]
+    events = [e.type for e in register.events_of(world["a"].id)]
     assert events.count("signed_off") == 1
 
 
-def test_notifications_are_private(client, auth, session, make_user):
+def test_notifications_are_private(client, auth, session, make_user, register):
     from server.register.notifications import notify
 
     headers = auth(region=TOWNSHIP1)

@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 from PIL import Image, ImageChops
 from reportlab.pdfgen.canvas import Canvas
 
-from server.register import exports, service
+from server.register import exports
 from tests.conftest import COUNTY1, TOWNSHIP1, TOWNSHIP3
 from tests.server.register.conftest import sha
 from tests.server.test_errors import assert_error
@@ -147,7 +147,7 @@ def test_ledger_failing_between_rows_closes_its_sheet(session, make_user, make_s
 
 @needs_poppler
 def test_hazard_file_pdf_has_timeline_and_photos(app, client, auth, session, make_user,
-                                                 make_site, report):
+                                                 make_site, report, register):
     from server.evidence.store import FilesystemBlobStore
 
     jpeg = io.BytesIO()
@@ -156,7 +156,7 @@ def test_hazard_file_pdf_has_timeline_and_photos(app, client, auth, session, mak
     FilesystemBlobStore(app.config["BLOB_DIR"]).put(photo, jpeg.getvalue())
     inspector = make_user()
     hazard = report(inspector, make_site())
-    service.verify(session, inspector, hazard.id, "rectified", "已更换", [photo])
+    register.verify(inspector, hazard.id, "rectified", "已更换", [photo])
     session.commit()
     resp = client.get(f"/api/v1/hazards/{hazard.id}/file.pdf", headers=auth(region=TOWNSHIP1))
     assert resp.status_code == 200 and resp.mimetype == "application/pdf"

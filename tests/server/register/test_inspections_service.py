@@ -1,4 +1,4 @@
-"""submit_inspection: the domain service the sync engine calls for `inspection.submit`."""
+"""The submission (server.inspections.submit) the sync engine calls for `inspection.submit`."""
 
 from __future__ import annotations
 
@@ -10,9 +10,8 @@ import forms
 from server.errors import Invalid, NotFound
 from server.inspections import service as inspections
 from server.models import Hazard, Inspection
-from server.register import service as register
 from tests.conftest import COUNTY1, TOWNSHIP3
-from tests.server.register.conftest import inspection_args, sha
+from tests.server.register.conftest import inspection_args, photos_uploaded, sha, submit_now
 
 
 def test_failed_items_become_hazards_with_derived_ids(session, make_user, make_site, submit):
@@ -31,13 +30,14 @@ def test_failed_items_become_hazards_with_derived_ids(session, make_user, make_s
     assert sorted(inspection.hazard_ids) == sorted(str(d) for d in derived)
 
 
-def test_a_refound_item_merges_into_the_open_hazard(session, make_user, make_site, submit):
+def test_a_refound_item_merges_into_the_open_hazard(session, make_user, make_site, submit,
+                                                    register):
     inspector, site = make_user(), make_site()
     first = submit(inspector, site, fail=("GAS-R-01",))
     second = submit(inspector, site, fail=("GAS-R-01",))
     [h1], [h2] = first.hazards, second.hazards
     assert h2["merged"] and h2["hazard_id"] == h1["hazard_id"] != h2["derived_id"]
-    assert register.get_hazard(session, inspector, h2["derived_id"]).id == h1["hazard_id"]
+    assert register.get(inspector, h2["derived_id"]).id == h1["hazard_id"]
     assert session.query(Hazard).count() == 1
 
 
@@ -53,7 +53,7 @@ def test_fixed_on_the_spot_closes_the_derived_hazard(session, make_user, make_si
 
 
 def test_a_refused_verification_does_not_fail_the_inspection(session, make_user, make_site,
-                                                               submit, report):
+                                                               submit, report, register):
     inspector, site = make_user(), make_site()
     hazard = report(inspector, site, severity="major")
     other = report(inspector, make_site())
@@ -65,7 +65,7 @@ def test_a_refused_verification_does_not_fail_the_inspection(session, make_user,
     assert codes == [("rejected", "invalid_transition"), ("rejected", "validation_error"),
                      ("rejected", "not_found")]
     assert session.get(Inspection, outcome.inspection.id) is not None
-    assert register.events_of(session, hazard.id)[-1].refused
+    assert register.events_of(hazard.id)[-1].refused
 
 
 def test_bad_submissions_raise_before_writing(session, make_user, make_site):
@@ -73,16 +73,15 @@ def test_bad_submissions_raise_before_writing(session, make_user, make_site):
     args = inspection_args(site)
     args["checklist"] = {"code": "gas-restaurant", "version": 99}
     with pytest.raises(Invalid) as exc:
-        inspections.submit_inspection(session, inspector, args, flags=[])
+        submit_now(session, inspector, args)
     assert "checklist" in exc.value.details
     args = inspection_args(site)
     args["answers"] = args["answers"][1:]
     with pytest.raises(Invalid) as exc:
-        inspections.submit_inspection(session, inspector, args, flags=[])
+        submit_now(session, inspector, args)
     assert exc.value.details["answers"][0]["code"] == "required"
     with pytest.raises(NotFound):
-        inspections.submit_inspection(session, make_user(region=TOWNSHIP3),
-                                      inspection_args(site), flags=[])
+        submit_now(session, make_user(region=TOWNSHIP3), inspection_args(site))
     assert session.query(Inspection).count() == 0
 
 
@@ -98,14 +97,14 @@ def test_a_resubmission_supersedes_a_returned_inspection(session, make_user, mak
 
 
 def test_awaiting_media_until_the_photos_arrive(session, make_user, make_site, monkeypatch):
-    import server.evidence as evidence
+    import server.inspections.service as service
 
     stored: set[str] = set()
-    monkeypatch.setattr(evidence, "blobs_missing",
-                        lambda _s, hashes: set(hashes) - stored, raising=False)
+    photos_uploaded(monkeypatch, stored)
+    monkeypatch.setattr(service, "_missing", lambda _s, hashes: set(hashes) - stored)
     inspector, site = make_user(), make_site()
     args = inspection_args(site, fail=("GAS-R-01",))
-    inspection = inspections.submit_inspection(session, inspector, args, flags=[]).inspection
+    inspection = submit_now(session, inspector, args).inspection
     assert inspection.awaiting_media
     stored.update({sha("before-GAS-R-01"), sha("sig-inspector")})
     assert inspections.media_arrived(session, sha("sig-inspector")) == []
@@ -117,9 +116,5 @@ def test_awaiting_media_until_the_photos_arrive(session, make_user, make_site, m
 @pytest.mark.real_media
 def test_photos_not_uploaded_yet_leave_the_inspection_awaiting_media(session, make_user,
                                                                     make_site, submit):
-    import server.evidence as evidence
-
-    if not hasattr(evidence, "blobs_missing"):
-        pytest.skip("the evidence package has no blob check yet")
     outcome = submit(make_user(), make_site(), fail=("GAS-R-01",))
     assert outcome.inspection.awaiting_media

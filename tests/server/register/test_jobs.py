@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from server import jobs
 from server.models import Bulletin, HazardEvent, Notification, Task
-from server.register import service
+from server.register.settings import today_in
 from tests.conftest import CITY, COUNTY1, COUNTY2, TOWNSHIP1
 from tests.server.register.conftest import sha
 from tests.server.test_errors import assert_error
@@ -28,7 +28,7 @@ def _events(session, kind):
 
 
 def test_overdue_is_flagged_once_and_reminds_inspector_and_reviewer(session, make_user,
-                                                                   make_site, report):
+                                                                   make_site, report, register):
     inspector, reviewer = make_user(), make_user("county_reviewer", COUNTY1)
     make_user("county_reviewer", COUNTY2)  # another county: not told
     hazard = report(inspector, make_site())
@@ -44,7 +44,7 @@ def test_overdue_is_flagged_once_and_reminds_inspector_and_reviewer(session, mak
     assert again["overdue_reminders"] == 0 and _events(session, "overdue_flagged") == 1
     assert _count(session, Notification) == 2
     # A new deadline ends the flag; when it passes too, there is a new reminder.
-    service.update_hazard(session, inspector, hazard.id,
+    register.update_hazard(inspector, hazard.id,
                           {"deadline": later + timedelta(days=3), "measures": "整改"}, [])
     assert not hazard.overdue
     assert jobs.flag_overdue(session, later + timedelta(days=10)) == 2
@@ -53,7 +53,7 @@ def test_overdue_is_flagged_once_and_reminds_inspector_and_reviewer(session, mak
 
 
 def test_escalation_proposes_listing_then_the_next_level(app, session, make_user, make_site,
-                                                         report):
+                                                         report, register):
     inspector = make_user()
     reviewer, admin = make_user("county_reviewer", COUNTY1), make_user("city_admin", CITY)
     major = report(inspector, make_site(), severity="major")
@@ -64,9 +64,9 @@ def test_escalation_proposes_listing_then_the_next_level(app, session, make_user
     assert _events(session, "listing_proposed") == 1
     proposal = session.scalar(select(Notification).where(Notification.kind == "listing_proposed"))
     assert proposal.recipient_id == reviewer.id and proposal.data == {"level": "county"}
-    service.act(session, reviewer, major.id, "list", {"level": "county"})
+    register.act(reviewer, major.id, "list", {"level": "county"})
     session.commit()
-    days, listed_on = app.config["ESCALATION_DAYS"], service.local_today()
+    days, listed_on = app.config["ESCALATION_DAYS"], _today()
     jobs.escalate(session, listed_on + timedelta(days=days - 1))
     assert _count(session, Notification, Notification.recipient_id == admin.id) == 0
     jobs.escalate(session, listed_on + timedelta(days=days + 1))
@@ -76,10 +76,10 @@ def test_escalation_proposes_listing_then_the_next_level(app, session, make_user
     assert up.data == {"level": "city"} and _events(session, "listing_proposed") == 2
 
 
-def test_follow_up_task_after_closure_once(app, session, make_user, make_site, report):
+def test_follow_up_task_after_closure_once(app, session, make_user, make_site, report, register):
     inspector = make_user()
     hazard = report(inspector, make_site())
-    service.verify(session, inspector, hazard.id, "rectified", None, [sha("ok")])
+    register.verify(inspector, hazard.id, "rectified", None, [sha("ok")])
     session.commit()
     closed_on = hazard.closed_at.date()
     days = app.config["FOLLOW_UP_DAYS"]
@@ -96,7 +96,7 @@ def test_weekly_bulletin_is_made_once_per_county_and_downloadable(client, auth, 
                                                                   report):
     inspector = make_user()
     report(inspector, make_site(), severity="major")
-    today = service.local_today() + timedelta(days=7)
+    today = _today() + timedelta(days=7)
     assert jobs.weekly_bulletin(session, today) == 2
     assert jobs.weekly_bulletin(session, today) == 0
     session.commit()
@@ -106,7 +106,7 @@ def test_weekly_bulletin_is_made_once_per_county_and_downloadable(client, auth, 
     assert [b["region_code"] for b in listing] == [COUNTY1]
     bid = listing[0]["id"]
     start = date.fromisoformat(listing[0]["period_start"])
-    assert start.weekday() == 0 and start <= service.local_today() < start + timedelta(days=7)
+    assert start.weekday() == 0 and start <= _today() < start + timedelta(days=7)
     xlsx = client.get(f"/api/v1/bulletins/{bid}.xlsx", headers=headers)
     wb = load_workbook(io.BytesIO(xlsx.data))
     assert wb.sheetnames == ["分区域", "分行业", "预警提示"]
@@ -147,3 +147,9 @@ def test_dashboard_rollup_job_feeds_the_console_dashboard(app, session, make_use
 def test_scheduler_has_every_job(app):
     scheduler = jobs.build_scheduler(app)
     assert {j.id for j in scheduler.get_jobs()} == set(jobs.JOBS)
+
+
+def _today():
+    from flask import current_app
+
+    return today_in(current_app.config["TZ"])

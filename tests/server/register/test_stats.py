@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from server.register import service
 from tests.conftest import CITY, COUNTY1, COUNTY2, TOWNSHIP1, TOWNSHIP2, VILLAGE2, VILLAGE4
 from tests.server.register.conftest import sha
 from tests.server.test_errors import assert_error
@@ -13,15 +12,15 @@ def _row(body, code):
 
 
 def test_summary_rolls_up_and_computes_rates(client, auth, session, make_user, make_site,
-                                             report, submit):
+                                             report, submit, register):
     t1, t2 = make_user(region=TOWNSHIP1), make_user(region=TOWNSHIP2)
     reviewer = make_user("county_reviewer", COUNTY1)
     s1, s2, s3 = make_site(), make_site(region=VILLAGE2), make_site(region=VILLAGE4)
     major = report(t1, s1, severity="major")
     report(t1, s2, sector="fire")
     closed = report(t2, s3)
-    service.act(session, reviewer, major.id, "list", {"level": "county"})
-    service.verify(session, t2, closed.id, "rectified", None, [sha("a")])
+    register.act(reviewer, major.id, "list", {"level": "county"})
+    register.verify(t2, closed.id, "rectified", None, [sha("a")])
     session.commit()
     submit(t1, s1)
     submit(t1, s2)
@@ -58,7 +57,7 @@ def test_summary_scope_and_validation(client, auth):
 
 
 def test_signals_find_shallow_inspection(app, client, auth, monkeypatch, make_user, make_site,
-                                         report, submit):
+                                         report, submit, register):
     monkeypatch.setitem(app.config, "SIGNAL_MIN_HAZARDS", 3)
     monkeypatch.setitem(app.config, "SIGNAL_MIN_INSPECTIONS", 2)
     t1, t2 = make_user(region=TOWNSHIP1), make_user(region=TOWNSHIP2)
@@ -86,7 +85,7 @@ def _counts(**by_key):
 RULES = {"min_found": 5, "min_inspections": 4, "low_ratio": 0.3}
 
 
-def test_signal_rules_fire_on_counts_alone():
+def test_signal_rules_fire_on_counts_alone(register):
     from server.register.stats import shallow_inspection
 
     counts = _counts(a_gas=(6, 0, 10), a_fire=(1, 0, 0), b_gas=(1, 1, 10), c_gas=(9, 0, 10),
@@ -99,7 +98,7 @@ def test_signal_rules_fire_on_counts_alone():
         [("b", "gas", 0.1, 0.75)]
 
 
-def test_signal_rules_stay_quiet_without_enough_or_without_peers():
+def test_signal_rules_stay_quiet_without_enough_or_without_peers(register):
     from server.register.stats import shallow_inspection
 
     # Below the thresholds: too few found, too few inspections to compare.
