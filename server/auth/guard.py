@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 
 from flask import g, request
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import contains_eager
 
 from server.auth.tokens import token_hash
@@ -26,14 +26,16 @@ def _authenticate(*, lock_device: bool = False) -> AuthToken:
     return _usable(_read_token(token_hash(token.strip()), lock_device=lock_device))
 
 
+# The token with its user (and region) and its device, in one query; built once.
+_TOKEN = (select(AuthToken).join(AuthToken.device).options(contains_eager(AuthToken.device))
+          .where(AuthToken.token_hash == bindparam("hashed")))
+_TOKEN_LOCKING_DEVICE = _TOKEN.with_for_update(of=Device)
+
+
 def _read_token(hashed: str, *, lock_device: bool) -> AuthToken | None:
-    """The token with its user (and region) and its device, in one query; the device
-    row locked when asked (a push's counter)."""
-    stmt = (select(AuthToken).join(AuthToken.device).options(contains_eager(AuthToken.device))
-            .where(AuthToken.token_hash == hashed))
-    if lock_device:
-        stmt = stmt.with_for_update(of=Device)
-    return db.session.scalar(stmt)
+    """The token, its user and device; the device row locked when asked (a push's counter)."""
+    return db.session.scalar(_TOKEN_LOCKING_DEVICE if lock_device else _TOKEN,
+                             {"hashed": hashed})
 
 
 def _usable(row: AuthToken | None) -> AuthToken:

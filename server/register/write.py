@@ -24,7 +24,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, literal, or_, select, union_all
+from sqlalchemy import and_, bindparam, literal, or_, select, union_all
 
 from server.errors import Conflict, DomainError, InvalidTransition, NotAllowed, NotFound
 from server.models import Blob, Hazard, HazardAlias, HazardEvent, Inspection, Region, Site
@@ -37,6 +37,38 @@ from server.register.settings import RegisterSettings
 
 _H = Hazard.__table__
 _HAZARD_COLUMNS = [_H.c[f] for f in STATE_FIELDS]
+
+# The unit's reads, built once (SQLAlchemy caches their compiled form; building a select
+# costs more than running it).
+_E = HazardEvent.__table__
+_A = HazardAlias.__table__
+_SITES = (select(Site.id, Site.code, Site.name, Site.kind, Site.region_code, Region.path,
+                 Site.lat, Site.lon, Site.version)
+          .join(Region, Region.code == Site.region_code)
+          .where(Site.id.in_(bindparam("ids", expanding=True))))
+_BLOBS = select(Blob.sha256).where(Blob.sha256.in_(bindparam("hashes", expanding=True)))
+_IDS = union_all(
+    select(Hazard.id, literal("hazard")).where(Hazard.id.in_(bindparam("ids", expanding=True))),
+    select(HazardAlias.alias_id, literal("alias"))
+    .where(HazardAlias.alias_id.in_(bindparam("ids", expanding=True))),
+    select(Inspection.id, literal("inspection"))
+    .where(Inspection.id.in_(bindparam("ids", expanding=True))))
+_HAZARD = (select(*_HAZARD_COLUMNS, Region.path).join(Region, Region.code == _H.c.region_code))
+_OPEN = (_HAZARD.where(_H.c.site_id.in_(bindparam("sites", expanding=True)),
+                       _H.c.item.in_(bindparam("items", expanding=True)),
+                       _H.c.status != lc.CLOSED)
+         .with_for_update(of=_H))
+_HAZARDS = (_HAZARD.add_columns(_A.c.alias_id)
+            .outerjoin(_A, and_(_A.c.hazard_id == _H.c.id,
+                                _A.c.alias_id.in_(bindparam("ids", expanding=True))))
+            .where(or_(_H.c.id.in_(bindparam("ids", expanding=True)), _A.c.alias_id.isnot(None)))
+            .with_for_update(of=_H))
+_INSPECTION = (select(Inspection.review_state, Inspection.site_id, Inspection.superseded_by,
+                      Region.path).join(Region, Region.code == Inspection.region_code)
+               .where(Inspection.id == bindparam("id")).with_for_update(of=Inspection.__table__))
+_EVENTS_SINCE = (select(_E.c.type, _E.c.data)
+                 .where(_E.c.hazard_id == bindparam("id"), _E.c.version > bindparam("version"),
+                        _E.c.refused.is_(False)).order_by(_E.c.seq))
 
 
 @dataclass
@@ -191,21 +223,25 @@ class RegisterWrite:
         self._load_hazards(needs.hazards - self._hazards.keys() - self._alias.keys()
                            - self._absent)
 
+    def _rows(self, stmt, **params):
+        """Run one of the unit's reads on the session's connection (no ORM objects), once
+        whatever the ORM holds has been flushed (a site made earlier in the push)."""
+        session = self.session
+        if session.new or session.dirty or session.deleted:
+            session.flush()
+        return session.connection().execute(stmt, params)
+
     def _load_sites(self, ids) -> None:
         if not ids:
             return
-        rows = self.session.execute(
-            select(Site.id, Site.code, Site.name, Site.kind, Site.region_code, Region.path,
-                   Site.lat, Site.lon, Site.version)
-            .join(Region, Region.code == Site.region_code).where(Site.id.in_(ids)))
-        for row in rows:
+        for row in self._rows(_SITES, ids=list(ids)):
             self._sites[row.id] = SiteRef(*row)
         for ident in ids:
             self._sites.setdefault(ident, None)
 
     def _load_blobs(self, hashes) -> None:
         if hashes:
-            stored = set(self.session.scalars(select(Blob.sha256).where(Blob.sha256.in_(hashes))))
+            stored = set(self._rows(_BLOBS, hashes=list(hashes)).scalars())
             self._stored |= stored
             self._missing |= set(hashes) - stored
 
@@ -213,17 +249,9 @@ class RegisterWrite:
         if not ids:
             return
         ids = list(ids)
-        parts = [select(Hazard.id, literal("hazard")).where(Hazard.id.in_(ids)),
-                 select(HazardAlias.alias_id, literal("alias")).where(HazardAlias.alias_id.in_(ids)),
-                 select(Inspection.id, literal("inspection")).where(Inspection.id.in_(ids))]
-        for taken_id, kind in self.session.execute(union_all(*parts)):
+        for taken_id, kind in self._rows(_IDS, ids=ids):
             self._taken[uuid.UUID(str(taken_id))] = kind
         self._free |= {i for i in ids if i not in self._taken}
-
-    def _hazard_select(self):
-        return (select(*_HAZARD_COLUMNS, Region.path)
-                .join(Region, Region.code == _H.c.region_code)
-                .with_for_update(of=_H))
 
     def _keep(self, row) -> HazardRecord:
         record = self._hazards.get(row.id)
@@ -235,9 +263,8 @@ class RegisterWrite:
     def _load_pairs(self, pairs) -> None:
         if not pairs:
             return
-        rows = self.session.execute(self._hazard_select().where(
-            _H.c.site_id.in_({s for s, _ in pairs}), _H.c.item.in_({i for _, i in pairs}),
-            _H.c.status != lc.CLOSED))
+        rows = self._rows(_OPEN, sites=list({s for s, _ in pairs}),
+                          items=list({i for _, i in pairs}))
         for row in rows:
             if (row.site_id, row.item) in pairs:
                 self._open[(row.site_id, row.item)] = self._keep(row).id
@@ -247,12 +274,7 @@ class RegisterWrite:
     def _load_hazards(self, ids) -> None:
         if not ids:
             return
-        alias = HazardAlias.__table__
-        rows = self.session.execute(
-            self._hazard_select().add_columns(alias.c.alias_id)
-            .outerjoin(alias, and_(alias.c.hazard_id == _H.c.id, alias.c.alias_id.in_(ids)))
-            .where(or_(_H.c.id.in_(ids), alias.c.alias_id.isnot(None))))
-        for row in rows:
+        for row in self._rows(_HAZARDS, ids=list(ids)):
             self._keep(row)
             if row.alias_id is not None:
                 self._alias[row.alias_id] = row.id
@@ -315,10 +337,7 @@ class RegisterWrite:
         ident = uuid.UUID(str(inspection_id))
         row = self._inspections.get(ident)
         if row is None:
-            found = self.session.execute(
-                select(Inspection.review_state, Inspection.site_id, Inspection.superseded_by,
-                       Region.path).join(Region, Region.code == Inspection.region_code)
-                .where(Inspection.id == ident).with_for_update(of=Inspection.__table__)).first()
+            found = self._rows(_INSPECTION, id=ident).first()
             if found is None or not in_scope(actor, found.path):
                 return None
             row = dict(found._mapping)
@@ -328,10 +347,8 @@ class RegisterWrite:
         """The accepted events after `version` (stored and staged), oldest first."""
         stored = []
         if record.read_version is not None and version < record.read_version:
-            stored = [{"type": t, "data": d or {}} for t, d in self.session.execute(
-                select(HazardEvent.type, HazardEvent.data).where(
-                    HazardEvent.hazard_id == record.id, HazardEvent.version > version,
-                    HazardEvent.refused.is_(False)).order_by(HazardEvent.seq))]
+            stored = [{"type": t, "data": d or {}}
+                      for t, d in self._rows(_EVENTS_SINCE, id=record.id, version=version)]
         staged = [e for e in self._events if e["hazard_id"] == record.id
                   and e["version"] > version and not e["refused"]]
         return stored + staged
