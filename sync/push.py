@@ -24,8 +24,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from marshmallow import ValidationError
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from server.errors import Conflict, DomainError, Invalid, NotAllowed, RetryLater, TooLarge
 from server.models import Device, MutationResult, User
@@ -137,9 +138,7 @@ def push(session, actor: User, device: Device, body: dict, settings: Settings) -
     results += [dict(result, id=m["id"]) for m, result in zip(new, applied, strict=True)]
     if new:
         _record(session, actor, client_id, new, applied, now)
-        device.last_mutation_id = new[-1]["id"]
-    device.last_sync_at = now
-    session.flush()
+    _advance(session, device, new[-1]["id"] if new else last, now)
     stamp = recovery.stamp(session, device)
     return PushOutcome(last_mutation_id=device.last_mutation_id, server_time=now,
                        results=results, epoch=stamp["epoch"],
@@ -202,18 +201,34 @@ def _in_savepoint(ctx: registry.Context, entry: Loaded) -> dict:
     return _result(applied)
 
 
+_INSERT_RESULTS = insert(MutationResult.__table__)
+_D = Device.__table__
+_ADVANCE = (update(_D).where(_D.c.client_id == bindparam("b_client_id"))
+            .values(last_mutation_id=bindparam("b_last"), last_sync_at=bindparam("b_at")))
+
+
 def _record(session, actor, client_id, new, applied, now) -> None:
     """The results, each marked with the feed position above every change this push
     made: a pull reports these ids as done only once it has served the feed that far."""
-    session.flush()
+    if session.new or session.dirty or session.deleted:
+        session.flush()
     write_pending(session)
     high = written_high_water(session)
-    session.execute(insert(MutationResult.__table__), [
+    session.connection().execute(_INSERT_RESULTS, [
         {"client_id": client_id, "mutation_id": m["id"], "name": m["name"][:64],
          "status": result["status"], "user_id": actor.id, "device_at": m.get("at"),
          "received_at": now, "feed_seq": high,
          "result": {k: v for k, v in result.items() if k != "status"}}
         for m, result in zip(new, applied, strict=True)])
+
+
+def _advance(session, device: Device, last: int, now) -> None:
+    """The device's counter and last sync, written as one statement; the loaded row
+    learns them as if it had been read so."""
+    session.connection().execute(_ADVANCE, {"b_client_id": device.client_id, "b_last": last,
+                                            "b_at": now})
+    set_committed_value(device, "last_mutation_id", last)
+    set_committed_value(device, "last_sync_at", now)
 
 
 def _collided() -> RetryLater:

@@ -40,15 +40,18 @@ def resume_seq(max_seq: int) -> int:
     return max(max_seq + 1, int(time.time() * 1_000_000))
 
 
+_LATEST_RESTORE = (select(AuditEntry.details).where(AuditEntry.action == ACTION)
+                   .order_by(AuditEntry.seq.desc()).limit(1))
+
+
 def current_epoch(session) -> int:
     """The sync epoch: 0 until the first restore, then the latest restore's `resumed_at`.
 
     Every restore makes a new one (a later restore resumes above every earlier seq), so
     a phone that saw an acknowledgment in one epoch knows, in another, that the server
-    may have forgotten it.
+    may have forgotten it. (Read on every push and pull: a plain indexed read.)
     """
-    details = session.scalar(select(AuditEntry.details).where(AuditEntry.action == ACTION)
-                             .order_by(AuditEntry.seq.desc()).limit(1))
+    details = session.connection().execute(_LATEST_RESTORE).scalar()
     return int(details["resumed_at"]) if details else 0
 
 

@@ -34,7 +34,8 @@ def write_all(session, *, inspections, inspection_changes, new_hazards, changed_
               events, aliases, refs) -> list[dict]:
     """Write a unit's rows; return (id, version, region_code, inspector_id) of each
     stored inspection it changed. Parents go in before the rows that refer to them."""
-    session.flush()  # whatever the ORM holds (a site made earlier in the push) goes first
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # what the ORM holds (a site made earlier in the push) goes first
     conn = session.connection()
     now = utcnow()
     if inspections:

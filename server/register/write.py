@@ -24,7 +24,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, literal, or_, select, union_all
+from sqlalchemy import String, and_, bindparam, cast, literal, null, or_, select, union_all
 
 from server.errors import Conflict, DomainError, InvalidTransition, NotAllowed, NotFound
 from server.models import Blob, Hazard, HazardAlias, HazardEvent, Inspection, Region, Site
@@ -53,6 +53,17 @@ _IDS = union_all(
     .where(HazardAlias.alias_id.in_(bindparam("ids", expanding=True))),
     select(Inspection.id, literal("inspection"))
     .where(Inspection.id.in_(bindparam("ids", expanding=True))))
+# Sites (with their region's path), stored photos and ids in use, in one round trip.
+_PROBE = union_all(
+    select(literal("site"), cast(Site.id, String), Site.code, Site.name, Site.kind,
+           Site.region_code, Region.path, Site.lat, Site.lon, Site.version)
+    .join(Region, Region.code == Site.region_code)
+    .where(Site.id.in_(bindparam("sites", expanding=True))),
+    *(select(literal(kind), cast(key, String), *[null()] * 8)
+      .where(key.in_(bindparam(name, expanding=True)))
+      for kind, key, name in (("blob", Blob.sha256, "hashes"), ("hazard", Hazard.id, "ids"),
+                              ("alias", HazardAlias.alias_id, "ids"),
+                              ("inspection", Inspection.id, "ids"))))
 _HAZARD = (select(*_HAZARD_COLUMNS, Region.path).join(Region, Region.code == _H.c.region_code))
 _OPEN = (_HAZARD.where(_H.c.site_id.in_(bindparam("sites", expanding=True)),
                        _H.c.item.in_(bindparam("items", expanding=True)),
@@ -215,10 +226,14 @@ class RegisterWrite:
     # --- reads --------------------------------------------------------------------------
 
     def load(self, actor, needs: Needs) -> None:
-        """Read what `needs` names and the unit does not know yet, one query per kind."""
-        self._load_sites(needs.sites - self._sites.keys())
-        self._load_blobs(needs.hashes - self._stored - self._missing)
-        self._load_ids(needs.ids - self._free - self._taken.keys())
+        """Read what `needs` names and the unit does not know yet: the sites, stored
+        photos and ids in use in one query, the open hazards (locked) in another, the
+        named hazards (locked) in a third."""
+        sites = {uuid.UUID(str(i)) for i in needs.sites} - self._sites.keys()
+        hashes = needs.hashes - self._stored - self._missing
+        ids = needs.ids - self._free - self._taken.keys()
+        if sites or hashes or ids:
+            self._probe(sites, hashes, ids)
         self._load_pairs(needs.pairs - self._open.keys())
         self._load_hazards(needs.hazards - self._hazards.keys() - self._alias.keys()
                            - self._absent)
@@ -230,6 +245,23 @@ class RegisterWrite:
         if session.new or session.dirty or session.deleted:
             session.flush()
         return session.connection().execute(stmt, params)
+
+    def _probe(self, sites, hashes, ids) -> None:
+        rows = self._rows(_PROBE, sites=list(sites), hashes=list(hashes), ids=list(ids))
+        stored = set()
+        for kind, key, *site in rows:
+            if kind == "site":
+                ident = uuid.UUID(key)
+                self._sites[ident] = SiteRef(ident, *site)
+            elif kind == "blob":
+                stored.add(key)
+            else:
+                self._taken[uuid.UUID(key)] = kind
+        for ident in sites:
+            self._sites.setdefault(ident, None)
+        self._stored |= stored
+        self._missing |= set(hashes) - stored
+        self._free |= {i for i in ids if i not in self._taken}
 
     def _load_sites(self, ids) -> None:
         if not ids:
