@@ -9,10 +9,10 @@ from marshmallow import ValidationError as MarshmallowValidationError
 from server.evidence.qr import verify as verify_tag
 from server.inspections import submit as submission
 from server.register.write import Needs
+from server.schemas.plain import plain_loader
 from sync import flags as plausibility
 from sync.registry import Applied, Context, entity_ref, mutation
 
-# Limits shared by the schemas and the plain answer check below (one place for each).
 ITEM_MAX, NOTE_MAX, PHOTOS_MAX = 32, 2000, 20
 
 _sha256 = validate.Regexp(r"^[0-9a-f]{64}$", error="Not a lowercase SHA-256 hex digest.")
@@ -52,31 +52,14 @@ class Answer(_Strict):
     photos = _photos(required=False)
 
 
-_ANSWER_KEYS = frozenset({"item", "value", "note", "photos"})
-
-
-def _plain_answer(answer) -> dict | None:
-    """What `Answer().load(answer)` returns, for an answer that is plainly valid; None
-    when anything is unusual (the schema then loads it and words the errors)."""
-    if type(answer) is not dict or not answer.keys() <= _ANSWER_KEYS or "value" not in answer:
-        return None
-    item, note = answer.get("item"), answer.get("note")
-    if type(item) is not str or not 1 <= len(item) <= ITEM_MAX:
-        return None
-    if note is not None and (type(note) is not str or len(note) > NOTE_MAX):
-        return None
-    photos = answer.get("photos", ())
-    if type(photos) not in (list, tuple) or len(photos) > PHOTOS_MAX or not all(
-            type(p) is str and _sha256.regex.match(p) for p in photos):
-        return None
-    return {"item": item, "value": answer["value"], "note": note, "photos": list(photos)}
+_plain_answer = plain_loader(Answer())
 
 
 class _Answers(fields.List):
-    """`List(Nested(Answer))` with the schema's work done once per answer in plain code:
-    a 21-answer inspection spent most of its load in marshmallow's per-field machinery.
-    The result is the schema's own; any answer the plain check is unsure of sends the
-    whole list through the schema, so errors read exactly as before."""
+    """`List(Nested(Answer))`, each answer loaded by a loader generated from `Answer`
+    (server.schemas.plain): a 21-answer inspection spent most of its load in
+    marshmallow's per-field machinery. Any answer the loader is unsure of sends the whole
+    list through the schema, so errors read exactly as before."""
 
     def _deserialize(self, value, attr, data, **kwargs):
         if type(value) is list:
