@@ -22,14 +22,17 @@ def _photos_uploaded(request, monkeypatch):
 
 def photos_uploaded(monkeypatch, stored: set | None = None) -> None:
     """The register's unit of work sees every photo as stored (or those in `stored`)."""
-    from server.register.write import RegisterWrite
+    from server.register.reads import UnitReads
 
-    def load_blobs(self, hashes):
+    real_probe = UnitReads._probe
+
+    def probe(self, sites, hashes, ids):
+        real_probe(self, sites, (), ids)
         have = set(hashes) if stored is None else set(hashes) & stored
         self._stored |= have
         self._missing |= set(hashes) - have
 
-    monkeypatch.setattr(RegisterWrite, "_load_blobs", load_blobs)
+    monkeypatch.setattr(UnitReads, "_probe", probe)
 
 
 def pytest_configure(config):
