@@ -40,10 +40,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     @app.before_request
     def _transaction_mode():
-        # Reads begin DEFERRED; everything else takes the SQLite write lock with its first
-        # statement (a view that parses its body first holds no lock meanwhile).
+        # Reads begin DEFERRED, and so does a view that reads first and then calls
+        # begin_write; everything else takes the SQLite write lock with its first statement.
+        view = app.view_functions.get(request.endpoint)
         request.environ["xuncha.read_only_token"] = set_read_only(
-            request.method in _SAFE_METHODS)
+            request.method in _SAFE_METHODS or getattr(view, "reads_first", False))
 
     @app.teardown_request
     def _reset_transaction_mode(_exc):

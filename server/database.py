@@ -28,6 +28,25 @@ def set_read_only(value: bool) -> contextvars.Token:
     return _read_only.set(value)
 
 
+def reads_first(view):
+    """Mark a view whose request begins as a read (DEFERRED on SQLite) and calls
+    `begin_write` before it writes: work done before then holds no write lock."""
+    view.reads_first = True
+    return view
+
+
+def begin_write(session) -> bool:
+    """Where writers go one at a time (SQLite), end the request's read transaction so
+    that the next statement begins the write one (IMMEDIATE); whatever was read before is
+    expired with it, so what decides a write must be read again: returns True then.
+    Elsewhere the transaction goes on, its row locks held, and this returns False."""
+    if not one_writer_at_a_time(session.get_bind()):
+        return False
+    session.rollback()
+    _read_only.set(False)
+    return True
+
+
 def one_writer_at_a_time(bind) -> bool:
     """Whether the database takes one write transaction at a time (SQLite)."""
     return bind.dialect.name == "sqlite"

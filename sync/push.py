@@ -10,6 +10,13 @@ a savepoint instead. The same code serves a push of one mutation and one of a hu
 Only the new mutations' args are loaded (by their schemas, with their specs' pure work
 on them): a duplicate is answered from its stored result without a look at its args.
 
+Where writers go one at a time (SQLite), the push is worked out before its write
+transaction, on the reads of a read transaction (a recording unit), and the write
+transaction keeps that plan only if the counter and the actor are the same and every
+read the unit made reads the same again; otherwise it applies the mutations afresh. So
+the one writer's section is the rechecks and the writes. This is one generic step of the
+push: no mutation knows of it.
+
 The device row is locked before its counter is read, so two concurrent pushes of the
 same batch (a double "send") serialize: the second sees every mutation as a duplicate.
 Results and the advanced counter are written in the same transaction as the changes;
@@ -20,6 +27,7 @@ mutation sees the winner's row and decides properly (merge or reject).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -114,30 +122,64 @@ def _check_order(mutations_: list[dict], last: int) -> None:
         expected += 1
 
 
-def push(session, actor: User, device: Device, body: dict, settings: Settings) -> PushOutcome:
-    """Apply the new mutations of `body`. `device` is the caller's, read under its lock
-    (FOR UPDATE, or SQLite's write lock) in this transaction."""
-    client_id = device.client_id
-    check_envelope(client_id, body, settings)
+@dataclass
+class Caller:
+    """Who pushes: the user and device as the token check read them, and `relock()`,
+    which begins the write transaction and returns them read there (where writers go
+    one at a time, that is a new transaction; elsewhere the device row is locked already
+    and it returns them as they are). `plans_ahead`: work the push out before `relock`
+    (on the token check's reads) and keep it only if those reads still hold."""
+
+    actor: User
+    device: Device
+    relock: Callable[[], tuple[User, Device]]
+    plans_ahead: bool = False
+
+
+@dataclass
+class _Plan:
+    last: int
+    actor: tuple
+    uow: RegisterWrite
+    applied: list[dict]
+    now: datetime
+
+
+def push(session, caller: Caller, body: dict, settings: Settings) -> PushOutcome:
+    """Apply the new mutations of `body`, exactly once each, in order."""
+    check_envelope(caller.device.client_id, body, settings)
+    hint = caller.device.last_mutation_id  # authoritative only once relocked
+    loaded = {m["id"]: load_args(m["name"], m["args"]) for m in body["mutations"]
+              if m["id"] > hint}
+    plan = _plan(session, caller, body, settings, loaded) if caller.plans_ahead else None
+    actor, device = caller.relock()
     if device.user_id != actor.id:
-        raise NotAllowed(code="client_id_mismatch", details={"client_id": str(client_id)})
+        raise NotAllowed(code="client_id_mismatch", details={"client_id": str(device.client_id)})
     last = device.last_mutation_id
     _check_order(body["mutations"], last)
-    now = utcnow()
     new = [m for m in body["mutations"] if m["id"] > last]
-    loaded = {m["id"]: load_args(m["name"], m["args"]) for m in new}
     # Site revisions made by this push remember the device (its own later edits of the
     # same field are not conflicts).
-    session.info["sync_actor_id"], session.info["sync_client_id"] = actor.id, client_id
+    session.info["sync_actor_id"] = actor.id
+    session.info["sync_client_id"] = device.client_id
     try:
-        applied = _apply(session, actor, client_id, body, settings, new, loaded, now)
+        if plan is not None and _holds(plan, actor, last):
+            now, applied = plan.now, plan.applied
+            _write(plan.uow)
+        else:
+            now = utcnow()
+            loaded = {m["id"]: loaded.get(m["id"]) or load_args(m["name"], m["args"])
+                      for m in new}
+            uow = RegisterWrite(session, settings.register)
+            applied = _apply(uow, actor, device.client_id, body, settings, new, loaded, now)
+            _write(uow)
     finally:
         session.info.pop("sync_actor_id", None)
         session.info.pop("sync_client_id", None)
-    results = [_duplicate(m["id"], r) for m, r in _stored(session, client_id, body, last)]
+    results = [_duplicate(m["id"], r) for m, r in _stored(session, device.client_id, body, last)]
     results += [dict(result, id=m["id"]) for m, result in zip(new, applied, strict=True)]
     if new:
-        _record(session, actor, client_id, new, applied, now)
+        _record(session, actor, device.client_id, new, applied, now)
     _advance(session, device, new[-1]["id"] if new else last, now)
     stamp = recovery.stamp(session, device)
     return PushOutcome(last_mutation_id=device.last_mutation_id, server_time=now,
@@ -145,8 +187,35 @@ def push(session, actor: User, device: Device, body: dict, settings: Settings) -
                        safe_mutation_id=stamp["safe_mutation_id"])
 
 
-def _apply(session, actor, client_id, body, settings, new, loaded, now) -> list[dict]:
-    uow = RegisterWrite(session, settings.register)
+def _actor_key(actor: User) -> tuple:
+    # What a plan may have used of the actor: scope, names on events, the account's age.
+    return (actor.id, actor.role, actor.region_code, actor.region.path, actor.name,
+            actor.created_at, actor.active)
+
+
+def _plan(session, caller: Caller, body, settings, loaded) -> _Plan | None:
+    """The new mutations applied to a recording unit on the token check's reads, before
+    the write transaction; None when there is nothing to plan or a mutation writes
+    through the ORM (it cannot write before the write transaction)."""
+    last = caller.device.last_mutation_id
+    new = [m for m in body["mutations"] if m["id"] > last]
+    if not new or any(isinstance(e, Loaded) and e.spec.savepoint for e in loaded.values()):
+        return None
+    now = utcnow()
+    uow = RegisterWrite(session, settings.register, recording=True)
+    applied = _apply(uow, caller.actor, caller.device.client_id, body, settings, new, loaded,
+                     now)
+    return _Plan(last, _actor_key(caller.actor), uow, applied, now)
+
+
+def _holds(plan: _Plan, actor: User, last: int) -> bool:
+    """Whether the plan is what the push would do now: same counter, same actor, and
+    every read it was made of reads the same in the write transaction."""
+    return plan.last == last and plan.actor == _actor_key(actor) and plan.uow.reads_hold()
+
+
+def _apply(uow: RegisterWrite, actor, client_id, body, settings, new, loaded,
+           now) -> list[dict]:
     needs = Needs()
     for entry in loaded.values():
         if isinstance(entry, Loaded) and entry.spec.needs is not None:
@@ -154,16 +223,19 @@ def _apply(session, actor, client_id, body, settings, new, loaded, now) -> list[
     uow.load(actor, needs)
     applied = []
     for m in new:
-        ctx = registry.Context(session=session, actor=actor, client_id=client_id,
+        ctx = registry.Context(session=uow.session, actor=actor, client_id=client_id,
                                mutation_id=m["id"], device_at=m.get("at"),
                                sent_at=body.get("sent_at"), server_now=now, settings=settings,
                                uow=uow)
         applied.append(apply_one(ctx, loaded[m["id"]]))
+    return applied
+
+
+def _write(uow: RegisterWrite) -> None:
     try:
         uow.write()
     except (IntegrityError, Conflict) as exc:  # a unique key, or a hazard's version, raced
         raise _collided() from exc
-    return applied
 
 
 def apply_one(ctx: registry.Context, entry: Loaded | dict) -> dict:

@@ -6,6 +6,8 @@ from flask import Blueprint, current_app
 
 from server.api.decorators import arguments, doc, response
 from server.auth import current_device, current_user, login_required
+from server.auth.guard import recheck_token
+from server.database import begin_write, one_writer_at_a_time, reads_first
 from server.extensions import db
 from server.schemas.sync import (
     LostResponseSchema,
@@ -52,13 +54,22 @@ Mutations and their `args` are those of design/API-CONTRACT.md, with these exten
 @response(PushResponseSchema())
 @arguments(PushSchema(), defer_errors=True)
 @login_required(lock_device=True)
+@reads_first
 def push(body):
-    # The body is parsed before any database work, so no lock is held meanwhile; the
-    # write transaction then begins with the token check, which reads and locks the
-    # device's counter in the same query (a logout committed while the body was parsed
-    # refuses the push).
+    # The body is parsed before any database work. The token check reads (and, where
+    # rows lock, locks) the device's counter in the same query; where writers go one at
+    # a time (SQLite) it is a read, the push is worked out on it, and `_relock` begins
+    # the write transaction and reads the caller again there.
     settings = push_engine.Settings.from_config(current_app.config)
-    return push_engine.push(db.session, current_user(), current_device(), body, settings)
+    caller = push_engine.Caller(current_user(), current_device(), _relock,
+                                plans_ahead=one_writer_at_a_time(db.session.get_bind()))
+    return push_engine.push(db.session, caller, body, settings)
+
+
+def _relock():
+    if begin_write(db.session):
+        recheck_token(lock_device=True)
+    return current_user(), current_device()
 
 
 @bp.get("/sync/pull")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 
 from flask import g, request
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, inspect, select
 from sqlalchemy.orm import contains_eager
 
 from server.auth.tokens import token_hash
@@ -74,6 +74,17 @@ def login_required(*roles: str, lock_device: bool = False):
         func, roles = roles[0], ()
         return decorator(func)
     return decorator
+
+
+def recheck_token(*, lock_device: bool = False) -> None:
+    """Read the request's token, its user and its device again, in a transaction begun
+    after the first read (`server.database.begin_write`): a logout, a disabled account or
+    a moved counter committed in between is seen before anything is written."""
+    hashed = inspect(g.token).identity[0]
+    stmt = _TOKEN_LOCKING_DEVICE if lock_device else _TOKEN
+    row = _usable(db.session.scalar(stmt.execution_options(populate_existing=True),
+                                    {"hashed": hashed}))
+    g.token, g.user = row, row.user
 
 
 def current_user() -> User:

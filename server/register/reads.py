@@ -124,8 +124,11 @@ def in_scope(actor, path: str) -> bool:
 class UnitReads:
     """The unit's reads and what they found (see RegisterWrite for the changes)."""
 
-    def __init__(self, session):
+    def __init__(self, session, *, recording: bool = False):
+        """`recording`: keep every read and what it returned, so that `reads_hold` can
+        tell later (in another transaction) whether the database still says the same."""
         self.session = session
+        self._recorded: list | None = [] if recording else None
         self._sites: dict = {}  # id → SiteRef | None
         self._hazards: dict = {}  # id → HazardRecord
         self._alias: dict = {}  # merged id → hazard id
@@ -151,13 +154,24 @@ class UnitReads:
         self._load_hazards(needs.hazards - self._hazards.keys() - self._alias.keys()
                            - self._absent)
 
-    def _rows(self, stmt, **params):
+    def _rows(self, stmt, **params) -> list:
         """Run one of the unit's reads on the session's connection (no ORM objects), once
         whatever the ORM holds has been flushed (a site made earlier in the push)."""
         session = self.session
         if session.new or session.dirty or session.deleted:
             session.flush()
-        return session.connection().execute(stmt, params)
+        rows = session.connection().execute(stmt, params).all()
+        if self._recorded is not None:
+            self._recorded.append((stmt, params, rows))
+        return rows
+
+    def reads_hold(self) -> bool:
+        """Whether every read the unit made (recording) reads the same now. The unit's
+        decisions are a function of its reads, the args, the actor and the clock: when
+        this holds, what it staged is what it would stage now."""
+        connection = self.session.connection()
+        return all(connection.execute(stmt, params).all() == rows
+                   for stmt, params, rows in self._recorded or ())
 
     def _probe(self, sites, hashes, ids) -> None:
         rows = self._rows(_PROBE, sites=list(sites), hashes=list(hashes), ids=list(ids))
@@ -262,7 +276,7 @@ class UnitReads:
         ident = uuid.UUID(str(inspection_id))
         row = self._inspections.get(ident)
         if row is None:
-            found = self._rows(_INSPECTION, id=ident).first()
+            found = next(iter(self._rows(_INSPECTION, id=ident)), None)
             if found is None or not in_scope(actor, found.path):
                 return None
             row = dict(found._mapping)

@@ -67,10 +67,12 @@ def refusal_error(decision: lc.Decision, state: dict | None) -> DomainError:
 
 
 class RegisterWrite(UnitReads):
-    def __init__(self, session, settings: RegisterSettings | None = None):
+    def __init__(self, session, settings: RegisterSettings | None = None, *,
+                 recording: bool = False):
         """`settings`: the deadlines and calendar of new hazards (a unit that only appends
-        to existing ones, as the nightly jobs do, needs none)."""
-        super().__init__(session)
+        to existing ones, as the nightly jobs do, needs none). `recording`: see
+        `UnitReads.reads_hold`."""
+        super().__init__(session, recording=recording)
         self.settings = settings
         self._staged_clear()
         self._journal: list = []
