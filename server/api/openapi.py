@@ -8,6 +8,8 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask
 
+from server.schemas.sync import MutationResultSchema
+
 _PATH_PARAM = re.compile(
     r"<(?:(?P<conv>[a-z]+)(?:\((?P<conv_args>[^)]*)\))?:)?(?P<name>[a-zA-Z_]+)>")
 _CONVERTER_TYPES = {"uuid": {"type": "string", "format": "uuid"}, "int": {"type": "integer"}}
@@ -29,6 +31,8 @@ def build_spec(app: Flask) -> dict:
                                         "(see design/API-CONTRACT.md)."})
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     spec.components.schema("Error", ERROR_SCHEMA)
+    # Served as built by the push engine (server.schemas.sync.PushResponseSchema).
+    spec.components.schema("MutationResult", schema=MutationResultSchema)
     paths: dict[str, dict] = {}
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if not rule.endpoint.startswith("api_v1."):

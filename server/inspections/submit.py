@@ -44,7 +44,9 @@ def read_answers(args: dict) -> AnswersRead | None:
         checklist = forms.get(args["checklist"]["code"], int(args["checklist"]["version"]))
     except forms.UnknownChecklist:
         return None
-    answers = jsonable(list(args.get("answers") or []))
+    # The Answer schema converts nothing (strings, a raw JSON value, hash strings): the
+    # loaded answers are JSON as they stand.
+    answers = list(args.get("answers") or [])
     partial = args["kind"] == "verification"
     return AnswersRead(args.get("answers"), checklist, answers, partial,
                        forms.validate(checklist, answers, partial=partial),

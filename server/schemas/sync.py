@@ -81,7 +81,11 @@ class _RecoveryStamp(Schema):
 class PushResponseSchema(_RecoveryStamp):
     last_mutation_id = fields.Integer(dump_only=True)
     server_time = fields.AwareDateTime(dump_only=True)
-    results = fields.List(fields.Nested(MutationResultSchema), dump_only=True)
+    # Served as the engine built them (JSON already; a push answers up to 100); each item
+    # has MutationResultSchema's shape, which the OpenAPI document describes.
+    results = fields.Raw(dump_only=True, metadata={
+        "type": "array", "items": {"$ref": "#/components/schemas/MutationResult"},
+        "description": "One per mutation of the push, in order."})
 
 
 class LostSchema(Schema):
