@@ -8,7 +8,7 @@ The pure parts need no Flask app and no database session:
   store consistent after a crash;
 - `qr`     — site codes, the signed payload a site's QR tag carries, and the QR image;
 - `labels` — A4 sheets of printable site tags (PDF);
-- `errors` — the error vocabulary, with the contract's codes, that the HTTP layer maps.
+- `errors` — the evidence errors: the contract's codes, in the one hierarchy of `server.errors`.
 
 The app side: `service` (uploads, upload status, photo scope, served copies), `tags` (a
 site's QR image and label sheets, in scope) and `refs` (which inspection or hazard refers

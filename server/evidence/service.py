@@ -25,8 +25,7 @@ nothing to someone who does not already hold the photo.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -35,9 +34,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from server.auth.scope import scoped
-from server.errors import DomainError, NotFound, UnsupportedMediaType
+from server.errors import NotFound, UnsupportedMediaType
 from server.evidence import blobstore
-from server.evidence.errors import EvidenceError, OffsetMismatch, UploadComplete
+from server.evidence.errors import UploadComplete
 from server.evidence.images import ProcessedImage, process
 from server.evidence.ingest import ingest, ingest_partial, verify_hash
 from server.evidence.store import DISPLAY, THUMB, check_name
@@ -66,25 +65,6 @@ class ChunkResult:
     offset: int
     blob: Blob | None = None
     created: bool = False
-
-
-@contextmanager
-def _as_domain_errors() -> Iterator[None]:
-    """The evidence modules' errors (Flask-free) as the app's domain errors."""
-    try:
-        yield
-    except EvidenceError as exc:
-        headers = {}
-        if isinstance(exc, OffsetMismatch):
-            headers["Upload-Offset"] = str(exc.offset)
-        raise DomainError(exc.message, code=exc.code, status=exc.status,
-                          details=exc.details, headers=headers) from None
-
-
-def _name(sha256: str) -> str:
-    """The blob name, or 404 for anything that is not one (the only gate to a path)."""
-    with _as_domain_errors():
-        return check_name(sha256)
 
 
 def _end_read(session) -> None:
@@ -131,25 +111,23 @@ def upload(session, actor: User, sha256: str, data: bytes,
            content_type: str | None) -> tuple[Blob, bool]:
     """A whole-body upload: (the blob, True if it was stored now).
 
-    Raises NotFound (not a blob name), UnsupportedMediaType, and as DomainErrors with the
-    contract's codes: hash_mismatch, unsupported_media_type, invalid_image,
+    Raises NotFound (not a blob name), UnsupportedMediaType, and the evidence errors with
+    the contract's codes: hash_mismatch, unsupported_media_type, invalid_image,
     payload_too_large. On any of them nothing is stored. The same bytes again are
     answered from the row, with only their hash checked (no decoding).
     """
-    name = _name(sha256)
+    name = check_name(sha256)
     if content_type and content_type not in UPLOAD_TYPES:
         raise UnsupportedMediaType("Upload a JPEG, PNG or WebP image.",
                                    details={"content_type": content_type})
     store = blobstore()
     existing = session.get(Blob, name)
     if existing is not None and store.exists(name):
-        with _as_domain_errors():
-            verify_hash(name, data)
+        verify_hash(name, data)
         return existing, False
     uploader_id = actor.id
     _end_read(session)
-    with _as_domain_errors():
-        processed = ingest(store, name, data)
+    processed = ingest(store, name, data)
     return _record(session, uploader_id, name, len(data), processed)
 
 
@@ -162,32 +140,31 @@ def append_chunk(session, actor: User, sha256: str, offset: int, length: int,
     payload_too_large, and on the last byte what `upload` raises (the partial upload is
     then discarded: its bytes can never become this blob).
     """
-    name = _name(sha256)
+    name = check_name(sha256)
     store = blobstore()
     existing = session.get(Blob, name)
     if existing is not None:
-        raise DomainError(f"Blob {name} is already stored.", code=UploadComplete.code,
-                          status=UploadComplete.status, details={"offset": existing.size},
-                          headers={"Upload-Offset": str(existing.size)})
+        raise UploadComplete(f"Blob {name} is already stored.",
+                             details={"offset": existing.size},
+                             headers={"Upload-Offset": str(existing.size)})
     uploader_id = actor.id
     _end_read(session)
-    with _as_domain_errors():
-        if store.exists(name):
-            # Verified bytes stored by a request that died before its row: adopt them.
-            data = store.get(name)
-            blob, created = _record(session, uploader_id, name, len(data), process(data))
-            return ChunkResult(offset=len(data), blob=blob, created=created)
-        new_offset = store.append(name, offset, chunk, length)
-        if new_offset < length:
-            return ChunkResult(offset=new_offset)
-        processed = ingest_partial(store, name)
+    if store.exists(name):
+        # Verified bytes stored by a request that died before its row: adopt them.
+        data = store.get(name)
+        blob, created = _record(session, uploader_id, name, len(data), process(data))
+        return ChunkResult(offset=len(data), blob=blob, created=created)
+    new_offset = store.append(name, offset, chunk, length)
+    if new_offset < length:
+        return ChunkResult(offset=new_offset)
+    processed = ingest_partial(store, name)
     blob, created = _record(session, uploader_id, name, length, processed)
     return ChunkResult(offset=length, blob=blob, created=created)
 
 
 def status(session, sha256: str) -> UploadStatus:
     """HEAD: complete (recorded), partial (bytes so far), or NotFound."""
-    name = _name(sha256)
+    name = check_name(sha256)
     blob = session.get(Blob, name)
     if blob is not None:
         return UploadStatus(complete=True, offset=blob.size, length=blob.size)
@@ -233,8 +210,7 @@ def can_see(session, actor: User, sha256: str) -> bool:
 
 def served_copy(session, actor: User, sha256: str, kind: str) -> bytes:
     """The re-encoded JPEG (`display` or `thumb`) of a blob in scope; else NotFound."""
-    name = _name(sha256)
+    name = check_name(sha256)
     if session.get(Blob, name) is None or not can_see(session, actor, name):
         raise NotFound(f"No photo {name}.")
-    with _as_domain_errors():
-        return blobstore().get(name, SERVED_KINDS[kind])
+    return blobstore().get(name, SERVED_KINDS[kind])

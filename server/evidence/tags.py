@@ -10,9 +10,8 @@ from flask import current_app
 from sqlalchemy import select
 
 from server.auth.scope import region_in_scope, scoped
-from server.errors import DomainError, Invalid, NotFound
+from server.errors import Invalid, NotFound
 from server.evidence import qr
-from server.evidence.errors import LabelError
 from server.evidence.labels import Label, label_sheet_pdf
 from server.models import Region, Site, User
 from server.schemas.blobs import MAX_LABELS
@@ -48,11 +47,7 @@ def label_sheet(session, actor: User, *, region: str | None = None,
     labels = [Label(site_name=site.name, site_code=site.code,
                     village=places.get(site.region_code, ""), payload=payload_for(site))
               for site in sites]
-    try:
-        return label_sheet_pdf(labels, font_path=current_app.config.get("CJK_FONT"))
-    except LabelError as exc:
-        raise DomainError(exc.message, code=exc.code, status=exc.status,
-                          details=exc.details) from None
+    return label_sheet_pdf(labels, font_path=current_app.config.get("CJK_FONT"))
 
 
 def _sites_in_region(session, actor: User, region: str) -> list[Site]:
