@@ -6,8 +6,8 @@ from flask import current_app, redirect, render_template, request, session, url_
 from marshmallow import Schema, fields, validate
 
 from server.auth import service as auth_service
-from server.console import bp
 from server.console import session as staff_session
+from server.console.blueprint import bp
 from server.console.forms import parse
 from server.console.i18n import LANGS
 from server.errors import NotAllowed, TooManyAttempts

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Response, request
 
-from server.console import bp
+from server.console.blueprint import bp
 from server.console.session import current_staff
 from server.extensions import db
 

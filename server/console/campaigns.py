@@ -6,7 +6,8 @@ from flask import redirect, render_template, request, url_for
 from marshmallow import Schema, fields, validate
 
 from server.campaigns import service as campaigns
-from server.console import bp, charts
+from server.console import charts
+from server.console.blueprint import bp
 from server.console.forms import parse
 from server.console.i18n import translate
 from server.console.service import assignable_regions

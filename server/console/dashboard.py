@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import render_template
 
 from server.campaigns import service as campaigns
-from server.console import bp, charts
+from server.console import charts
+from server.console.blueprint import bp
 from server.console.i18n import label, translate
 from server.console.session import current_staff
 from server.extensions import db

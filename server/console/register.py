@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import redirect, render_template, request, url_for
 from marshmallow import Schema, fields, validate
 
-from server.console import bp
+from server.console.blueprint import bp
 from server.console.forms import parse
 from server.console.session import current_staff
 from server.extensions import db

@@ -13,7 +13,7 @@ import io
 from flask import render_template, request, send_file
 from marshmallow import Schema, fields, validate
 
-from server.console import bp
+from server.console.blueprint import bp
 from server.console.forms import parse
 from server.console.session import current_staff
 from server.errors import Invalid
