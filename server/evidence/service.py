@@ -1,6 +1,8 @@
 """Blob services: uploads (whole and resumable), upload status, what is missing, who may
-see a photo, and the served copies. Plain functions of (session, actor, …) that flush,
-never commit.
+see a photo, and the served copies. Plain functions of (session, open_store, actor, …)
+that flush, never commit. The caller hands them the way to the app's blob store
+(`open_store()`, called only once a name has passed `check_name`, so a request for a
+path-like name never opens the store) and the app's time zone.
 
 Uploads keep the write transaction short and the store consistent:
 
@@ -25,21 +27,20 @@ nothing to someone who does not already hold the photo.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 
-from flask import current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from server.auth.scope import scoped
 from server.errors import NotFound, UnsupportedMediaType
-from server.evidence import blobstore
+from server.evidence import blobs_missing
 from server.evidence.errors import UploadComplete
 from server.evidence.images import ProcessedImage, process
 from server.evidence.ingest import ingest, ingest_partial, verify_hash
-from server.evidence.store import DISPLAY, THUMB, check_name
+from server.evidence.store import DISPLAY, THUMB, BlobStore, check_name
 from server.models import Hazard, Inspection, User
 from server.models.blob import Blob, BlobRef
 from server.models.types import utcnow
@@ -49,6 +50,8 @@ from server.models.types import utcnow
 UPLOAD_TYPES = frozenset({"image/jpeg", "image/png", "image/webp",
                           "application/octet-stream"})
 SERVED_KINDS = {"display": DISPLAY, "thumb": THUMB}
+
+OpenStore = Callable[[], BlobStore]
 
 
 @dataclass(frozen=True)
@@ -74,13 +77,13 @@ def _end_read(session) -> None:
     session.rollback()
 
 
-def _record(session, uploader_id, name: str, size: int,
-            processed: ProcessedImage) -> tuple[Blob, bool]:
+def _record(session, uploader_id, name: str, size: int, processed: ProcessedImage,
+            tz: tzinfo | None) -> tuple[Blob, bool]:
     """Insert the Blob row (the upload becomes visible); False if a racer recorded it."""
     meta = processed.metadata
     blob = Blob(sha256=name, size=size, media_type=processed.media_type,
                 width=processed.width, height=processed.height,
-                captured_at=_aware(meta.captured_at), device_make=meta.device_make,
+                captured_at=_aware(meta.captured_at, tz), device_make=meta.device_make,
                 device_model=meta.device_model,
                 gps_lat=meta.gps.lat if meta.gps else None,
                 gps_lon=meta.gps.lon if meta.gps else None,
@@ -97,19 +100,20 @@ def _record(session, uploader_id, name: str, size: int,
     return blob, True
 
 
-def _aware(moment: datetime | None) -> datetime | None:
+def _aware(moment: datetime | None, tz: tzinfo | None) -> datetime | None:
     """EXIF times without an offset are the phone's local time: the app's time zone."""
     if moment is None or moment.tzinfo is not None:
         return moment
-    tz = current_app.config["TZ"] if has_app_context() else None
     return moment.replace(tzinfo=tz) if tz is not None else None
 
 
 # --- uploads ----------------------------------------------------------------------------
 
-def upload(session, actor: User, sha256: str, data: bytes,
-           content_type: str | None) -> tuple[Blob, bool]:
+def upload(session, open_store: OpenStore, actor: User, sha256: str, data: bytes,
+           content_type: str | None, *, tz: tzinfo | None = None) -> tuple[Blob, bool]:
     """A whole-body upload: (the blob, True if it was stored now).
+
+    `tz` is the app's time zone, for EXIF capture times that carry no offset.
 
     Raises NotFound (not a blob name), UnsupportedMediaType, and the evidence errors with
     the contract's codes: hash_mismatch, unsupported_media_type, invalid_image,
@@ -120,7 +124,7 @@ def upload(session, actor: User, sha256: str, data: bytes,
     if content_type and content_type not in UPLOAD_TYPES:
         raise UnsupportedMediaType("Upload a JPEG, PNG or WebP image.",
                                    details={"content_type": content_type})
-    store = blobstore()
+    store = open_store()
     existing = session.get(Blob, name)
     if existing is not None and store.exists(name):
         verify_hash(name, data)
@@ -128,11 +132,11 @@ def upload(session, actor: User, sha256: str, data: bytes,
     uploader_id = actor.id
     _end_read(session)
     processed = ingest(store, name, data)
-    return _record(session, uploader_id, name, len(data), processed)
+    return _record(session, uploader_id, name, len(data), processed, tz)
 
 
-def append_chunk(session, actor: User, sha256: str, offset: int, length: int,
-                 chunk: bytes) -> ChunkResult:
+def append_chunk(session, open_store: OpenStore, actor: User, sha256: str, offset: int,
+                 length: int, chunk: bytes, *, tz: tzinfo | None = None) -> ChunkResult:
     """A resumable-upload chunk at `offset` of `length` bytes; verifies on the last byte.
 
     Raises offset_mismatch (409, with the current offset in `Upload-Offset`),
@@ -141,7 +145,7 @@ def append_chunk(session, actor: User, sha256: str, offset: int, length: int,
     then discarded: its bytes can never become this blob).
     """
     name = check_name(sha256)
-    store = blobstore()
+    store = open_store()
     existing = session.get(Blob, name)
     if existing is not None:
         raise UploadComplete(f"Blob {name} is already stored.",
@@ -152,23 +156,24 @@ def append_chunk(session, actor: User, sha256: str, offset: int, length: int,
     if store.exists(name):
         # Verified bytes stored by a request that died before its row: adopt them.
         data = store.get(name)
-        blob, created = _record(session, uploader_id, name, len(data), process(data))
+        blob, created = _record(session, uploader_id, name, len(data), process(data),
+                                tz)
         return ChunkResult(offset=len(data), blob=blob, created=created)
     new_offset = store.append(name, offset, chunk, length)
     if new_offset < length:
         return ChunkResult(offset=new_offset)
     processed = ingest_partial(store, name)
-    blob, created = _record(session, uploader_id, name, length, processed)
+    blob, created = _record(session, uploader_id, name, length, processed, tz)
     return ChunkResult(offset=length, blob=blob, created=created)
 
 
-def status(session, sha256: str) -> UploadStatus:
+def status(session, open_store: OpenStore, sha256: str) -> UploadStatus:
     """HEAD: complete (recorded), partial (bytes so far), or NotFound."""
     name = check_name(sha256)
     blob = session.get(Blob, name)
     if blob is not None:
         return UploadStatus(complete=True, offset=blob.size, length=blob.size)
-    partial = blobstore().partial(name)
+    partial = open_store().partial(name)
     if partial is None:
         raise NotFound(f"No blob {name}.")
     return UploadStatus(complete=False, offset=partial.offset, length=partial.length)
@@ -179,15 +184,6 @@ def check(session, actor: User, blobs: list[dict]) -> list[str]:
     wanted = list(dict.fromkeys(item["sha256"] for item in blobs))
     missing = blobs_missing(session, wanted)
     return [sha for sha in wanted if sha in missing]
-
-
-def blobs_missing(session, hashes: Iterable[str]) -> set[str]:
-    """The hashes without a recorded (complete, verified) blob."""
-    wanted = set(hashes)
-    if not wanted:
-        return set()
-    present = set(session.scalars(select(Blob.sha256).where(Blob.sha256.in_(wanted))))
-    return wanted - present
 
 
 # --- reading ----------------------------------------------------------------------------
@@ -208,9 +204,10 @@ def can_see(session, actor: User, sha256: str) -> bool:
     return uploader is not None and uploader == actor.id
 
 
-def served_copy(session, actor: User, sha256: str, kind: str) -> bytes:
+def served_copy(session, open_store: OpenStore, actor: User, sha256: str,
+                kind: str) -> bytes:
     """The re-encoded JPEG (`display` or `thumb`) of a blob in scope; else NotFound."""
     name = check_name(sha256)
     if session.get(Blob, name) is None or not can_see(session, actor, name):
         raise NotFound(f"No photo {name}.")
-    return blobstore().get(name, SERVED_KINDS[kind])
+    return open_store().get(name, SERVED_KINDS[kind])

@@ -287,7 +287,7 @@ def blob_reader(blob_dir: str):
     from server.evidence.store import DISPLAY, ORIGINAL, FilesystemBlobStore
 
     try:
-        from server.evidence import blobstore
+        from server.extensions import blobstore
 
         store = blobstore()
     except ImportError:  # an evidence package without the shared store accessor
