@@ -37,7 +37,7 @@ def blobstore():
     sweeps once, which is safe with several workers because the sweep only removes
     temporary files older than the store's grace period and abandoned uploads.
     """
-    from server.evidence.store import FilesystemBlobStore
+    from server.evidence.filestore import FilesystemBlobStore
 
     holder = current_app.extensions.setdefault("xuncha", {})
     store = holder.get("blobstore")

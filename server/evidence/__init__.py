@@ -2,8 +2,11 @@
 
 The pure parts need no Flask app and no database session:
 
-- `store`  — the content-addressed blob store (originals, derived copies, resumable uploads);
+- `store`  — the content-addressed blob store: names, kinds, what every store promises;
+- `filestore` — the store on a filesystem (originals, derived copies, resumable uploads),
+  built from the durable file operations of `files`;
 - `images` — the photo pipeline: bytes in, validated metadata and re-encoded copies out;
+- `exif`   — what a photo says about itself (capture time, device, position);
 - `ingest` — verify, process and store one uploaded photo, in the order that keeps the
   store consistent after a crash;
 - `qr`     — site codes, the signed payload a site's QR tag carries, and the QR image;
