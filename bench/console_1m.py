@@ -173,7 +173,7 @@ def measure(app, repeat: int) -> list[tuple]:
         db.session.execute(text("TRUNCATE hazard_rollups, hazard_signal_rollups, "
                                 "hazard_rollup_runs"))
         db.session.commit()
-    from server.console import stats
+    from server.register import dashboard
 
     pages = [
         ("county1", "dashboard live, no rollup (county)", "/console/dashboard"),
@@ -190,7 +190,7 @@ def measure(app, repeat: int) -> list[tuple]:
     for username, name, url in pages:
         if username == "rollup":
             with app.app_context():
-                run = stats.refresh_rollup(db.session)
+                run = dashboard.refresh_rollup(db.session)
                 db.session.commit()
                 out.append((f"rollup rebuild ({run.rows:,} rows)", "job", run.seconds * 1000,
                             run.seconds * 1000))
@@ -211,7 +211,7 @@ def measure(app, repeat: int) -> list[tuple]:
     # Where the dashboard's time goes: its figures and signals (from the rollup), the
     # coverage of the running campaigns (live), and for comparison the register's live
     # signals (what the dashboard computed per view before the rollup held their counts).
-    from server.console import campaign_service
+    from server.campaigns import service as campaign_service
     from server.register import stats as register_stats
     from server.register.appconfig import local_today
 
@@ -224,7 +224,7 @@ def measure(app, repeat: int) -> list[tuple]:
     with app.app_context():
         user = db.session.get(User, users["county1"])
         for name, call in (("  of which figures + signals (rollup)",
-                            lambda: stats.dashboard(db.session, user)),
+                            lambda: dashboard.dashboard(db.session, user)),
                            ("  of which campaign coverage (live)", lambda: coverage(user)),
                            ("register signals live (30 days, API)",
                             lambda: register_stats.signals(db.session, user))):
@@ -235,7 +235,7 @@ def measure(app, repeat: int) -> list[tuple]:
                 times.append((time.perf_counter() - t0) * 1000)
                 db.session.rollback()
             out.append((name, "county1", statistics.median(times), max(times)))
-        board = stats.dashboard(db.session, user)
+        board = dashboard.dashboard(db.session, user)
     return out, board
 
 

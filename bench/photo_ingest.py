@@ -44,9 +44,10 @@ from PIL import ExifTags, Image, ImageDraw, features
 from PIL.TiffImagePlugin import IFDRational
 
 from server.evidence import images
+from server.evidence.filestore import FilesystemBlobStore
 from server.evidence.images import process
 from server.evidence.ingest import ingest, verify_hash
-from server.evidence.store import DISPLAY, THUMB, FilesystemBlobStore
+from server.evidence.store import DISPLAY, THUMB
 
 TARGET_BYTES = 4_000_000
 T = TypeVar("T")

@@ -6,14 +6,13 @@ Pushes one inspection.submit per request through the Flask test client (the full
 request: token check, body parsing, push, commit) into a fresh database, after a few
 warm-up pushes, and counts what reaches the database driver per push: statements
 (SELECT/INSERT/UPDATE/DELETE and the rest) and transaction commands (BEGIN, COMMIT,
-ROLLBACK, SAVEPOINT, RELEASE). Prints the median counts and one push's statements.
-Asserts nothing.
+ROLLBACK, SAVEPOINT, RELEASE). Prints the median counts; with --verbose, one push's
+statements. Asserts nothing.
 """
 
 from __future__ import annotations
 
 import argparse
-import collections
 import json
 import statistics
 from datetime import UTC, datetime
@@ -93,7 +92,6 @@ def main(argv):
     if args.verbose:
         for r in filter(None, results):
             print(f"\n-- {r['kind']}: one push")
-            kinds = collections.Counter()
             for s in r["sample"]:
                 head = " ".join(s.split())[:150]
                 print("  " + head)

@@ -7,8 +7,8 @@ import os
 from flask import Flask, request
 
 from server import config as config_module
+from server.api.errors import register_error_handlers
 from server.database import configure_engine, set_read_only
-from server.errors import register_error_handlers
 from server.extensions import db, migrate
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -82,7 +82,7 @@ class Defaults:
     SESSION_COOKIE_SECURE = False
     PERMANENT_SESSION_LIFETIME = 8 * 60 * 60  # one working day
     # The dashboard reads the hazard rollup while it is at most this old (a scheduled
-    # `server.console.stats.refresh_rollup`), else aggregates the register live.
+    # `server.register.dashboard.refresh_rollup`), else aggregates the register live.
     DASHBOARD_ROLLUP_MAX_AGE_SECONDS = 900
     JSON_SORT_KEYS = False
 

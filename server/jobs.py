@@ -232,8 +232,8 @@ def weekly_bulletin(session, today: date | None = None) -> int:
 def dashboard_rollup(session, today: date | None = None) -> dict:
     """Rebuild the dashboard's pre-aggregated counts (charts and signals), so the console
     reads small tables instead of scanning the register on every page view."""
-    from server.console.stats import refresh_rollup
     from server.models.rollup import HazardSignalRollup
+    from server.register.dashboard import refresh_rollup
 
     run = refresh_rollup(session)
     signal_rows = session.scalar(select(func.count()).select_from(HazardSignalRollup)

@@ -24,7 +24,7 @@ class Position:
     seq: int  # every change up to this seq has been served
     checklists: str  # fingerprint of the checklist set already served
     # The change log's highest seq when the cursor was issued: after a database restore,
-    # a cursor that saw past the restored point is reset (server.ops.epoch). None: a
+    # a cursor that saw past the restored point is reset (server.restore_epoch). None: a
     # cursor made before this field existed.
     top: int | None = None
 

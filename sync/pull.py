@@ -21,12 +21,12 @@ from decimal import Decimal
 from sqlalchemy import inspect, or_, select
 
 import forms
+from server import restore_epoch as epoch
 from server.auth.scope import scoped
 from server.errors import Conflict
 from server.models import ChangeLog, MutationResult, User
 from server.models.changelog import safe_point
 from server.models.types import utcnow
-from server.ops import epoch
 from sync import cursor as cursors
 from sync import recovery
 

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from server import audit
+from server import restore_epoch as epochs
 from server.errors import Conflict, NotAllowed
 from server.models import Device, User
-from server.ops import epoch as epochs
 
 LOST_ACTION = "mutations_lost"
 

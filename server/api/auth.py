@@ -22,7 +22,9 @@ def login(args):
     try:
         token, user, device = service.login(
             db.session, **args, remote_addr=request.remote_addr,
-            max_failures=cfg["LOGIN_MAX_FAILURES"], window=cfg["LOGIN_WINDOW"])
+            max_failures=cfg["LOGIN_MAX_FAILURES"],
+            max_failures_per_addr=cfg.get("LOGIN_MAX_FAILURES_PER_ADDR"),
+            window=cfg["LOGIN_WINDOW"])
     except service.LoginFailed:
         db.session.commit()  # keep the counted failure although the answer is 401
         raise

@@ -7,13 +7,13 @@ before anything touches the store: a path-like, overlong or upper-case name is a
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 
 from server.api.decorators import arguments, doc, response
 from server.auth import current_user, login_required
 from server.errors import Invalid
 from server.evidence import service
-from server.extensions import db
+from server.extensions import blobstore, db
 from server.schemas.blobs import BlobCheckSchema, BlobMissingSchema, BlobSchema
 
 bp = Blueprint("blobs", __name__)
@@ -41,7 +41,7 @@ def check(args):
      errors=["not_found"])
 @login_required
 def upload_status(sha):
-    state = service.status(db.session, sha)
+    state = service.status(db.session, blobstore, sha)
     return "", 200, {"Upload-Offset": str(state.offset), "Upload-Length": str(state.length),
                      "Upload-Complete": "?1" if state.complete else "?0",
                      "Cache-Control": "no-store"}
@@ -52,8 +52,9 @@ def upload_status(sha):
      errors=_ERRORS)
 @login_required
 def put(sha):
-    blob, created = service.upload(db.session, current_user(), sha,
-                                   request.get_data(cache=False), request.mimetype)
+    blob, created = service.upload(db.session, blobstore, current_user(), sha,
+                                   request.get_data(cache=False), request.mimetype,
+                                   tz=current_app.config["TZ"])
     return BlobSchema().dump(blob), 201 if created else 200
 
 
@@ -64,8 +65,9 @@ def put(sha):
 @login_required
 def patch(sha):
     offset, length = _upload_header("Upload-Offset"), _upload_header("Upload-Length")
-    result = service.append_chunk(db.session, current_user(), sha, offset, length,
-                                  request.get_data(cache=False))
+    result = service.append_chunk(db.session, blobstore, current_user(), sha, offset,
+                                  length, request.get_data(cache=False),
+                                  tz=current_app.config["TZ"])
     headers = {"Upload-Offset": str(result.offset)}
     if result.blob is None:
         return "", 204, headers
@@ -89,7 +91,7 @@ def thumb(sha):
 
 
 def _image(sha256: str, kind: str) -> Response:
-    data = service.served_copy(db.session, current_user(), sha256, kind)
+    data = service.served_copy(db.session, blobstore, current_user(), sha256, kind)
     resp = Response(data, mimetype="image/jpeg")
     resp.headers["X-Content-Type-Options"] = "nosniff"
     resp.headers["Cache-Control"] = _IMMUTABLE

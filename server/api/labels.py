@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, current_app
 
 from server.api.decorators import arguments, doc
 from server.auth import current_user, login_required
@@ -17,7 +17,8 @@ bp = Blueprint("labels", __name__)
 @doc(summary="The site's QR tag (PNG)", tags=["labels"], errors=["not_found"])
 @login_required
 def site_qr(site_id):
-    png = tags.site_qr_png(db.session, current_user(), site_id)
+    png = tags.site_qr_png(db.session, current_user(), site_id,
+                           tags.TagSettings.from_config(current_app.config))
     return Response(png, mimetype="image/png", headers={
         "Cache-Control": "private, no-cache", "X-Content-Type-Options": "nosniff"})
 
@@ -28,7 +29,8 @@ def site_qr(site_id):
 @login_required
 @arguments(LabelQuerySchema(), location="query")
 def label_sheet(args):
-    pdf = tags.label_sheet(db.session, current_user(), **args)
+    pdf = tags.label_sheet(db.session, current_user(),
+                           tags.TagSettings.from_config(current_app.config), **args)
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": 'inline; filename="labels.pdf"',
         "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"})

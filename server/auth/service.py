@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from flask import current_app, has_app_context
 from sqlalchemy import delete, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -43,14 +42,6 @@ def _check_addr_limit(session, remote_addr: str | None, max_failures: int | None
     _check_count(session, LoginFailure.remote_addr == remote_addr, max_failures, window)
 
 
-def _addr_limit_setting() -> int | None:
-    # Callers pass the account limit explicitly; the address limit reaches every caller
-    # (phone login, console) from the config without changing their signatures.
-    if has_app_context():
-        return current_app.config.get("LOGIN_MAX_FAILURES_PER_ADDR")
-    return None
-
-
 def _check_count(session, condition, max_failures: int, window: timedelta) -> None:
     since = utcnow() - window
     rows = session.execute(
@@ -65,7 +56,7 @@ def _check_count(session, condition, max_failures: int, window: timedelta) -> No
 
 def login(session, *, username: str, password: str, client_id: uuid.UUID,
           device_name: str | None = None, remote_addr: str | None, max_failures: int,
-          window: timedelta) -> tuple[str, User, Device]:
+          max_failures_per_addr: int | None, window: timedelta) -> tuple[str, User, Device]:
     """Check the password, bind the client_id to the user, issue a token.
 
     Failures are counted per account in the database, so the limit holds across every
@@ -73,7 +64,8 @@ def login(session, *, username: str, password: str, client_id: uuid.UUID,
     limit cannot be used to confirm a guess.
     """
     user = authenticate(session, username=username, password=password,
-                        remote_addr=remote_addr, max_failures=max_failures, window=window)
+                        remote_addr=remote_addr, max_failures=max_failures,
+                        max_failures_per_addr=max_failures_per_addr, window=window)
     device = session.get(Device, client_id)
     if device is not None and device.user_id != user.id:
         raise Conflict("This client_id belongs to another user; make a new one.",
@@ -94,16 +86,18 @@ def login(session, *, username: str, password: str, client_id: uuid.UUID,
 
 
 def authenticate(session, *, username: str, password: str, remote_addr: str | None,
-                 max_failures: int, window: timedelta) -> User:
-    """Check a password under the per-account login limit; the phone login and the staff
-    console share it, so one limit counts every attempt on an account.
+                 max_failures: int, max_failures_per_addr: int | None,
+                 window: timedelta) -> User:
+    """Check a password under the per-account and per-address login limits; the phone
+    login and the staff console share them, so one limit counts every attempt on an
+    account (or from an address).
 
     Raises TooManyAttempts (even for the right password) or LoginFailed; on LoginFailed
     the caller commits so the counted failure is kept.
     """
     username = username.strip()
     _check_limit(session, username, max_failures, window)
-    _check_addr_limit(session, remote_addr, _addr_limit_setting(), window)
+    _check_addr_limit(session, remote_addr, max_failures_per_addr, window)
     user = session.scalar(select(User).where(User.username == username))
     ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
     if not ok or user is None or not user.active:
@@ -113,10 +107,12 @@ def authenticate(session, *, username: str, password: str, remote_addr: str | No
 
 
 def console_login(session, *, username: str, password: str, remote_addr: str | None,
-                  max_failures: int, window: timedelta) -> User:
+                  max_failures: int, max_failures_per_addr: int | None,
+                  window: timedelta) -> User:
     """A staff member opens the review console (cookie session, no device, no token)."""
     user = authenticate(session, username=username, password=password,
-                        remote_addr=remote_addr, max_failures=max_failures, window=window)
+                        remote_addr=remote_addr, max_failures=max_failures,
+                        max_failures_per_addr=max_failures_per_addr, window=window)
     if not user.has_role(*REVIEWER_ROLES):
         raise NotAllowed("The console is for county and city reviewers. "
                          "本后台仅供县、市级审核人员使用。")

@@ -17,10 +17,9 @@ nothing half-written.
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask
+from flask import Flask
 
-bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
-               static_folder="static", static_url_path="/static")
+from server.console.blueprint import bp
 
 
 def register_console(app: Flask) -> None:

@@ -6,8 +6,8 @@ from flask import current_app, redirect, render_template, request, session, url_
 from marshmallow import Schema, fields, validate
 
 from server.auth import service as auth_service
-from server.console import bp
 from server.console import session as staff_session
+from server.console.blueprint import bp
 from server.console.forms import parse
 from server.console.i18n import LANGS
 from server.errors import NotAllowed, TooManyAttempts
@@ -45,6 +45,7 @@ def login_post():
         user = auth_service.console_login(
             db.session, username=args["username"], password=args["password"],
             remote_addr=request.remote_addr, max_failures=cfg["LOGIN_MAX_FAILURES"],
+            max_failures_per_addr=cfg.get("LOGIN_MAX_FAILURES_PER_ADDR"),
             window=cfg["LOGIN_WINDOW"])
     except auth_service.LoginFailed:
         db.session.commit()  # keep the counted failure although the answer is 401

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 from flask import Response, request
 
-from server.console import bp
+from server.console.blueprint import bp
 from server.console.session import current_staff
-from server.extensions import db
+from server.extensions import blobstore, db
 
 
 @bp.get("/blobs/<string(length=64):sha>/<any(thumb, display):kind>")
 def blob(sha, kind):
     from server.evidence import service as evidence
 
-    data = evidence.served_copy(db.session, current_staff(), sha, kind)
+    data = evidence.served_copy(db.session, blobstore, current_staff(), sha, kind)
     resp = Response(data, mimetype="image/jpeg")
     resp.headers["X-Content-Type-Options"] = "nosniff"
     resp.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"

@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import redirect, render_template, request, url_for
 from marshmallow import Schema, fields, validate
 
-from server.console import bp, charts
-from server.console import campaign_service as campaigns
+from server.campaigns import service as campaigns
+from server.console import charts
+from server.console.blueprint import bp
 from server.console.forms import parse
 from server.console.i18n import translate
 from server.console.service import assignable_regions

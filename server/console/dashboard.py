@@ -4,38 +4,39 @@ from __future__ import annotations
 
 from flask import render_template
 
-from server.console import bp, charts, stats
+from server.campaigns import service as campaigns
+from server.console import charts
+from server.console.blueprint import bp
 from server.console.i18n import label, translate
 from server.console.session import current_staff
 from server.extensions import db
+from server.register import dashboard as figures
+from server.register.appconfig import local_today
 
 
 @bp.get("/dashboard")
 def dashboard():
-    board = stats.dashboard(db.session, current_staff())
+    board = figures.dashboard(db.session, current_staff())
     return render_template("console/dashboard.html", b=board, svg=_charts(board),
                            signals=board.signals, campaigns=_campaign_chart())
 
 
 def _campaign_chart():
     """Coverage (应查尽查) of the campaigns running today, in the staff member's scope."""
-    from server.console import campaign_service
-    from server.register.appconfig import local_today
-
     today = local_today()
-    running = [c for c in campaign_service.list_campaigns(db.session, current_staff())
+    running = [c for c in campaigns.list_campaigns(db.session, current_staff())
                if c.starts_on <= today <= c.ends_on]
     if not running:
         return None
     totals = []
     for campaign in running:
-        rows = campaign_service.coverage(db.session, current_staff(), campaign)
+        rows = campaigns.coverage(db.session, current_staff(), campaign)
         totals.append((sum(r.sites for r in rows), sum(r.inspected for r in rows)))
     return charts.bar_chart(translate("专项行动覆盖"), [c.name for c in running], [
         (translate("应查"), [t[0] for t in totals]), (translate("已查"), [t[1] for t in totals])])
 
 
-def _charts(b: stats.Dashboard) -> dict:
+def _charts(b: figures.Dashboard) -> dict:
     found, closed = translate("发现"), translate("已销号")
     towns = list(b.by_township)
     town_labels = [b.township_names.get(c, c) for c in towns]

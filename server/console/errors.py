@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import render_template
 from marshmallow import ValidationError
 
-from server.console import bp
+from server.console.blueprint import bp
 from server.errors import DomainError
 
 

@@ -9,7 +9,7 @@ import io
 from flask import current_app, render_template, request, send_file
 from marshmallow import fields
 
-from server.console import bp
+from server.console.blueprint import bp
 from server.console.forms import parse
 from server.console.register import HazardQuery
 from server.console.session import current_staff

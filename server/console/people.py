@@ -8,7 +8,8 @@ from flask import redirect, render_template, request, url_for
 from marshmallow import Schema, fields, validate
 
 from server.auth import service as auth_service
-from server.console import bp, service
+from server.console import service
+from server.console.blueprint import bp
 from server.console.forms import parse
 from server.console.session import current_staff
 from server.extensions import db

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import current_app, redirect, render_template, request, url_for
 from marshmallow import Schema, fields, validate
 
-from server.console import bp
+from server.console.blueprint import bp
 from server.console.forms import parse
 from server.console.session import current_staff
 from server.extensions import db
@@ -70,7 +70,7 @@ def hazard(hazard_id):
     detail = queries.hazard_detail(db.session, current_staff(), hazard_id)
     if detail.id != hazard_id:  # a merged derived id: show the hazard under its own id
         return redirect(url_for("console.hazard", hazard_id=detail.id))
-    from server.console.service import resolved_conflicts
+    from server.register.conflicts import resolved_conflicts
 
     return render_template("console/hazard.html", h=detail, levels=LISTING_LEVELS,
                            severities=SEVERITIES, resolved=resolved_conflicts(detail.events))
@@ -92,7 +92,7 @@ class ResolveForm(Schema):
 
 @bp.post("/hazards/<uuid:hazard_id>/conflicts/<int:seq>/resolve")
 def resolve_conflict(hazard_id, seq):
-    from server.console.service import resolve_hazard_conflict
+    from server.register.conflicts import resolve_hazard_conflict
 
     args = parse(ResolveForm(), request.form)
     resolve_hazard_conflict(db.session, RegisterSettings.from_config(current_app.config),

@@ -1,7 +1,8 @@
 """Reads the console pages need beyond the register's own services.
 
 Every query starts from `scoped(...)`; nothing here changes data. Writes go through the
-owning services (inspections.service.review, register.actions.act, auth.service, …).
+owning services (inspections.service.review, register.actions.act, register.conflicts,
+campaigns.service, auth.service, …).
 """
 
 from __future__ import annotations
@@ -158,44 +159,6 @@ def inspection_view(session, actor: User, inspection_id) -> InspectionView:
     return InspectionView(inspection, answers, hazards, distance,
                           checklist.title.zh if checklist else inspection.checklist_code,
                           checklist.sector if checklist else None, photos, media)
-
-
-def resolve_hazard_conflict(session, settings, actor: User, hazard_id, seq: int, choice: str,
-                            version: int) -> None:
-    """Settle a field conflict that sync recorded on a hazard (a `conflict` event).
-
-    `apply` makes the device's losing value current through the register's own `plan`
-    action; both choices then leave a comment that names the conflict it settles, which
-    is how the page knows it is resolved. Both steps are register actions: checked,
-    evented and audited there, and written together.
-    """
-    from server.errors import Conflict, NotFound
-    from server.register import actions, queries
-    from server.register.write import RegisterWrite
-
-    hazard = queries.hazard_detail(session, actor, hazard_id)
-    event = next((e for e in hazard.events if e.seq == seq and e.type == "conflict"), None)
-    if event is None or not (event.data or {}).get("field"):
-        raise NotFound(f"No conflict {seq} on this hazard.")
-    if seq in resolved_conflicts(hazard.events):
-        raise Conflict("This conflict is already resolved. 该冲突已处理。")
-    field_name = event.data["field"]
-    uow = RegisterWrite(session, settings)
-    if choice == "apply":
-        record = actions.apply_action(uow, actor, hazard.id, "plan",
-                                      {field_name: event.data.get("losing_value")},
-                                      expected_version=version)
-        version = record.version
-    text = (f"同步冲突 #{seq}({field_name}):"
-            + ("采用设备值" if choice == "apply" else "保留服务器值"))
-    actions.apply_action(uow, actor, hazard.id, "comment", {"text": text, "resolves": seq},
-                         expected_version=version)
-    uow.write()
-
-
-def resolved_conflicts(events) -> set[int]:
-    return {e.data.get("resolves") for e in events
-            if e.type == "comment" and not e.refused and (e.data or {}).get("resolves")}
 
 
 def users_in_scope(session, actor: User, *, q: str | None = None) -> list[User]:

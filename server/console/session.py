@@ -10,7 +10,8 @@ import uuid
 
 from flask import g, redirect, request, session, url_for
 
-from server.console import bp, csrf
+from server.console import csrf
+from server.console.blueprint import bp
 from server.errors import Unauthorized
 from server.extensions import db
 from server.models import User

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import io
 
-from flask import render_template, request, send_file
+from flask import current_app, render_template, request, send_file
 from marshmallow import Schema, fields, validate
 
-from server.console import bp
+from server.console.blueprint import bp
 from server.console.forms import parse
 from server.console.session import current_staff
 from server.errors import Invalid
@@ -78,7 +78,9 @@ def site_labels():
     from server.evidence import tags
 
     args = parse(LabelQuery(), request.args)
-    pdf = tags.label_sheet(db.session, current_staff(), region=args["region"])
+    pdf = tags.label_sheet(db.session, current_staff(),
+                           tags.TagSettings.from_config(current_app.config),
+                           region=args["region"])
     return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=False,
                      download_name=f"labels-{args['region']}.pdf")
 

@@ -1,26 +1,18 @@
 """Errors raised by the evidence modules, carrying the API contract's codes.
 
-These modules stay free of Flask, so they do not subclass `server.errors.DomainError`;
-each error carries the same three things (`code`, `message`, `details`) plus the HTTP
-status the contract gives that code, so the API layer maps one to the other in one line.
+They belong to the one hierarchy of `server.errors` (which imports no Flask, so the pure
+modules stay free of it): each is the generic error its status names (`NotFound`,
+`Conflict`, `Invalid`, `TooLarge`) with the contract's code for evidence, and the HTTP
+edge answers it like any other domain error.
 """
 
 from __future__ import annotations
 
+from server.errors import Conflict, DomainError, Invalid, NotFound, TooLarge
 
-class EvidenceError(Exception):
+
+class EvidenceError(DomainError):
     """Base class: a request about evidence that cannot be honoured as sent."""
-
-    status = 400
-    code = "bad_request"
-
-    def __init__(self, message: str, *, details: dict | None = None):
-        super().__init__(message)
-        self.message = message
-        self.details = details or {}
-
-    def to_dict(self) -> dict:
-        return {"code": self.code, "message": self.message, "details": self.details}
 
 
 class ImageRejected(EvidenceError):
@@ -36,76 +28,67 @@ class ImageRejected(EvidenceError):
     def __init__(self, code: str, message: str, *, details: dict | None = None):
         if code not in self.CODES:
             raise ValueError(f"unknown image rejection code {code!r}")
-        super().__init__(message, details=details)
-        self.code = code
-        self.status = self.CODES[code]
+        super().__init__(message, code=code, status=self.CODES[code], details=details)
 
 
-class InvalidBlobName(EvidenceError):
+class InvalidBlobName(EvidenceError, NotFound):
     """A blob name that is not exactly 64 lowercase hex characters.
 
     Names reach the store from URLs; refusing anything else up front is what keeps a name
     from ever becoming a path (`../`, `/etc/passwd`, NUL bytes, 10 kB strings).
     """
 
-    status = 404
-    code = "not_found"
 
-
-class HashMismatch(EvidenceError):
-    status = 422
+class HashMismatch(EvidenceError, Invalid):
     code = "hash_mismatch"
 
 
-class BlobNotFound(EvidenceError):
-    status = 404
-    code = "not_found"
+class BlobNotFound(EvidenceError, NotFound):
+    pass
 
 
-class BlobTooLarge(EvidenceError):
-    status = 413
-    code = "payload_too_large"
+class BlobTooLarge(EvidenceError, TooLarge):
+    pass
 
 
-class OffsetMismatch(EvidenceError):
-    """A resumable-upload chunk that does not start where the stored part ends."""
+class OffsetMismatch(EvidenceError, Conflict):
+    """A resumable-upload chunk that does not start where the stored part ends.
 
-    status = 409
+    The answer tells the client where to continue (`Upload-Offset`).
+    """
+
     code = "offset_mismatch"
 
     def __init__(self, expected: int, got: int):
         super().__init__(
             f"The upload continues at offset {expected}, not {got}.",
             details={"expected": expected, "got": got},
+            headers={"Upload-Offset": str(expected)},
         )
         self.offset = expected
 
 
-class UploadComplete(EvidenceError):
+class UploadComplete(EvidenceError, Conflict):
     """A chunk for a blob the store already holds in full."""
 
-    status = 409
     code = "upload_complete"
 
 
-class UploadLengthMismatch(EvidenceError):
+class UploadLengthMismatch(EvidenceError, Conflict):
     """Upload-Length differs from the one the upload began with, or a chunk overruns it."""
 
-    status = 409
     code = "upload_length_mismatch"
 
 
-class UploadIncomplete(EvidenceError):
+class UploadIncomplete(EvidenceError, Conflict):
     """Finalising a resumable upload before its last byte arrived."""
 
-    status = 409
     code = "upload_incomplete"
 
 
-class InvalidPayload(EvidenceError):
+class InvalidPayload(EvidenceError, Invalid):
     """Text scanned from a QR tag that is not one of our site payloads."""
 
-    status = 422
     code = "invalid_qr_payload"
 
 

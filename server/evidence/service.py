@@ -1,6 +1,8 @@
 """Blob services: uploads (whole and resumable), upload status, what is missing, who may
-see a photo, and the served copies. Plain functions of (session, actor, …) that flush,
-never commit.
+see a photo, and the served copies. Plain functions of (session, open_store, actor, …)
+that flush, never commit. The caller hands them the way to the app's blob store
+(`open_store()`, called only once a name has passed `check_name`, so a request for a
+path-like name never opens the store) and the app's time zone.
 
 Uploads keep the write transaction short and the store consistent:
 
@@ -25,22 +27,20 @@ nothing to someone who does not already hold the photo.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 
-from flask import current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from server.auth.scope import scoped
-from server.errors import DomainError, NotFound, UnsupportedMediaType
-from server.evidence import blobstore
-from server.evidence.errors import EvidenceError, OffsetMismatch, UploadComplete
+from server.errors import NotFound, UnsupportedMediaType
+from server.evidence import blobs_missing
+from server.evidence.errors import UploadComplete
 from server.evidence.images import ProcessedImage, process
 from server.evidence.ingest import ingest, ingest_partial, verify_hash
-from server.evidence.store import DISPLAY, THUMB, check_name
+from server.evidence.store import DISPLAY, THUMB, BlobStore, check_name
 from server.models import Hazard, Inspection, User
 from server.models.blob import Blob, BlobRef
 from server.models.types import utcnow
@@ -50,6 +50,8 @@ from server.models.types import utcnow
 UPLOAD_TYPES = frozenset({"image/jpeg", "image/png", "image/webp",
                           "application/octet-stream"})
 SERVED_KINDS = {"display": DISPLAY, "thumb": THUMB}
+
+OpenStore = Callable[[], BlobStore]
 
 
 @dataclass(frozen=True)
@@ -68,25 +70,6 @@ class ChunkResult:
     created: bool = False
 
 
-@contextmanager
-def _as_domain_errors() -> Iterator[None]:
-    """The evidence modules' errors (Flask-free) as the app's domain errors."""
-    try:
-        yield
-    except EvidenceError as exc:
-        headers = {}
-        if isinstance(exc, OffsetMismatch):
-            headers["Upload-Offset"] = str(exc.offset)
-        raise DomainError(exc.message, code=exc.code, status=exc.status,
-                          details=exc.details, headers=headers) from None
-
-
-def _name(sha256: str) -> str:
-    """The blob name, or 404 for anything that is not one (the only gate to a path)."""
-    with _as_domain_errors():
-        return check_name(sha256)
-
-
 def _end_read(session) -> None:
     """End the short read transaction before decoding (see the module docstring)."""
     if session.new or session.dirty or session.deleted:  # pragma: no cover - a bug
@@ -94,13 +77,13 @@ def _end_read(session) -> None:
     session.rollback()
 
 
-def _record(session, uploader_id, name: str, size: int,
-            processed: ProcessedImage) -> tuple[Blob, bool]:
+def _record(session, uploader_id, name: str, size: int, processed: ProcessedImage,
+            tz: tzinfo | None) -> tuple[Blob, bool]:
     """Insert the Blob row (the upload becomes visible); False if a racer recorded it."""
     meta = processed.metadata
     blob = Blob(sha256=name, size=size, media_type=processed.media_type,
                 width=processed.width, height=processed.height,
-                captured_at=_aware(meta.captured_at), device_make=meta.device_make,
+                captured_at=_aware(meta.captured_at, tz), device_make=meta.device_make,
                 device_model=meta.device_model,
                 gps_lat=meta.gps.lat if meta.gps else None,
                 gps_lon=meta.gps.lon if meta.gps else None,
@@ -117,44 +100,43 @@ def _record(session, uploader_id, name: str, size: int,
     return blob, True
 
 
-def _aware(moment: datetime | None) -> datetime | None:
+def _aware(moment: datetime | None, tz: tzinfo | None) -> datetime | None:
     """EXIF times without an offset are the phone's local time: the app's time zone."""
     if moment is None or moment.tzinfo is not None:
         return moment
-    tz = current_app.config["TZ"] if has_app_context() else None
     return moment.replace(tzinfo=tz) if tz is not None else None
 
 
 # --- uploads ----------------------------------------------------------------------------
 
-def upload(session, actor: User, sha256: str, data: bytes,
-           content_type: str | None) -> tuple[Blob, bool]:
+def upload(session, open_store: OpenStore, actor: User, sha256: str, data: bytes,
+           content_type: str | None, *, tz: tzinfo | None = None) -> tuple[Blob, bool]:
     """A whole-body upload: (the blob, True if it was stored now).
 
-    Raises NotFound (not a blob name), UnsupportedMediaType, and as DomainErrors with the
-    contract's codes: hash_mismatch, unsupported_media_type, invalid_image,
+    `tz` is the app's time zone, for EXIF capture times that carry no offset.
+
+    Raises NotFound (not a blob name), UnsupportedMediaType, and the evidence errors with
+    the contract's codes: hash_mismatch, unsupported_media_type, invalid_image,
     payload_too_large. On any of them nothing is stored. The same bytes again are
     answered from the row, with only their hash checked (no decoding).
     """
-    name = _name(sha256)
+    name = check_name(sha256)
     if content_type and content_type not in UPLOAD_TYPES:
         raise UnsupportedMediaType("Upload a JPEG, PNG or WebP image.",
                                    details={"content_type": content_type})
-    store = blobstore()
+    store = open_store()
     existing = session.get(Blob, name)
     if existing is not None and store.exists(name):
-        with _as_domain_errors():
-            verify_hash(name, data)
+        verify_hash(name, data)
         return existing, False
     uploader_id = actor.id
     _end_read(session)
-    with _as_domain_errors():
-        processed = ingest(store, name, data)
-    return _record(session, uploader_id, name, len(data), processed)
+    processed = ingest(store, name, data)
+    return _record(session, uploader_id, name, len(data), processed, tz)
 
 
-def append_chunk(session, actor: User, sha256: str, offset: int, length: int,
-                 chunk: bytes) -> ChunkResult:
+def append_chunk(session, open_store: OpenStore, actor: User, sha256: str, offset: int,
+                 length: int, chunk: bytes, *, tz: tzinfo | None = None) -> ChunkResult:
     """A resumable-upload chunk at `offset` of `length` bytes; verifies on the last byte.
 
     Raises offset_mismatch (409, with the current offset in `Upload-Offset`),
@@ -162,36 +144,36 @@ def append_chunk(session, actor: User, sha256: str, offset: int, length: int,
     payload_too_large, and on the last byte what `upload` raises (the partial upload is
     then discarded: its bytes can never become this blob).
     """
-    name = _name(sha256)
-    store = blobstore()
+    name = check_name(sha256)
+    store = open_store()
     existing = session.get(Blob, name)
     if existing is not None:
-        raise DomainError(f"Blob {name} is already stored.", code=UploadComplete.code,
-                          status=UploadComplete.status, details={"offset": existing.size},
-                          headers={"Upload-Offset": str(existing.size)})
+        raise UploadComplete(f"Blob {name} is already stored.",
+                             details={"offset": existing.size},
+                             headers={"Upload-Offset": str(existing.size)})
     uploader_id = actor.id
     _end_read(session)
-    with _as_domain_errors():
-        if store.exists(name):
-            # Verified bytes stored by a request that died before its row: adopt them.
-            data = store.get(name)
-            blob, created = _record(session, uploader_id, name, len(data), process(data))
-            return ChunkResult(offset=len(data), blob=blob, created=created)
-        new_offset = store.append(name, offset, chunk, length)
-        if new_offset < length:
-            return ChunkResult(offset=new_offset)
-        processed = ingest_partial(store, name)
-    blob, created = _record(session, uploader_id, name, length, processed)
+    if store.exists(name):
+        # Verified bytes stored by a request that died before its row: adopt them.
+        data = store.get(name)
+        blob, created = _record(session, uploader_id, name, len(data), process(data),
+                                tz)
+        return ChunkResult(offset=len(data), blob=blob, created=created)
+    new_offset = store.append(name, offset, chunk, length)
+    if new_offset < length:
+        return ChunkResult(offset=new_offset)
+    processed = ingest_partial(store, name)
+    blob, created = _record(session, uploader_id, name, length, processed, tz)
     return ChunkResult(offset=length, blob=blob, created=created)
 
 
-def status(session, sha256: str) -> UploadStatus:
+def status(session, open_store: OpenStore, sha256: str) -> UploadStatus:
     """HEAD: complete (recorded), partial (bytes so far), or NotFound."""
-    name = _name(sha256)
+    name = check_name(sha256)
     blob = session.get(Blob, name)
     if blob is not None:
         return UploadStatus(complete=True, offset=blob.size, length=blob.size)
-    partial = blobstore().partial(name)
+    partial = open_store().partial(name)
     if partial is None:
         raise NotFound(f"No blob {name}.")
     return UploadStatus(complete=False, offset=partial.offset, length=partial.length)
@@ -202,15 +184,6 @@ def check(session, actor: User, blobs: list[dict]) -> list[str]:
     wanted = list(dict.fromkeys(item["sha256"] for item in blobs))
     missing = blobs_missing(session, wanted)
     return [sha for sha in wanted if sha in missing]
-
-
-def blobs_missing(session, hashes: Iterable[str]) -> set[str]:
-    """The hashes without a recorded (complete, verified) blob."""
-    wanted = set(hashes)
-    if not wanted:
-        return set()
-    present = set(session.scalars(select(Blob.sha256).where(Blob.sha256.in_(wanted))))
-    return wanted - present
 
 
 # --- reading ----------------------------------------------------------------------------
@@ -231,10 +204,10 @@ def can_see(session, actor: User, sha256: str) -> bool:
     return uploader is not None and uploader == actor.id
 
 
-def served_copy(session, actor: User, sha256: str, kind: str) -> bytes:
+def served_copy(session, open_store: OpenStore, actor: User, sha256: str,
+                kind: str) -> bytes:
     """The re-encoded JPEG (`display` or `thumb`) of a blob in scope; else NotFound."""
-    name = _name(sha256)
+    name = check_name(sha256)
     if session.get(Blob, name) is None or not can_see(session, actor, name):
         raise NotFound(f"No photo {name}.")
-    with _as_domain_errors():
-        return blobstore().get(name, SERVED_KINDS[kind])
+    return open_store().get(name, SERVED_KINDS[kind])

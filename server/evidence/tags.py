@@ -1,35 +1,50 @@
 """Site tag services (现场二维码): a site's QR image and printable label sheets, in scope.
 
 The tag of a site encodes `payload_url(BASE_URL, site.code, SECRET_KEY)`; `Site.code`
-(made by `server.sites.codes`) is the one code. Plain functions of (session, actor, …).
+(made by `server.sites.codes`) is the one code. Plain functions of (session, actor, …)
+that take the app's settings as a `TagSettings`.
 """
 
 from __future__ import annotations
 
-from flask import current_app
+from dataclasses import dataclass
+
 from sqlalchemy import select
 
 from server.auth.scope import region_in_scope, scoped
-from server.errors import DomainError, Invalid, NotFound
+from server.errors import Invalid, NotFound
 from server.evidence import qr
-from server.evidence.errors import LabelError
 from server.evidence.labels import Label, label_sheet_pdf
 from server.models import Region, Site, User
 from server.schemas.blobs import MAX_LABELS
 from server.sites.service import get_site
 
 
-def payload_for(site: Site) -> str:
-    config = current_app.config
-    return qr.payload_url(config["BASE_URL"], site.code, config["SECRET_KEY"])
+@dataclass(frozen=True)
+class TagSettings:
+    """What a tag needs of the app's settings: where it points, the key that signs it, and
+    the CJK font the label sheets are set in (None: the first installed one)."""
+
+    base_url: str
+    secret: str
+    cjk_font: str | None = None
+
+    @classmethod
+    def from_config(cls, config) -> TagSettings:
+        return cls(base_url=config["BASE_URL"], secret=config["SECRET_KEY"],
+                   cjk_font=config.get("CJK_FONT"))
 
 
-def site_qr_png(session, actor: User, site_id) -> bytes:
+def payload_for(site: Site, settings: TagSettings) -> str:
+    return qr.payload_url(settings.base_url, site.code, settings.secret)
+
+
+def site_qr_png(session, actor: User, site_id, settings: TagSettings) -> bytes:
     """The PNG of a site's QR tag; NotFound outside the actor's scope."""
-    return qr.qr_png(payload_for(get_site(session, actor, site_id)))
+    return qr.qr_png(payload_for(get_site(session, actor, site_id), settings))
 
 
-def label_sheet(session, actor: User, *, region: str | None = None,
+def label_sheet(session, actor: User, settings: TagSettings, *, region: str | None = None,
                 ids: list | None = None) -> bytes:
     """A4 label sheets (PDF) for the sites of a region subtree, or for the listed sites.
 
@@ -46,13 +61,10 @@ def label_sheet(session, actor: User, *, region: str | None = None,
                       details={"max": MAX_LABELS})
     places = _place_names(session, {site.region_code for site in sites})
     labels = [Label(site_name=site.name, site_code=site.code,
-                    village=places.get(site.region_code, ""), payload=payload_for(site))
+                    village=places.get(site.region_code, ""),
+                    payload=payload_for(site, settings))
               for site in sites]
-    try:
-        return label_sheet_pdf(labels, font_path=current_app.config.get("CJK_FONT"))
-    except LabelError as exc:
-        raise DomainError(exc.message, code=exc.code, status=exc.status,
-                          details=exc.details) from None
+    return label_sheet_pdf(labels, font_path=settings.cjk_font)
 
 
 def _sites_in_region(session, actor: User, region: str) -> list[Site]:

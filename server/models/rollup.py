@@ -2,7 +2,7 @@
 
 `HazardRollup` holds hazard counts grouped by everything the dashboard shows (village,
 sector, closed, major, listed, overdue, month found, month closed). A periodic job
-rebuilds it (`server.console.stats.refresh_rollup`), so the dashboard reads a few
+rebuilds it (`server.register.dashboard.refresh_rollup`), so the dashboard reads a few
 thousand rows instead of aggregating a million hazards per page view; without a fresh
 rollup the dashboard aggregates live. `HazardSignalRollup`, rebuilt by the same job, holds
 what the shallow-inspection signals count over their period (hazards found, major ones,

@@ -19,7 +19,7 @@ Archive (tar.gz)::
 
 Restore goes into an empty instance (no users, no blobs) unless forced, verifies every
 blob's hash before touching anything, migrates the restored database to the code's head,
-and leaves a restore marker so stale pull cursors reset (see `server.ops.epoch`).
+and leaves a restore marker so stale pull cursors reset (see `server.restore_epoch`).
 """
 
 from __future__ import annotations
@@ -55,9 +55,10 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from server import restore_epoch as epoch
 from server.extensions import db
 from server.models import ChangeLog, Device
-from server.ops import epoch, pgtools
+from server.ops import pgtools
 
 FORMAT = "xuncha-backup/1"
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")

@@ -103,10 +103,8 @@ def check_blob_dir(app: Flask) -> Result:
 
 
 def check_database(app: Flask) -> Result:
-    from server.app import MIGRATIONS_DIR
-
     cfg = Config()
-    cfg.set_main_option("script_location", MIGRATIONS_DIR)
+    cfg.set_main_option("script_location", app.extensions["migrate"].directory)
     heads = set(ScriptDirectory.from_config(cfg).get_heads())
     try:
         with db.engine.connect() as conn:

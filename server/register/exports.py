@@ -284,10 +284,11 @@ def hazard_pdf(session, actor, hazard_id, read_photo=None) -> bytes:
 
 def blob_reader(blob_dir: str):
     """Read a photo's display copy (else the original) from the filesystem blob store."""
-    from server.evidence.store import DISPLAY, ORIGINAL, FilesystemBlobStore
+    from server.evidence.filestore import FilesystemBlobStore
+    from server.evidence.store import DISPLAY, ORIGINAL
 
     try:
-        from server.evidence import blobstore
+        from server.extensions import blobstore
 
         store = blobstore()
     except ImportError:  # an evidence package without the shared store accessor

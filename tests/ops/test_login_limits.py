@@ -67,7 +67,9 @@ def test_address_limit_counts_console_logins_too(client, app, accounts, session)
 
     with pytest.raises(TooManyAttempts):
         console_login(session, username="cadre5", password="right-password",
-                      remote_addr="192.0.2.5", max_failures=5, window=timedelta(minutes=15))
+                      remote_addr="192.0.2.5", max_failures=5,
+                      max_failures_per_addr=app.config["LOGIN_MAX_FAILURES_PER_ADDR"],
+                      window=timedelta(minutes=15))
 
 
 def test_forwarded_for_is_ignored_without_a_configured_proxy(client, app, accounts):

@@ -6,9 +6,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import delete, func, select
-
-from sqlalchemy import event
+from sqlalchemy import delete, event, func, select
 
 from server.extensions import db
 from server.models import (

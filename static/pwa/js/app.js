@@ -2,7 +2,9 @@
 // the QR tag URL /s/<code>.<sig>); the hash says which screen to show.
 import { t, setLang, lang, translateStatic } from "./i18n.js";
 import { h, mount, toast } from "./ui.js";
-import * as local from "./local.js";
+import { currentSession } from "./session.js";
+import { startBackgroundSync } from "./waiting.js";
+import { onStatus as onSyncStatus } from "./sync.js";
 import { requestPersistence } from "./storage.js";
 import * as home from "./views/home.js";
 import * as login from "./views/login.js";
@@ -53,7 +55,7 @@ export function go(path, { replace = false } = {}) {
 async function route() {
   const seq = ++renderSeq;
   const path = currentPath();
-  const session = await local.session();
+  const session = await currentSession();
   if (seq !== renderSeq) return;
   if (!session && path !== "login") {
     // A tag scanned with the phone's camera before logging in: open it after the login.
@@ -147,11 +149,11 @@ async function boot() {
     history.replaceState(null, "", `/app/#/tag/${encodeURIComponent(location.href)}`);
   }
   window.addEventListener("hashchange", route);
-  local.onSyncStatus(showNet);
+  onSyncStatus(showNet);
   await route();
   registerServiceWorker();
-  local.startBackgroundSync();
-  if (await local.session()) requestPersistence();
+  startBackgroundSync();
+  if (await currentSession()) requestPersistence();
   window.xunchaReady = true; // tests and the benchmark wait for this
   document.documentElement.dataset.ready = "1";
   performance.mark?.("xuncha-ready");

@@ -41,12 +41,12 @@ def test_chart_text_is_escaped():
 
 def test_rollup_gives_the_same_figures_and_says_when(console, world, session, make_site,
                                                      submit):
-    from server.console import stats
+    from server.register import dashboard
 
     c = console("city_admin", CITY)
     live = c.get("/console/dashboard").get_data(as_text=True)
     assert 'data-as-of="live"' in live
-    run = stats.refresh_rollup(session)
+    run = dashboard.refresh_rollup(session)
     session.commit()
     assert run.rows >= 2
     rolled = c.get("/console/dashboard").get_data(as_text=True)

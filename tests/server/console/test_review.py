@@ -122,7 +122,7 @@ def test_photos_are_served_only_to_staff_whose_area_refers_to_them(console, worl
                                                                      session):
     import os
 
-    from server.evidence.store import FilesystemBlobStore
+    from server.evidence.filestore import FilesystemBlobStore
     from server.models import Blob
     from tests.server.console.conftest import sha
 

@@ -71,15 +71,15 @@ def _actors(make_user):
 
 
 def _live_and_rolled(session, actors):
-    from server.console import stats
+    from server.register import dashboard
     from server.register import stats as register_stats
 
-    assert stats.fresh_run(session) is None
-    live = [stats.dashboard(session, a) for a in actors]
+    assert dashboard.fresh_run(session) is None
+    live = [dashboard.dashboard(session, a) for a in actors]
     api = [register_stats.signals(session, a) for a in actors]
-    stats.refresh_rollup(session)
+    dashboard.refresh_rollup(session)
     session.commit()
-    rolled = [stats.dashboard(session, a) for a in actors]
+    rolled = [dashboard.dashboard(session, a) for a in actors]
     assert all(b.as_of is None for b in live) and all(b.as_of for b in rolled)
     for board, signals in zip(live, api, strict=True):
         assert board.signals == signals  # the live dashboard shows the API's signals
@@ -110,35 +110,35 @@ def test_rollup_equals_live_where_the_signals_do_not_fire(app, session, make_use
         assert replace(b, as_of=None) == a
         assert not b.signals["many_found_no_major"] and not b.signals["low_finding_rate"]
     # The rollup holds counts, not verdicts: thresholds set later apply to it at once.
-    from server.console import stats
+    from server.register import dashboard
 
     app.config.update(SIGNAL_MIN_HAZARDS=3, SIGNAL_MIN_INSPECTIONS=2, SIGNAL_LOW_RATIO=0.5)
     county = session.get(User, _actors(make_user)[1].id)
-    assert stats.dashboard(session, county).signals["many_found_no_major"]
+    assert dashboard.dashboard(session, county).signals["many_found_no_major"]
 
 
 def test_the_signal_period_is_the_runs(app, session, make_user, make_site):
     """A rollup from yesterday reports yesterday's 30 days, and says so."""
-    from server.console import stats
+    from server.register import dashboard
 
     _seed(session, make_user, make_site, random.Random(5), hazards=40, inspections=20)
     county = make_user(role="county_reviewer", region=COUNTY1)
-    run = stats.refresh_rollup(session)
+    run = dashboard.refresh_rollup(session)
     run.signals_from -= timedelta(days=1)
     run.signals_to -= timedelta(days=1)
     session.commit()
-    board = stats.dashboard(session, county)
+    board = dashboard.dashboard(session, county)
     assert board.signals["period"] == {"from": run.signals_from, "to": run.signals_to}
 
 
 def test_an_old_run_without_signals_falls_back_to_live(session, make_user, make_site):
-    from server.console import stats
+    from server.register import dashboard
 
     _seed(session, make_user, make_site, random.Random(6), hazards=20, inspections=10)
-    run = stats.refresh_rollup(session)
+    run = dashboard.refresh_rollup(session)
     run.signals_from = run.signals_to = None  # as a run made before migration 0006
     session.commit()
-    assert stats.dashboard(session, make_user(role="city_admin", region=CITY)).as_of is None
+    assert dashboard.dashboard(session, make_user(role="city_admin", region=CITY)).as_of is None
 
 
 def _rollup_rows(session):
@@ -175,30 +175,30 @@ def test_rollup_job_is_idempotent(app, session, make_user, make_site):
 
 def test_a_page_reading_a_run_keeps_its_rows_through_a_rebuild(app, session, make_user,
                                                                make_site):
-    from server.console import stats
+    from server.register import dashboard
 
     app.config.update(SIGNAL_MIN_HAZARDS=3, SIGNAL_MIN_INSPECTIONS=2, SIGNAL_LOW_RATIO=0.5)
     _seed(session, make_user, make_site, random.Random(9))
     county = make_user(role="county_reviewer", region=COUNTY1)
-    stats.refresh_rollup(session)
+    dashboard.refresh_rollup(session)
     session.commit()
-    run = stats.fresh_run(session)
-    before = stats._rollup_signals(session, county, run)
+    run = dashboard.fresh_run(session)
+    before = dashboard._rollup_signals(session, county, run)
     assert before["many_found_no_major"]
-    stats.refresh_rollup(session)  # commits between the page's two reads
+    dashboard.refresh_rollup(session)  # commits between the page's two reads
     session.commit()
-    assert stats._rollup_signals(session, county, run) == before
+    assert dashboard._rollup_signals(session, county, run) == before
 
 
 @pytest.mark.skipif(not PG, reason="overlapping rebuilds need PostgreSQL's row locking")
 def test_overlapping_rebuilds_do_not_double_the_counts(app, session, make_user, make_site):
     from sqlalchemy.orm import Session
 
-    from server.console import stats
     from server.extensions import db
+    from server.register import dashboard
 
     _seed(session, make_user, make_site, random.Random(8), hazards=60, inspections=30)
-    stats.refresh_rollup(session)
+    dashboard.refresh_rollup(session)
     session.commit()
     expected = _rollup_rows(session)
     session.commit()
@@ -212,7 +212,7 @@ def test_overlapping_rebuilds_do_not_double_the_counts(app, session, make_user, 
                 if not first:
                     first_built.wait(10)
                     second_started.set()
-                stats.refresh_rollup(own)
+                dashboard.refresh_rollup(own)
                 if first:  # hold the first rebuild open while the second one starts
                     first_built.set()
                     second_started.wait(10)

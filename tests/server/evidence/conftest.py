@@ -17,7 +17,7 @@ import pytest
 from PIL import ExifTags, Image, ImageDraw
 from PIL.TiffImagePlugin import IFDRational
 
-from server.evidence.store import FilesystemBlobStore
+from server.evidence.filestore import FilesystemBlobStore
 
 
 @pytest.fixture

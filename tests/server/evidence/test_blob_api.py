@@ -314,8 +314,8 @@ def test_a_resumable_upload_survives_a_server_restart(app, client, session, insp
 def test_files_left_by_a_crash_before_the_row_are_adopted(app, client, session, inspector,
                                                           jpeg):
     """A crash between storing the files and inserting the row: the retry completes it."""
-    from server.evidence import blobstore
     from server.evidence.ingest import ingest
+    from server.extensions import blobstore
 
     ingest(blobstore(), sha(jpeg), jpeg)  # files, no row
     assert blob_rows(session) == 0
@@ -326,7 +326,7 @@ def test_files_left_by_a_crash_before_the_row_are_adopted(app, client, session, 
 def test_orphans_are_swept_when_the_store_is_first_used(app, blob_dir):
     import os
 
-    from server.evidence import blobstore
+    from server.extensions import blobstore
 
     (blob_dir / "tmp").mkdir(parents=True)
     orphan = blob_dir / "tmp" / "put-crashed"

@@ -11,7 +11,8 @@ import pytest
 from PIL import ExifTags, Image, ImageCms, ImageOps, JpegImagePlugin
 
 from server.evidence.errors import ImageRejected
-from server.evidence.images import GPS, MAX_PIXELS, PhotoMetadata, process, sniff_media_type
+from server.evidence.exif import GPS, PhotoMetadata
+from server.evidence.images import MAX_PIXELS, process, sniff_media_type
 
 APP1, APP2, COM = 0xE1, 0xE2, 0xFE
 METADATA_SEGMENTS = {APP1, APP2, 0xED, COM}  # EXIF/XMP, ICC, IPTC/Photoshop, comment

@@ -8,8 +8,9 @@ import pytest
 from PIL import Image
 
 from server.evidence.errors import HashMismatch, ImageRejected, InvalidBlobName
+from server.evidence.filestore import FilesystemBlobStore
 from server.evidence.ingest import ingest, ingest_partial
-from server.evidence.store import DISPLAY, THUMB, FilesystemBlobStore
+from server.evidence.store import DISPLAY, THUMB
 
 
 def test_ingest_stores_the_original_and_both_served_copies(store, photo, sha256):

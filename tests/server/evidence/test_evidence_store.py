@@ -20,11 +20,11 @@ from server.evidence.errors import (
     UploadIncomplete,
     UploadLengthMismatch,
 )
+from server.evidence.filestore import FilesystemBlobStore
 from server.evidence.store import (
     DISPLAY,
     ORIGINAL,
     THUMB,
-    FilesystemBlobStore,
     PartialUpload,
     check_name,
 )

@@ -148,7 +148,7 @@ def test_ledger_failing_between_rows_closes_its_sheet(session, make_user, make_s
 @needs_poppler
 def test_hazard_file_pdf_has_timeline_and_photos(app, client, auth, session, make_user,
                                                  make_site, report, register):
-    from server.evidence.store import FilesystemBlobStore
+    from server.evidence.filestore import FilesystemBlobStore
 
     jpeg = io.BytesIO()
     Image.new("RGB", (64, 48), (200, 30, 30)).save(jpeg, "JPEG")

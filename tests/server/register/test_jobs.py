@@ -130,8 +130,8 @@ def test_run_job_commits_in_its_own_context(app, session, make_user, make_site, 
 
 def test_dashboard_rollup_job_feeds_the_console_dashboard(app, session, make_user, make_site,
                                                           report):
-    from server.console.stats import rollup_as_of
     from server.models.rollup import HazardRollup
+    from server.register.dashboard import rollup_as_of
 
     report(make_user(), make_site())
     session.commit()

@@ -12,7 +12,7 @@ from server.jobs import SchedulerLock, SchedulerLocked
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))))
-XUNCHA = [sys.executable, "-c", "from server.cli import main; main()", "scheduler"]
+XUNCHA = [sys.executable, "-c", "from server.__main__ import main; main()", "scheduler"]
 
 
 def test_the_lock_is_exclusive_and_released(app):

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from server.errors import Conflict, InvalidTransition, NotAllowed, NotFound
 from server.models import Hazard, HazardAlias, HazardEvent
-from server.register.settings import today_in
 from server.register.projection import event_dict, project, state_of
+from server.register.settings import today_in
 from tests.conftest import COUNTY1, COUNTY2, TOWNSHIP1, TOWNSHIP3, VILLAGE1
 from tests.server.register.conftest import sha
 

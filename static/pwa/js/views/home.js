@@ -1,17 +1,19 @@
 // Home: my tasks, returned inspections, overdue and due-this-week hazards, the sync bar.
 import { t, tx } from "../i18n.js";
 import { h, mount, fmtDate, link } from "../ui.js";
-import * as local from "../local.js";
+import { currentSession } from "../session.js";
+import { sitesByIds } from "../sites.js";
+import { hazardsDue, openTasks, returnedInspections } from "../register.js";
 import { syncBar } from "./syncbar.js";
 import { hazardCard } from "./site.js";
 
 export async function render(root) {
-  const session = await local.session();
+  const session = await currentSession();
   const bar = syncBar();
   const [tasks, due, returnedList] = await Promise.all([
-    local.tasks(), local.hazardsDue(), local.returnedInspections(),
+    openTasks(), hazardsDue(), returnedInspections(),
   ]);
-  const sitesById = await local.sitesByIds([...due.overdue, ...due.dueWeek, ...tasks].map((x) => x.site_id));
+  const sitesById = await sitesByIds([...due.overdue, ...due.dueWeek, ...tasks].map((x) => x.site_id));
   const taskList = tasks.length
     ? h("ul", { class: "list", "data-test": "tasks" }, tasks.map((task) => h("li", {}, h("a", {
       class: "card", href: task.site_id ? `#/site/${task.site_id}` : "#/sites",

@@ -3,7 +3,11 @@
 // closing the app (or a flat battery) loses nothing.
 import { t, tx } from "../i18n.js";
 import { h, mount, ask, toast, fmtDateTime } from "../ui.js";
-import * as local from "../local.js";
+import { getSite } from "../sites.js";
+import { checklistsFor, getChecklist } from "../checklists.js";
+import { deleteDraft, getDraft, saveDraft } from "../drafts.js";
+import { answersFor, submitInspection } from "../submit.js";
+import { putBlob } from "../blobs.js";
 import { fails, findings } from "../rules.js";
 import { currentPosition } from "../geo.js";
 import { signatureField } from "../signature.js";
@@ -21,19 +25,6 @@ function standardLine(item) {
   return h("div", { class: "std" }, t("insp.std", { name: item.standard.name || "", clause: item.standard.clause || "" }));
 }
 
-/** Answers as the contract lists them: only answered items, in checklist order. */
-export function answerList(definition, answers) {
-  const out = [];
-  for (const item of definition.items) {
-    const a = answers[item.code];
-    if (!a || a.value === null || a.value === undefined || a.value === "") continue;
-    const entry = { item: item.code, value: a.value, photos: a.photos || [] };
-    if (a.note) entry.note = a.note;
-    out.push(entry);
-  }
-  return out;
-}
-
 export function problems(definition, answers) {
   let missing = 0;
   let missingPhotos = 0;
@@ -47,18 +38,18 @@ export function problems(definition, answers) {
 }
 
 export async function render(root, draftId) {
-  let draft = await local.getDraft(draftId);
+  let draft = await getDraft(draftId);
   if (!draft) { location.hash = "#/"; return; }
-  const site = await local.getSite(draft.site_id);
+  const site = await getSite(draft.site_id);
   let saveTimer = null;
   const save = (immediate = false) => {
     draft.updated_at = new Date().toISOString();
     clearTimeout(saveTimer);
-    if (immediate) return local.saveDraft(draft);
-    saveTimer = setTimeout(() => local.saveDraft(draft), 250);
+    if (immediate) return saveDraft(draft);
+    saveTimer = setTimeout(() => saveDraft(draft), 250);
     return null;
   };
-  const flush = () => { clearTimeout(saveTimer); local.saveDraft(draft); };
+  const flush = () => { clearTimeout(saveTimer); saveDraft(draft); };
   // Location is recorded in the background; GPS may take a while in a village.
   if (!draft.location) {
     currentPosition().then((pos) => {
@@ -77,7 +68,7 @@ export async function render(root, draftId) {
   let definition = null;
   const showStep = async () => {
     if (!draft.checklist) return chooseStep();
-    definition = definition || await local.getChecklist(draft.checklist.code, draft.checklist.version);
+    definition = definition || await getChecklist(draft.checklist.code, draft.checklist.version);
     if (!definition) { draft.checklist = null; return chooseStep(); }
     if (draft.step === "review") return reviewStep();
     if (draft.step === "sign") return signStep();
@@ -85,7 +76,7 @@ export async function render(root, draftId) {
   };
 
   async function chooseStep() {
-    const { suggested, others } = await local.checklistsFor(site);
+    const { suggested, others } = await checklistsFor(site);
     const choose = (c) => async () => {
       draft.checklist = { code: c.code, version: c.version };
       draft.checklist_title = c.title;
@@ -107,7 +98,7 @@ export async function render(root, draftId) {
   function discardButton() {
     return h("button", { type: "button", class: "btn block", onclick: async () => {
       if (!ask(t("insp.discardAsk"))) return;
-      await local.deleteDraft(draft.id);
+      await deleteDraft(draft.id);
       location.hash = `#/site/${draft.site_id}`;
     } }, t("insp.discard"));
   }
@@ -189,7 +180,7 @@ export async function render(root, draftId) {
   }
 
   function reviewStep() {
-    const answers = answerList(definition, draft.answers);
+    const answers = answersFor(definition, draft.answers);
     const found = findings(definition, answers, draft.id);
     const { missing, missingPhotos } = problems(definition, draft.answers);
     const byCode = new Map(definition.items.map((i) => [i.code, i]));
@@ -222,7 +213,7 @@ export async function render(root, draftId) {
       const confirm = h("button", { type: "button", class: "btn ok", "data-test": `confirm-${role}`, onclick: async () => {
         if (field.isEmpty()) return;
         const stored = await hashBlob(await field.toBlob());
-        await local.putBlob(stored);
+        await putBlob(stored);
         draft.signatures[role] = stored.sha256;
         await save(true);
         field.destroy();
@@ -259,7 +250,7 @@ export async function render(root, draftId) {
       submit.disabled = true;
       draft.finished_at = new Date().toISOString();
       flush();
-      await local.submitInspection(draft, definition);
+      await submitInspection(draft, definition);
       toast(t("insp.submitted"));
       location.hash = `#/site/${draft.site_id}`;
     } }, t("insp.submit"));

@@ -1,7 +1,8 @@
 // Log in (online, once). After this the phone holds a token and a copy of the area.
 import { t } from "../i18n.js";
 import { h, mount } from "../ui.js";
-import * as local from "../local.js";
+import { login } from "../session.js";
+import { syncNow } from "../sync.js";
 import { iosEvictionRisk, requestPersistence } from "../storage.js";
 
 export async function render(root) {
@@ -17,10 +18,10 @@ export async function render(root) {
     mount(message, t("loading"));
     message.className = "muted";
     try {
-      await local.login(username.value.trim(), password.value);
+      await login(username.value.trim(), password.value);
       requestPersistence(); // the moment the phone starts holding work worth keeping
       mount(message, t("login.loading"));
-      await local.syncNow().catch(() => {}); // the first pull; the sync bar shows any error
+      await syncNow().catch(() => {}); // the first pull; the sync bar shows any error
       const next = sessionStorage.getItem("xuncha.after_login");
       sessionStorage.removeItem("xuncha.after_login");
       location.hash = `#/${next || ""}`;

@@ -1,7 +1,8 @@
 // What is waiting on this phone: inspections, other changes, photos (with upload progress).
 import { t } from "../i18n.js";
 import { h, mount, fmtDateTime, fmtBytes } from "../ui.js";
-import * as local from "../local.js";
+import { outboxContents } from "../waiting.js";
+import { onStatus as onSyncStatus } from "../sync.js";
 import { syncBar } from "./syncbar.js";
 import { estimate, persisted } from "../storage.js";
 
@@ -16,7 +17,7 @@ export async function render(root) {
   const bar = syncBar();
   const list = h("div", { "data-test": "outbox-list" });
   const draw = async () => {
-    const { mutations, photos } = await local.outboxContents();
+    const { mutations, photos } = await outboxContents();
     const lang = document.documentElement.lang.startsWith("zh") ? "zh" : "en";
     mount(list,
       h("h2", {}, t("outbox.mutations"), ` (${mutations.length})`),
@@ -30,7 +31,7 @@ export async function render(root) {
         `${p.sha256.slice(0, 12)}… ${fmtBytes(p.size)} · `,
         p.uploaded ? t("outbox.uploaded") : `${t("outbox.waiting")}${p.offset ? ` ${Math.round((100 * p.offset) / p.size)}%` : ""}`))));
   };
-  const unsubscribe = local.onSyncStatus(() => draw());
+  const unsubscribe = onSyncStatus(() => draw());
   const [usage, kept] = await Promise.all([estimate(), persisted()]);
   mount(root, h("h1", {}, t("outbox.title")), bar.element,
     usage ? h("p", { class: "small", "data-test": "storage-used" }, `${t("settings.storage")}: `,

@@ -2,7 +2,7 @@
 // sha256 list. Used by inspection items, refusal records and verifications.
 import { t } from "../i18n.js";
 import { h, mount, toast } from "../ui.js";
-import * as local from "../local.js";
+import { getBlob, putBlob, remoteThumb } from "../blobs.js";
 import { compressPhoto } from "../photos.js";
 
 const urls = new Map();
@@ -10,8 +10,8 @@ const urls = new Map();
 /** An object URL for a stored photo (kept for the page's life: thumbnails are reused). */
 export async function photoUrl(sha256) {
   if (urls.has(sha256)) return urls.get(sha256);
-  const record = await local.getBlob(sha256);
-  const blob = record ? (record.blob || record.thumb) : await local.remoteThumb(sha256);
+  const record = await getBlob(sha256);
+  const blob = record ? (record.blob || record.thumb) : await remoteThumb(sha256);
   if (!blob) return "";
   const url = URL.createObjectURL(blob);
   urls.set(sha256, url);
@@ -62,7 +62,7 @@ export function photoField({ photos = [], onChange, label = t("insp.photo"), tes
         mount(status, t("insp.compressing"));
         try {
           const photo = await compressPhoto(file);
-          await local.putBlob(photo);
+          await putBlob(photo);
           if (!current.includes(photo.sha256)) current.push(photo.sha256);
           onChange(current);
         } catch (err) {

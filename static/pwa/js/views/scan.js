@@ -2,7 +2,8 @@
 // Also the landing screen for a tag URL opened by the phone's own camera app (#/tag/<url>).
 import { t } from "../i18n.js";
 import { h, mount } from "../ui.js";
-import * as local from "../local.js";
+import { siteByCode } from "../sites.js";
+import { rememberScan } from "../drafts.js";
 import { parseTag, manualCode } from "../tag.js";
 import { readQRFromFile, scanCamera } from "../scan.js";
 
@@ -14,10 +15,10 @@ async function openTag(text, message) {
 }
 
 async function openCode(code, sig, message) {
-  const site = await local.siteByCode(code);
+  const site = await siteByCode(code);
   if (!site) return fail(message, t("scan.unknown", { code }));
   // The scan is evidence that the inspector stood at the door: kept for the inspection.
-  if (sig) local.rememberScan({ code, sig, at: new Date().toISOString() });
+  if (sig) rememberScan({ code, sig, at: new Date().toISOString() });
   location.hash = `#/site/${site.id}`;
   return true;
 }

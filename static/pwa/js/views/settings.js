@@ -1,11 +1,12 @@
 // Settings: language, storage (persistence, usage, the iOS warning), version, logout.
 import { t, lang, setLang } from "../i18n.js";
 import { h, mount, fmtBytes, ask } from "../ui.js";
-import * as local from "../local.js";
+import { currentSession, logout } from "../session.js";
+import { pendingCount } from "../waiting.js";
 import { estimate, persisted, requestPersistence, iosEvictionRisk } from "../storage.js";
 
 export async function render(root) {
-  const session = await local.session();
+  const session = await currentSession();
   const storageBox = h("div", { "data-test": "storage" });
   const drawStorage = async () => {
     const [isPersisted, usage] = await Promise.all([persisted(), estimate()]);
@@ -26,9 +27,9 @@ export async function render(root) {
     h("h2", {}, t("settings.user")),
     h("p", {}, session ? `${session.user.name} (${session.user.username}) · ${session.user.region?.name || ""}` : ""),
     h("button", { type: "button", class: "btn block", "data-test": "logout", onclick: async () => {
-      const pending = await local.pendingCount();
+      const pending = await pendingCount();
       if (pending > 0 && !ask(t("settings.logoutWarn", { n: pending }))) return;
-      await local.logout();
+      await logout();
       location.hash = "#/login";
     } }, t("settings.logout")),
     h("p", { class: "small muted" }, `${t("settings.version")}: ${version}`));

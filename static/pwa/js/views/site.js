@@ -1,7 +1,9 @@
 // One site: details, open hazards with their deadlines, its inspections, start inspecting.
 import { t, tx } from "../i18n.js";
 import { h, mount, fmtDate, fmtDateTime, link, button } from "../ui.js";
-import * as local from "../local.js";
+import { getSite } from "../sites.js";
+import { hazardsOfSite, inspectionsOfSite } from "../register.js";
+import { checklistRef, draftsForSite, newDraft, takeScan } from "../drafts.js";
 
 export function hazardTags(hazard) {
   return [
@@ -23,13 +25,13 @@ export function hazardCard(hazard, site = null) {
 }
 
 export async function render(root, siteId) {
-  const site = await local.getSite(siteId);
+  const site = await getSite(siteId);
   if (!site) {
     mount(root, h("p", { class: "error" }, t("site.notFound")), link(t("back"), "#/sites"));
     return;
   }
   const [hazards, history, drafts] = await Promise.all([
-    local.hazardsOfSite(siteId), local.inspectionsOfSite(siteId), local.draftsForSite(siteId),
+    hazardsOfSite(siteId), inspectionsOfSite(siteId), draftsForSite(siteId),
   ]);
   const open = hazards.filter((z) => z.status !== "closed");
   mount(root,
@@ -43,7 +45,7 @@ export async function render(root, siteId) {
     drafts.map((draft) => h("div", { class: "notice" }, `${t("site.draft")} · ${fmtDateTime(draft.updated_at)} `,
       link(t("site.continue"), draft.hazard_id ? `#/verify/${draft.hazard_id}` : `#/inspect/${draft.id}`, "btn"))),
     button(t("site.inspect"), async () => {
-      const draft = await local.newDraft(site, { scan: local.takeScan(site.code) });
+      const draft = await newDraft(site, { scan: takeScan(site.code) });
       location.hash = `#/inspect/${draft.id}`;
     }, "btn primary block", { "data-test": "start-inspection" }),
     h("h2", {}, t("site.openHazards"), ` (${open.length})`),
@@ -52,7 +54,7 @@ export async function render(root, siteId) {
     h("h2", {}, t("site.history")),
     history.length ? h("ul", { class: "list" }, history.map((insp) => h("li", { class: "card" },
       h("div", { class: "title" }, insp.kind === "verification" ? t("verify.title")
-        : tx(insp.checklist_title) || local.checklistRef(insp)?.code || "",
+        : tx(insp.checklist_title) || checklistRef(insp)?.code || "",
         " ", h("span", { class: "tag" }, t(`review.${insp.review_state || "local"}`))),
       h("div", { class: "meta" }, fmtDateTime(insp.finished_at || insp.received_at)),
       insp.review_comment ? h("div", {}, t("insp.reviewerSays", { c: insp.review_comment })) : null)))

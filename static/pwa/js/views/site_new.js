@@ -1,7 +1,8 @@
 // A new site, made offline: the id is made here, the server learns of it on sync.
 import { t } from "../i18n.js";
 import { h, mount, toast } from "../ui.js";
-import * as local from "../local.js";
+import { currentSession } from "../session.js";
+import { createSite, regionsForNewSite } from "../sites.js";
 import { currentPosition } from "../geo.js";
 
 const KINDS = ["household", "restaurant", "shop", "small_venue", "self_built_commercial",
@@ -16,8 +17,8 @@ const DEFAULT_SECTORS = {
 };
 
 export async function render(root) {
-  const session = await local.session();
-  const regions = await local.regionsForNewSite(session);
+  const session = await currentSession();
+  const regions = await regionsForNewSite(session);
   let position = null;
   const name = h("input", { name: "name", required: true, maxlength: 200 });
   const kind = h("select", { name: "kind" }, KINDS.map((k) => h("option", { value: k }, t(`kind.${k}`))));
@@ -48,7 +49,7 @@ export async function render(root) {
     event.preventDefault();
     if (!name.value.trim()) { name.focus(); return; }
     const sectors = sectorBoxes.map((l) => l.querySelector("input")).filter((b) => b.checked).map((b) => b.value);
-    const site = await local.createSite({
+    const site = await createSite({
       name: name.value.trim(), kind: kind.value, region_code: region.value,
       address: address.value.trim(), lat: position?.lat ?? null, lon: position?.lon ?? null,
       contact_name: contact.value.trim() || null, contact_phone: phone.value.trim() || null, sectors,

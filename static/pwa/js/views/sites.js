@@ -1,7 +1,7 @@
 // Sites: search the phone's copy by name, code or address; sites near me by GPS.
 import { t } from "../i18n.js";
 import { h, mount, link, toast } from "../ui.js";
-import * as local from "../local.js";
+import { searchSites, sitesNear } from "../sites.js";
 import { currentPosition, fmtDistance } from "../geo.js";
 
 export function siteCard(site, extra = null) {
@@ -27,7 +27,7 @@ export async function render(root) {
   const search = async () => {
     const mySeq = ++seq;
     lastQuery = input.value;
-    const list = await local.searchSites(input.value);
+    const list = await searchSites(input.value);
     if (mySeq === seq) show(list);
   };
   input.addEventListener("input", search);
@@ -36,7 +36,7 @@ export async function render(root) {
     mount(count, t("sites.locating"));
     try {
       const position = await currentPosition();
-      const list = await local.sitesNear(position);
+      const list = await sitesNear(position);
       show(list.map((x) => x.site), new Map(list.map((x) => [x.site.id, x.distance])));
     } catch (err) {
       toast(t("sites.noGps", { why: err.message }), "error");

@@ -2,7 +2,8 @@
 // and a button to sync now. Used on the home screen and the outbox.
 import { t } from "../i18n.js";
 import { h, mount, fmtAgo } from "../ui.js";
-import * as local from "../local.js";
+import { logout } from "../session.js";
+import { onStatus as onSyncStatus, syncNow } from "../sync.js";
 
 export function errorText(error) {
   if (!error) return "";
@@ -18,10 +19,10 @@ export function syncBar() {
   const last = h("div", { class: "small" });
   const error = h("div", { class: "small", role: "alert" });
   const btn = h("button", { type: "button", class: "btn primary block", "data-test": "sync-now",
-    onclick: () => local.syncNow().catch(() => {}) }, t("sync.now"));
+    onclick: () => syncNow().catch(() => {}) }, t("sync.now"));
   // A revoked or expired token: the work stays on the phone; logging in again sends it.
   const relogin = h("button", { type: "button", class: "btn block", hidden: true, "data-test": "relogin",
-    onclick: async () => { await local.logout(); location.hash = "#/login"; } }, t("sync.relogin"));
+    onclick: async () => { await logout(); location.hash = "#/login"; } }, t("sync.relogin"));
   const el = h("section", { class: "syncbar", "aria-live": "polite" }, counts, last, error, relogin, btn);
   const show = (status) => {
     const p = status.pending || {};
@@ -42,6 +43,6 @@ export function syncBar() {
     btn.disabled = Boolean(status.running);
     btn.textContent = status.running ? t("sync.running") : t("sync.now");
   };
-  const unsubscribe = local.onSyncStatus(show);
+  const unsubscribe = onSyncStatus(show);
   return { element: el, destroy: unsubscribe };
 }

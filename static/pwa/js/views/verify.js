@@ -3,7 +3,12 @@
 // checklist is not walked again); it goes to the outbox as a verification inspection.
 import { t, tx } from "../i18n.js";
 import { h, mount, link, toast, ask, fmtDate, fmtDateTime } from "../ui.js";
-import * as local from "../local.js";
+import { getSite } from "../sites.js";
+import { getHazard } from "../register.js";
+import { checklistItem } from "../checklists.js";
+import { deleteDraft, saveDraft, verificationDraft } from "../drafts.js";
+import { submitVerification } from "../submit.js";
+import { beforePhotos, putBlob } from "../blobs.js";
 import { currentPosition } from "../geo.js";
 import { signatureField } from "../signature.js";
 import { hashBlob } from "../photos.js";
@@ -11,16 +16,16 @@ import { photoField, thumbs, photoUrl } from "./photofield.js";
 import { hazardTags } from "./site.js";
 
 export async function render(root, hazardId) {
-  const hazard = await local.getHazard(hazardId);
+  const hazard = await getHazard(hazardId);
   if (!hazard) {
     mount(root, h("p", { class: "error" }, t("verify.notFound")), link(t("back"), "#/"));
     return;
   }
-  const site = await local.getSite(hazard.site_id);
-  const item = await local.checklistItem(hazard.item);
-  const draft = await local.verificationDraft(hazard, site);
+  const site = await getSite(hazard.site_id);
+  const item = await checklistItem(hazard.item);
+  const draft = await verificationDraft(hazard, site);
   // Every change is written at once: a killed app resumes the re-check where it was.
-  const save = () => { draft.updated_at = new Date().toISOString(); return local.saveDraft(draft); };
+  const save = () => { draft.updated_at = new Date().toISOString(); return saveDraft(draft); };
   const begun = () => Boolean(draft.result || draft.photos.length || draft.note || draft.signatures.inspector);
   if (!draft.location) {
     currentPosition().then((pos) => {
@@ -36,7 +41,7 @@ export async function render(root, hazardId) {
       submit.disabled = true;
       try {
         await save();
-        await local.submitVerification(draft);
+        await submitVerification(draft);
       } catch (err) {
         submit.disabled = false;
         toast(t("err.unknown", { msg: err.message }), "error");
@@ -79,7 +84,7 @@ export async function render(root, hazardId) {
     const confirm = h("button", { type: "button", class: "btn ok", "data-test": "confirm-inspector", onclick: async () => {
       if (field.isEmpty()) return;
       const stored = await hashBlob(await field.toBlob());
-      await local.putBlob(stored);
+      await putBlob(stored);
       draft.signatures.inspector = stored.sha256;
       await save();
       field.destroy();
@@ -90,7 +95,7 @@ export async function render(root, hazardId) {
       h("div", { class: "row" }, h("button", { type: "button", class: "btn", onclick: () => field.clear() }, t("insp.clear")), confirm));
   };
 
-  const before = local.beforePhotos(hazard);
+  const before = beforePhotos(hazard);
   mount(root,
     h("h1", {}, t("verify.title")),
     h("div", { class: "card" },
@@ -113,7 +118,7 @@ export async function render(root, hazardId) {
     hint, submit,
     h("button", { type: "button", class: "btn block", onclick: async () => {
       if (!ask(t("insp.discardAsk"))) return;
-      await local.deleteDraft(draft.id);
+      await deleteDraft(draft.id);
       location.hash = `#/site/${hazard.site_id}`;
     } }, t("insp.discard")),
     h("p", { class: "small muted" }, `${t("insp.draftSaved")} · ${fmtDateTime(draft.updated_at)}`));

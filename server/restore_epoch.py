@@ -1,4 +1,7 @@
-"""Restore markers: which pull cursors a restore has made unservable.
+"""The sync epoch and restore markers: which pull cursors a restore has made unservable.
+
+Written by `xuncha restore` (`server.ops.backup`), read by every pull and push
+(`sync.pull`, `sync.recovery`): a fact of the register's history, not of operations.
 
 A restore brings the database back to the moment of a backup. A device that pulled after
 that moment holds data (and a cursor) from a history the server no longer has; its next
