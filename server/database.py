@@ -35,12 +35,15 @@ def reads_first(view):
     return view
 
 
-def begin_write(session) -> bool:
-    """Where writers go one at a time (SQLite), end the request's read transaction so
-    that the next statement begins the write one (IMMEDIATE); whatever was read before is
-    expired with it, so what decides a write must be read again: returns True then.
-    Elsewhere the transaction goes on, its row locks held, and this returns False."""
-    if not one_writer_at_a_time(session.get_bind()):
+def begin_write(session, *, new_transaction: bool | None = None) -> bool:
+    """End the request's read transaction so that the next statement begins the write
+    one (IMMEDIATE on SQLite); whatever was read before is expired with it, so what
+    decides a write must be read again: returns True then. By default only where writers
+    go one at a time (SQLite); elsewhere the transaction goes on, its row locks held,
+    and this returns False. `new_transaction` decides instead when given."""
+    if new_transaction is None:
+        new_transaction = one_writer_at_a_time(session.get_bind())
+    if not new_transaction:
         return False
     session.rollback()
     _read_only.set(False)

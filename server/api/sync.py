@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from flask import Blueprint, current_app
 
 from server.api.decorators import arguments, doc, response
@@ -61,13 +63,17 @@ def push(body):
     # a time (SQLite) it is a read, the push is worked out on it, and `_relock` begins
     # the write transaction and reads the caller again there.
     settings = push_engine.Settings.from_config(current_app.config)
-    caller = push_engine.Caller(current_user(), current_device(), _relock,
-                                plans_ahead=one_writer_at_a_time(db.session.get_bind()))
+    plans = one_writer_at_a_time(db.session.get_bind())
+    caller = push_engine.Caller(current_user(), current_device(),
+                                functools.partial(_relock, new_transaction=plans),
+                                plans_ahead=plans)
     return push_engine.push(db.session, caller, body, settings)
 
 
-def _relock():
-    if begin_write(db.session):
+def _relock(*, new_transaction: bool):
+    """The write transaction: a new one after a plan (the caller read again there), or
+    the token check's own, whose row lock on the device it holds."""
+    if begin_write(db.session, new_transaction=new_transaction):
         recheck_token(lock_device=True)
     return current_user(), current_device()
 

@@ -57,11 +57,11 @@ def _between_plan_and_lock(monkeypatch, change):
 
     real, done = sync_api._relock, []
 
-    def change_then_relock():
+    def change_then_relock(**kw):
         if not done:  # once: the other writer's own push comes through here too
             done.append(True)
             change()
-        return real()
+        return real(**kw)
 
     monkeypatch.setattr(sync_api, "_relock", change_then_relock)
 
