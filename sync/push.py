@@ -29,6 +29,7 @@ from marshmallow import ValidationError
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
+from server import text
 from server.database import RowBatch, one_writer_at_a_time
 from server.errors import Conflict, DomainError, Invalid, NotAllowed, RetryLater, TooLarge
 from server.models import Device, MutationResult, User
@@ -275,6 +276,8 @@ def load_args(name: str, raw_args: dict) -> tuple[registry.Mutation, dict] | dic
     if spec is None:
         return _rejected(DomainError(f"Unknown mutation {name!r}.", code="unknown_mutation",
                                      details={"name": name}))
+    if (problem := text.refused_problem(raw_args)) is not None:  # server.text's rule
+        return _rejected(Invalid(details=problem.details()))
     try:
         return spec, spec.schema.load(raw_args)
     except ValidationError as exc:

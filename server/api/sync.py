@@ -53,7 +53,7 @@ Mutations and their `args` are those of design/API-CONTRACT.md, with these exten
              "validation_error"])
 @writes_after_parsing
 @login_required
-@arguments(PushSchema())
+@arguments(PushSchema(), deferred=lambda path: path[::2] == ("mutations", "args"))
 @response(PushResponseSchema())
 def push(body):
     settings = push_engine.Settings.from_config(current_app.config)

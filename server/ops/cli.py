@@ -20,6 +20,24 @@ def register_ops_cli(app: Flask) -> None:
         if any(r.status == FAIL for r in results):
             sys.exit(1)
 
+    @app.cli.command("check-text")
+    def check_text_cmd():
+        """Name stored text that cannot be shown (lone surrogates, control characters)."""
+        from server.extensions import db
+        from server.ops.textscan import scan
+
+        with app.app_context():
+            found = 0
+            for finding in scan(db.session):
+                found += 1
+                click.echo(str(finding))
+            db.session.remove()
+        if found:
+            click.echo(f"{found} stored values cannot be shown; correct them in the "
+                       "database (pages, PDFs and exports that show them fail)", err=True)
+            sys.exit(1)
+        click.echo("every stored text can be shown")
+
     @app.cli.command("backup")
     @click.argument("archive", type=click.Path(dir_okay=False))
     def backup_cmd(archive):
