@@ -163,6 +163,10 @@ def append_chunk(session, actor: User, sha256: str, offset: int, length: int,
     then discarded: its bytes can never become this blob).
     """
     name = _name(sha256)
+    if length < 1:
+        # The store's own precondition; a declared empty upload is the client's error.
+        raise DomainError("An upload of 0 bytes is not an image.", code="invalid_image",
+                          status=422, details={"Upload-Length": ["Must be at least 1."]})
     store = blobstore()
     existing = session.get(Blob, name)
     if existing is not None:
