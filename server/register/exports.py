@@ -28,7 +28,7 @@ from sqlalchemy import select
 
 from server.auth.scope import get_in_scope, scoped
 from server.models import Bulletin, Hazard, Region
-from server.register import service, stats
+from server.register import cells, service, stats
 from server.register.service import setting
 
 SEVERITY_ZH = {"general": "一般隐患", "major": "重大隐患"}
@@ -124,11 +124,11 @@ def ledger_xlsx(session, actor, **filters) -> bytes:
         for i, (_title, width) in enumerate(LEDGER_COLUMNS, 1):
             ws.column_dimensions[get_column_letter(i)].width = width
         ws.freeze_panes = "A3"
-        ws.append([f"安全隐患排查治理台账({actor.region.name}) 导出时间 "
+        cells.append(ws, [f"安全隐患排查治理台账({actor.region.name}) 导出时间 "
                    f"{_local(datetime.now(setting('TZ', None)))}"])
-        ws.append([title for title, _ in LEDGER_COLUMNS])
+        cells.append(ws, [title for title, _ in LEDGER_COLUMNS])
         for row in rows:
-            ws.append(list(row))
+            cells.append(ws, list(row))
         out = io.BytesIO()
         wb.save(out)
     except BaseException:
@@ -224,11 +224,11 @@ def _photo(read_photo, sha: str, width: float):
 
 
 def _photo_row(read_photo, hashes, style, width=55 * mm):
-    cells = []
+    row = []
     for sha in hashes[:6]:
         img = _photo(read_photo, sha, width)
-        cells.append(img if img is not None else _p(f"照片未上传 {sha[:12]}…", style))
-    return cells
+        row.append(img if img is not None else _p(f"照片未上传 {sha[:12]}…", style))
+    return row
 
 
 def hazard_pdf(session, actor, hazard_id, read_photo=None) -> bytes:
@@ -344,22 +344,22 @@ def bulletin_files(session, county: Region, start: date, end: date) -> tuple[byt
     wb = Workbook()
     ws = wb.active
     ws.title = "分区域"
-    ws.append([title])
+    cells.append(ws, [title])
     ws["A1"].font = Font(bold=True, size=14)
-    ws.append(header)
+    cells.append(ws, header)
     for row in rows:
-        ws.append(row)
+        cells.append(ws, row)
     for i in range(1, len(header) + 1):
         ws.column_dimensions[get_column_letter(i)].width = 14
         ws.cell(row=2, column=i).alignment = Alignment(wrap_text=True)
     ws2 = wb.create_sheet("分行业")
-    ws2.append(["行业"] + header[1:])
+    cells.append(ws2, ["行业"] + header[1:])
     for row in sector_rows:
-        ws2.append(row)
+        cells.append(ws2, row)
     ws3 = wb.create_sheet("预警提示")
-    ws3.append(["提示"])
+    cells.append(ws3, ["提示"])
     for note in notes or ["本期无异常提示。"]:
-        ws3.append([note])
+        cells.append(ws3, [note])
     xlsx = io.BytesIO()
     wb.save(xlsx)
 
