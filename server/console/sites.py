@@ -20,6 +20,7 @@ from server.errors import Invalid
 from server.extensions import db
 from server.models.site import SITE_KINDS
 from server.sites import service as sites
+from server.sites.files import site_file_text
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
@@ -59,7 +60,7 @@ def sites_import_preview():
     data = upload.read(MAX_IMPORT_BYTES + 1)
     if len(data) > MAX_IMPORT_BYTES:
         raise Invalid(details={"file": ["At most 5 MB. 文件不能超过5MB。"]})
-    text = sites.site_file_text(upload.filename, data)
+    text = site_file_text(upload.filename, data)
     check = sites.check_site_rows(db.session, text, current_staff())
     return render_template("console/sites_preview.html", check=check, text=text,
                            filename=upload.filename)
