@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from server import audit
+from server.auth import sessions
 from server.auth.scope import region_in_scope
 from server.auth.tokens import new_token, token_hash
 from server.errors import Conflict, Invalid, NotAllowed, NotFound, TooManyAttempts, Unauthorized
@@ -229,9 +230,35 @@ def change_user(session, actor: User, user_id, *, role: str | None = None,
     if active is not None and active != user.active:
         changes["active"] = [user.active, active]
         user.active = active
+    # A console session never outlives the role or the account that opened it.
+    if "role" in changes:
+        sessions.end_all(session, user.id, "role_changed")
+    elif changes.get("active") == [True, False]:
+        sessions.end_all(session, user.id, "disabled")
     if changes:
         session.flush()
         session.expire(user, ["region"])
         audit.record(session, "user_changed", actor=actor, target_type="user",
                      target_id=user.id, details={"username": user.username, **changes})
+    return user
+
+
+def set_password(session, actor: User, user_id, password: str) -> User:
+    """Staff set a new password for a user in their scope (not above their rank, not
+    themselves); every console session of that user ends."""
+    if not actor.has_role(*REVIEWER_ROLES):
+        raise NotAllowed()
+    user = session.get(User, user_id)
+    if user is None or not user.region.path.startswith(actor.region.path) \
+            or ROLE_RANK[user.role] > ROLE_RANK[actor.role]:
+        raise NotFound("No such user.")
+    if user.id == actor.id:
+        raise NotAllowed("You cannot change your own account. 不能修改自己的账号。")
+    if len(password) < 8:
+        raise Invalid(details={"password": ["At least 8 characters."]})
+    user.password_hash = hash_password(password)
+    sessions.end_all(session, user.id, "password_changed")
+    session.flush()
+    audit.record(session, "password_changed", actor=actor, target_type="user",
+                 target_id=user.id, details={"username": user.username})
     return user
