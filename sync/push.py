@@ -32,6 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from server import text
 from server.database import RowBatch, one_writer_at_a_time
 from server.errors import Conflict, DomainError, Invalid, NotAllowed, RetryLater, TooLarge
+from server.evidence import provenance
 from server.models import Device, MutationResult, User
 from server.models.changelog import feed_high_water, note_entries, take_pending, write_pending
 from server.models.types import utcnow
@@ -309,6 +310,8 @@ def apply_batched(ctx: registry.Context, loaded) -> dict | None:
     if isinstance(loaded, dict):
         return loaded
     spec, args = loaded
+    if (refused := provenance.refusal(ctx.session, ctx.actor, spec.name, args)) is not None:
+        return _rejected(refused)  # a photo the caller may not reference (contract 1.1)
     if spec.batched is None or ctx.batch is None:
         return None
     try:

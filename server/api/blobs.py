@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from server.api.decorators import arguments, doc, response
-from server.auth import current_user, login_required
+from server.auth import current_device, current_user, login_required
 from server.errors import Invalid
 from server.evidence import service
 from server.extensions import db
@@ -53,7 +53,8 @@ def upload_status(sha):
 @login_required
 def put(sha):
     blob, created = service.upload(db.session, current_user(), sha,
-                                   request.get_data(cache=False), request.mimetype)
+                                   request.get_data(cache=False), request.mimetype,
+                                   client_id=current_device().client_id)
     return BlobSchema().dump(blob), 201 if created else 200
 
 
@@ -65,7 +66,8 @@ def put(sha):
 def patch(sha):
     offset, length = _upload_header("Upload-Offset"), _upload_header("Upload-Length")
     result = service.append_chunk(db.session, current_user(), sha, offset, length,
-                                  request.get_data(cache=False))
+                                  request.get_data(cache=False),
+                                  client_id=current_device().client_id)
     headers = {"Upload-Offset": str(result.offset)}
     if result.blob is None:
         return "", 204, headers

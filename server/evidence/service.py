@@ -34,15 +34,14 @@ from flask import current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from server.auth.scope import scoped
 from server.errors import DomainError, NotFound, UnsupportedMediaType
-from server.evidence import blobstore
+from server.evidence import blobstore, provenance
 from server.evidence.errors import EvidenceError, OffsetMismatch, UploadComplete
 from server.evidence.images import ProcessedImage, process
 from server.evidence.ingest import ingest, ingest_partial, verify_hash
 from server.evidence.store import DISPLAY, THUMB, check_name
-from server.models import Hazard, Inspection, User
-from server.models.blob import Blob, BlobRef
+from server.models import User
+from server.models.blob import Blob
 from server.models.types import utcnow
 
 # What a whole-body PUT may declare. The bytes decide what the image is; a body labelled
@@ -94,9 +93,11 @@ def _end_read(session) -> None:
     session.rollback()
 
 
-def _record(session, uploader_id, name: str, size: int,
-            processed: ProcessedImage) -> tuple[Blob, bool]:
-    """Insert the Blob row (the upload becomes visible); False if a racer recorded it."""
+def _record(session, uploader_id, name: str, size: int, processed: ProcessedImage,
+            client_id=None) -> tuple[Blob, bool]:
+    """Insert the Blob row (the upload becomes visible); False if a racer recorded it.
+    Either way the uploader is recorded as holding the bytes (`provenance`)."""
+    provenance.record_upload(session, uploader_id, name, client_id)
     meta = processed.metadata
     blob = Blob(sha256=name, size=size, media_type=processed.media_type,
                 width=processed.width, height=processed.height,
@@ -128,7 +129,7 @@ def _aware(moment: datetime | None) -> datetime | None:
 # --- uploads ----------------------------------------------------------------------------
 
 def upload(session, actor: User, sha256: str, data: bytes,
-           content_type: str | None) -> tuple[Blob, bool]:
+           content_type: str | None, client_id=None) -> tuple[Blob, bool]:
     """A whole-body upload: (the blob, True if it was stored now).
 
     Raises NotFound (not a blob name), UnsupportedMediaType, and as DomainErrors with the
@@ -145,16 +146,18 @@ def upload(session, actor: User, sha256: str, data: bytes,
     if existing is not None and store.exists(name):
         with _as_domain_errors():
             verify_hash(name, data)
+        # The bytes again, verified: this user holds the photo too (provenance).
+        provenance.record_upload(session, actor.id, name, client_id)
         return existing, False
     uploader_id = actor.id
     _end_read(session)
     with _as_domain_errors():
         processed = ingest(store, name, data)
-    return _record(session, uploader_id, name, len(data), processed)
+    return _record(session, uploader_id, name, len(data), processed, client_id)
 
 
 def append_chunk(session, actor: User, sha256: str, offset: int, length: int,
-                 chunk: bytes) -> ChunkResult:
+                 chunk: bytes, client_id=None) -> ChunkResult:
     """A resumable-upload chunk at `offset` of `length` bytes; verifies on the last byte.
 
     Raises offset_mismatch (409, with the current offset in `Upload-Offset`),
@@ -179,13 +182,14 @@ def append_chunk(session, actor: User, sha256: str, offset: int, length: int,
         if store.exists(name):
             # Verified bytes stored by a request that died before its row: adopt them.
             data = store.get(name)
-            blob, created = _record(session, uploader_id, name, len(data), process(data))
+            blob, created = _record(session, uploader_id, name, len(data), process(data),
+                                    client_id)
             return ChunkResult(offset=len(data), blob=blob, created=created)
         new_offset = store.append(name, offset, chunk, length)
         if new_offset < length:
             return ChunkResult(offset=new_offset)
         processed = ingest_partial(store, name)
-    blob, created = _record(session, uploader_id, name, length, processed)
+    blob, created = _record(session, uploader_id, name, length, processed, client_id)
     return ChunkResult(offset=length, blob=blob, created=created)
 
 
@@ -202,9 +206,11 @@ def status(session, sha256: str) -> UploadStatus:
 
 
 def check(session, actor: User, blobs: list[dict]) -> list[str]:
-    """The hashes (in request order, once each) that the server still needs."""
+    """The hashes (in request order, once each) that the server still needs from this
+    user: not stored yet, or stored but neither uploaded by them nor referenced in their
+    scope (their upload proves they hold the photo, which lets them reference it)."""
     wanted = list(dict.fromkeys(item["sha256"] for item in blobs))
-    missing = blobs_missing(session, wanted)
+    missing = blobs_missing(session, wanted) | set(provenance.refused(session, actor, wanted))
     return [sha for sha in wanted if sha in missing]
 
 
@@ -220,16 +226,10 @@ def blobs_missing(session, hashes: Iterable[str]) -> set[str]:
 # --- reading ----------------------------------------------------------------------------
 
 def can_see(session, actor: User, sha256: str) -> bool:
-    """Whether something in the actor's region subtree refers to the blob (or they sent it)."""
-    by_inspection = scoped(
-        select(BlobRef.sha256).join(Inspection, Inspection.id == BlobRef.owner_id)
-        .where(BlobRef.sha256 == sha256, BlobRef.owner_type == "inspection"),
-        Inspection.region_code, actor)
-    by_hazard = scoped(
-        select(BlobRef.sha256).join(Hazard, Hazard.id == BlobRef.owner_id)
-        .where(BlobRef.sha256 == sha256, BlobRef.owner_type == "hazard"),
-        Hazard.region_code, actor)
-    if session.scalar(by_inspection.limit(1)) or session.scalar(by_hazard.limit(1)):
+    """Whether something in the actor's region subtree refers to the blob (or they sent it
+    first). A later upload of the same bytes lets its user reference the photo
+    (`provenance`), and so see it once they do, not before."""
+    if provenance.in_scope(session, actor, {sha256}):
         return True
     uploader = session.scalar(select(Blob.uploaded_by).where(Blob.sha256 == sha256))
     return uploader is not None and uploader == actor.id
