@@ -32,11 +32,15 @@ class Defaults:
 
     SQLITE_BUSY_TIMEOUT_MS = 30_000
 
-    # Login limit per account, held in the database so it holds across workers.
+    # Login throttle (server.auth.throttle), held in the database so it holds across
+    # workers: failures per account within the window before an unknown client has to
+    # wait LOGIN_DELAY_BASE_SECONDS × 2^(failures beyond it), at most the window. A
+    # client this user logged in from before is never slowed by others' failures.
     LOGIN_MAX_FAILURES = 5
     LOGIN_WINDOW_SECONDS = 15 * 60
-    # Login limit per client address (one address against many accounts). Higher than
-    # the account limit: a township office's staff share one NAT address. 0 turns it off.
+    LOGIN_DELAY_BASE_SECONDS = 15
+    # The same per client address (one address against many accounts). Higher than the
+    # account allowance: a township office's staff share one NAT address. 0 turns it off.
     LOGIN_MAX_FAILURES_PER_ADDR = 30
     # Behind a reverse proxy: how many proxies set X-Forwarded-For/-Proto/-Host (nginx in
     # front of gunicorn: 1). 0 trusts no forwarded header, so the limits above count the
@@ -106,7 +110,8 @@ def finalize(config: dict, instance_path: str) -> None:
         raise ValueError(f"XUNCHA_TIMEZONE: unknown time zone {config['TIMEZONE']!r}") from exc
     for key in ("LOGIN_MAX_FAILURES_PER_ADDR", "PROXY_HOPS", "WORKERS"):
         config[key] = int(config.get(key) or 0)
-    for key in ("LOGIN_MAX_FAILURES", "LOGIN_WINDOW_SECONDS", "SQLITE_BUSY_TIMEOUT_MS",
+    for key in ("LOGIN_MAX_FAILURES", "LOGIN_WINDOW_SECONDS", "LOGIN_DELAY_BASE_SECONDS",
+                "SQLITE_BUSY_TIMEOUT_MS",
                 "MAX_CONTENT_LENGTH", "MAX_JSON_BYTES", "GPS_MAX_DISTANCE_M",
                 "DEFAULT_DEADLINE_DAYS", "ESCALATION_DAYS", "FOLLOW_UP_DAYS"):
         config[key] = int(config[key])
