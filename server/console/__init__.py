@@ -33,6 +33,7 @@ def register_console(app: Flask) -> None:
         dashboard,
         errors,
         exports,
+        headers,
         people,
         register,
         review,
