@@ -111,7 +111,7 @@ def check_database(app: Flask) -> Result:
     try:
         with db.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
-            from server.ops.backup import schema_revision
+            from server.ops.snapshot import schema_revision
 
             current = schema_revision(conn)
     except Exception as exc:  # any driver error means the same thing here
