@@ -23,6 +23,10 @@ class Defaults:
     # The folder of pg_dump/pg_restore for backups (XUNCHA_PG_BINDIR); None: the ones
     # matching the server's major version among /usr/lib/postgresql/<N>/bin and PATH.
     PG_BINDIR: str | None = None
+    # A file of at least 32 random bytes (XUNCHA_BACKUP_KEY_FILE): `xuncha backup` puts
+    # the secret key into the archive encrypted with it, `xuncha restore` takes it back.
+    # Keep a copy off the machine. None: backups carry no secret key.
+    BACKUP_KEY_FILE: str | None = None
     BASE_URL = "http://127.0.0.1:5000"
     TIMEZONE = "Asia/Shanghai"
 

@@ -38,9 +38,10 @@ from flask import Flask
 from sqlalchemy import bindparam, func, inspect, select, table, text, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from server.evidence.keys import key_id
 from server.extensions import db
 from server.models import ChangeLog, Device
-from server.ops import epoch, snapshot
+from server.ops import epoch, keyfile, snapshot
 from server.ops.blobcopy import (
     ORIGINAL,
     blob_files,
@@ -70,6 +71,11 @@ class Manifest:
     missing: list[str] = field(default_factory=list)
     corrupt: list[str] = field(default_factory=list)
     pg_dump_major: int | None = None  # which pg_restore can read the dump (None: SQLite)
+    # The secret key's fingerprint when the archive carries it (encrypted, `secret.json`).
+    secret_key_id: str | None = None
+    # The audit chain's head in the snapshot {seq, hash}: what a truncated chain is
+    # compared with (server.audit.anchor).
+    audit_head: dict | None = None
 
 
 @dataclass
@@ -78,12 +84,20 @@ class RestoreReport:
     blobs_restored: int
     resumed_at: int
     reset_all: bool
+    secret_path: Path | None = None  # where the restored secret key was written
+    secret_overridden: bool = False  # XUNCHA_SECRET_KEY is set to another key
 
 
 # --- backup -----------------------------------------------------------------------------
 
-def backup(app: Flask, out_path: str | os.PathLike) -> Manifest:
-    """Write a consistent archive of the database and the blob store to `out_path`."""
+def backup(app: Flask, out_path: str | os.PathLike, *,
+           key: keyfile.BackupKey | None = None) -> Manifest:
+    """Write a consistent archive of the database and the blob store to `out_path`.
+
+    With `key` (or XUNCHA_BACKUP_KEY_FILE) the archive carries the secret key, encrypted
+    (`keyfile`); without, it carries none (`Manifest.secret_key_id` is None).
+    """
+    key = key or keyfile.from_config(app.config)
     out = Path(out_path).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     blob_root = Path(app.config["BLOB_DIR"])
@@ -109,19 +123,22 @@ def backup(app: Flask, out_path: str | os.PathLike) -> Manifest:
                 else:
                     derived += 1
                 tar.add(path, arcname=f"blobs/{rel}")
+            backup_id = str(uuid.uuid4())
+            secret = app.config["SECRET_KEY"]
+            if key is not None:
+                _add_member(tar, keyfile.MEMBER, keyfile.seal(secret, key, backup_id))
             manifest = Manifest(
-                format=FORMAT, backup_id=str(uuid.uuid4()),
+                format=FORMAT, backup_id=backup_id,
                 created_at=datetime.now(UTC).isoformat(), dialect=dialect,
                 revision=facts["revision"], tables=facts["tables"], max_seq=facts["max_seq"],
                 txid_xmax=facts["txid_xmax"], blobs=blobs, derived=derived,
                 referenced=len(facts["referenced"]),
                 missing=sorted(facts["referenced"] - set(blobs)), corrupt=corrupt,
-                pg_dump_major=facts.get("pg_dump_major"))
-            data = json.dumps(asdict(manifest), indent=1, sort_keys=True).encode()
-            info = tarfile.TarInfo("manifest.json")
-            info.size = len(data)
-            info.mtime = int(datetime.now(UTC).timestamp())
-            tar.addfile(info, io.BytesIO(data))
+                pg_dump_major=facts.get("pg_dump_major"),
+                secret_key_id=key_id(secret) if key is not None else None,
+                audit_head=facts.get("audit_head"))
+            _add_member(tar, "manifest.json",
+                        json.dumps(asdict(manifest), indent=1, sort_keys=True).encode())
         with open(part, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(part, out)
@@ -134,6 +151,14 @@ def backup(app: Flask, out_path: str | os.PathLike) -> Manifest:
                               "told what it holds (they keep their work until the next "
                               f"backup): {str(exc).splitlines()[0][:200]}") from None
     return manifest
+
+
+def _add_member(tar: tarfile.TarFile, name: str, data: bytes) -> None:
+    info = tarfile.TarInfo(name)
+    info.size = len(data)
+    info.mtime = int(datetime.now(UTC).timestamp())
+    info.mode = 0o600
+    tar.addfile(info, io.BytesIO(data))
 
 
 def _mark_backed_up(counters: dict[uuid.UUID, int]) -> None:
@@ -168,7 +193,28 @@ def read_manifest(archive: str | os.PathLike) -> Manifest:
         data = json.loads(tar.extractfile(member).read())
     if data.get("format") != FORMAT:
         raise BackupError(f"Unknown backup format {data.get('format')!r}.")
-    return Manifest(**data)
+    known = set(Manifest.__dataclass_fields__)
+    return Manifest(**{k: v for k, v in data.items() if k in known})
+
+
+def _archived_secret(archive, manifest: Manifest, key: keyfile.BackupKey | None) -> str:
+    """The archive's secret key, decrypted (before anything is touched)."""
+    if key is None:
+        raise BackupError("The archive holds the server's secret key (it signs the QR tags "
+                          "in the field), encrypted: give --key-file or --passphrase-file "
+                          "(or set XUNCHA_BACKUP_KEY_FILE). --without-secret restores without "
+                          "it, and every tag printed before the backup will fail to verify.")
+    with tarfile.open(archive, "r:gz") as tar:
+        try:
+            data = tar.extractfile(tar.getmember(keyfile.MEMBER)).read()
+        except KeyError:
+            raise BackupError("The archive is damaged: its manifest lists a secret key "
+                              "but secret.json is missing.") from None
+    secret = keyfile.unseal(data, key, manifest.backup_id)
+    if key_id(secret) != manifest.secret_key_id:
+        raise BackupError("The archive is damaged: its secret key is not the one the "
+                          "manifest names.")
+    return secret
 
 
 def instance_contents(app: Flask) -> dict[str, int]:
@@ -188,9 +234,15 @@ def instance_contents(app: Flask) -> dict[str, int]:
     return out
 
 
-def restore(app: Flask, archive: str | os.PathLike, *, force: bool = False) -> RestoreReport:
-    """Restore an archive into this instance (stop the web workers first)."""
+def restore(app: Flask, archive: str | os.PathLike, *, force: bool = False,
+            key: keyfile.BackupKey | None = None,
+            without_secret: bool = False) -> RestoreReport:
+    """Restore an archive into this instance (stop the web workers first); with the
+    archive's secret key when it has one (decrypted with `key`) unless `without_secret`."""
     manifest = read_manifest(archive)
+    secret = None
+    if manifest.secret_key_id and not without_secret:
+        secret = _archived_secret(archive, manifest, key or keyfile.from_config(app.config))
     present = instance_contents(app)
     if any(present.values()) and not force:
         raise BackupError("The target instance is not empty "
@@ -208,10 +260,19 @@ def restore(app: Flask, archive: str | os.PathLike, *, force: bool = False) -> R
         with app.app_context():
             snapshot.restore_database(app, work / "database", manifest.dialect,
                                       manifest.pg_dump_major)
+            secret_path = overridden = None
+            if secret is not None:
+                secret_path = keyfile.install(app.instance_path, secret)
+                # XUNCHA_SECRET_KEY, when set, wins over the instance file.
+                overridden = (not app.config.get("SECRET_KEY_FROM_INSTANCE")
+                              and app.config["SECRET_KEY"] != secret)
+                if not overridden:
+                    app.config["SECRET_KEY"] = secret
             resumed_at, reset_all = _mark_restore(app, manifest)
         restored = move_blobs(work / "blobs", blob_root)
     return RestoreReport(manifest=manifest, blobs_restored=restored, resumed_at=resumed_at,
-                         reset_all=reset_all)
+                         reset_all=reset_all, secret_path=secret_path,
+                         secret_overridden=bool(overridden))
 
 
 def _mark_restore(app: Flask, manifest: Manifest) -> tuple[int, bool]:

@@ -224,8 +224,10 @@ CHECKS = (check_database, check_connections, check_workers, check_secret, check_
 
 
 def run_checks(app: Flask) -> list[Result]:
+    from server.ops.keycheck import check_backup_key, check_signing_key
+
     with app.app_context():
         try:
-            return [check(app) for check in CHECKS]
+            return [check(app) for check in (*CHECKS, check_signing_key, check_backup_key)]
         finally:
             db.session.remove()

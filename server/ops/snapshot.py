@@ -83,8 +83,14 @@ def _snapshot_facts(conn: Connection) -> dict:
     if "devices" in names:
         counters = dict(conn.execute(select(Device.client_id, Device.last_mutation_id)
                                      .where(Device.last_mutation_id > 0)).all())
+    head = None
+    if "audit_log" in names:
+        row = conn.execute(text("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+                           ).first()
+        head = {"seq": int(row[0]), "hash": row[1]} if row else {"seq": 0, "hash": None}
     return {"tables": tables, "revision": schema_revision(conn), "max_seq": int(max_seq),
-            "referenced": _referenced_blobs(conn, names), "counters": counters}
+            "referenced": _referenced_blobs(conn, names), "counters": counters,
+            "audit_head": head}
 
 
 def sqlite_path(url: str) -> str:
