@@ -122,16 +122,15 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("verify-audit")
     @with_appcontext
     def verify_audit_cmd():
-        """Check the audit log's hash chain; report the first tampered row."""
-        from server import audit
+        """Check the audit chain, its anchored head and the sealed inspections and hazard
+        events; then seal what is new and anchor the head."""
+        from server.audit import report
 
-        report = audit.verify(db.session)
-        if report.ok:
-            click.echo(f"audit chain intact: {report.checked} entries")
-            return
-        click.echo(f"audit chain broken at seq {report.first_bad_seq}: {report.reason} "
-                   f"({report.checked} entries before it are intact)", err=True)
-        sys.exit(1)
+        ok, lines = report.run(app, db.session)
+        for line in lines:
+            click.echo(line, err=not ok)
+        if not ok:
+            sys.exit(1)
 
     @app.cli.command("demo")
     @click.option("--if-empty", is_flag=True, help="Only when the database has no users.")

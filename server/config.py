@@ -27,6 +27,9 @@ class Defaults:
     # the secret key into the archive encrypted with it, `xuncha restore` takes it back.
     # Keep a copy off the machine. None: backups carry no secret key.
     BACKUP_KEY_FILE: str | None = None
+    # Where the audit chain's head is anchored (XUNCHA_AUDIT_HEAD_FILE); None:
+    # <instance>/audit-head.json. Best on storage a database intruder cannot write.
+    AUDIT_HEAD_FILE: str | None = None
     BASE_URL = "http://127.0.0.1:5000"
     TIMEZONE = "Asia/Shanghai"
 

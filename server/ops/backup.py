@@ -38,6 +38,7 @@ from flask import Flask
 from sqlalchemy import bindparam, func, inspect, select, table, text, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from server.audit import anchor, seals
 from server.evidence.keys import key_id
 from server.extensions import db
 from server.models import ChangeLog, Device
@@ -76,6 +77,8 @@ class Manifest:
     # The audit chain's head in the snapshot {seq, hash}: what a truncated chain is
     # compared with (server.audit.anchor).
     audit_head: dict | None = None
+    # Why the chain no longer reaches the head anchored before (None: it does).
+    audit_warning: str | None = None
 
 
 @dataclass
@@ -103,6 +106,7 @@ def backup(app: Flask, out_path: str | os.PathLike, *,
     blob_root = Path(app.config["BLOB_DIR"])
     with tempfile.TemporaryDirectory(prefix=".xuncha-backup-", dir=out.parent) as tmp:
         with app.app_context():
+            audit_warning = _seal_and_compare(app)
             arcname, facts = snapshot.dump_database(app, Path(tmp))
             dialect = db.engine.dialect.name
         part = out.with_name(out.name + ".part")
@@ -136,12 +140,15 @@ def backup(app: Flask, out_path: str | os.PathLike, *,
                 missing=sorted(facts["referenced"] - set(blobs)), corrupt=corrupt,
                 pg_dump_major=facts.get("pg_dump_major"),
                 secret_key_id=key_id(secret) if key is not None else None,
-                audit_head=facts.get("audit_head"))
+                audit_head=facts.get("audit_head"), audit_warning=audit_warning)
             _add_member(tar, "manifest.json",
                         json.dumps(asdict(manifest), indent=1, sort_keys=True).encode())
         with open(part, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(part, out)
+    head = manifest.audit_head
+    if head and audit_warning is None:  # never anchor over a chain that lost its end
+        anchor.write(app, anchor.Head(head["seq"], head["hash"]), f"backup {backup_id}")
     with app.app_context():
         try:
             _mark_backed_up(facts["counters"])
@@ -151,6 +158,24 @@ def backup(app: Flask, out_path: str | os.PathLike, *,
                               "told what it holds (they keep their work until the next "
                               f"backup): {str(exc).splitlines()[0][:200]}") from None
     return manifest
+
+
+def _seal_and_compare(app: Flask) -> str | None:
+    """Seal the inspections and hazard events written since the last seal into the audit
+    chain (so the snapshot's head covers them); say why the chain does not reach the head
+    anchored before, if it does not."""
+    session = db.session
+    try:
+        try:
+            anchored = anchor.read(app)
+            problem = anchor.compare(session, anchored) if anchored else None
+        except anchor.Forged as exc:
+            problem = str(exc)
+        seals.seal(session)
+        session.commit()
+    finally:
+        session.remove()
+    return problem
 
 
 def _add_member(tar: tarfile.TarFile, name: str, data: bytes) -> None:
@@ -269,6 +294,11 @@ def restore(app: Flask, archive: str | os.PathLike, *, force: bool = False,
                 if not overridden:
                     app.config["SECRET_KEY"] = secret
             resumed_at, reset_all = _mark_restore(app, manifest)
+            # The restored chain is the truth now: anchor its head (with the restore's
+            # own entry), so the head of the lost history is not reported as removed.
+            anchor.write(app, anchor.current(db.session),
+                         f"restore of backup {manifest.backup_id}")
+            db.session.remove()
         restored = move_blobs(work / "blobs", blob_root)
     return RestoreReport(manifest=manifest, blobs_restored=restored, resumed_at=resumed_at,
                          reset_all=reset_all, secret_path=secret_path,

@@ -87,6 +87,9 @@ def register_ops_cli(app: Flask) -> None:
         if m.audit_head:
             click.echo(f"  audit chain head: seq {m.audit_head['seq']} "
                        f"{m.audit_head['hash'] or '-'}")
+        if m.audit_warning:
+            click.echo(f"warning: audit chain: {m.audit_warning} (the head file is left as "
+                       "it was; run `xuncha verify-audit`)", err=True)
         click.echo(f"  database: {m.dialect}, schema {m.revision}, "
                    f"{sum(m.tables.values())} rows in {len(m.tables)} tables")
         click.echo(f"  blobs: {len(m.blobs)} originals, {m.derived} derived copies; "
