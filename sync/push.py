@@ -297,6 +297,7 @@ def _by_name(loaded: dict, hook: str) -> dict[str, tuple[registry.Mutation, list
 
 def _prepare(session, actor, loaded: dict, digests: dict) -> dict:
     """Each mutation name's batched reads for this push: name → what its prepare returned."""
+    provenance.prefetch(session, actor, loaded)  # the photos they name (contract 1.1)
     exclusive = len({entry[0].name for entry in loaded.values()
                      if isinstance(entry, tuple)}) == 1
     return {name: spec.prepare(session, actor, many, exclusive=exclusive,

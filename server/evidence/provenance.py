@@ -11,8 +11,8 @@ yours to read (404 before, 200 after). Now a mutation may reference a blob only 
   the hazard it verifies, a colleague's photo of the same site);
 
 otherwise the mutation is rejected with `not_found`, naming the photo, exactly as if the
-blob did not exist. One query per mutation that names photos, and a second only for hashes
-nobody in the user's name uploaded.
+blob did not exist. A push decides for all its mutations' photos in one query (`prefetch`),
+and a second only for hashes nobody in the user's name uploaded.
 """
 
 from __future__ import annotations
@@ -64,9 +64,28 @@ def in_scope(session, actor: User, hashes: set[str]) -> set[str]:
     return set(session.scalars(by_inspection)) | set(session.scalars(by_hazard))
 
 
+_CACHE = "xuncha.provenance"
+
+
+def prefetch(session, actor: User, loaded: dict) -> None:
+    """Decide for every photo a push's mutations name at once (one query, not one per
+    mutation); `refusal` answers from it. `loaded`: mutation id → (spec, args) or a
+    rejection. Made again whenever a push (re)applies its mutations."""
+    names = {sha for entry in loaded.values() if isinstance(entry, tuple)
+             for sha in referenced(entry[0].name, entry[1])}
+    session.info[_CACHE] = (actor.id, names, set(refused(session, actor, names)))
+
+
 def refusal(session, actor: User, name: str, args: dict) -> NotFound | None:
     """The error that rejects a mutation naming photos its user may not reference."""
-    bad = refused(session, actor, referenced(name, args))
+    hashes = referenced(name, args)
+    if not hashes:
+        return None
+    cached = session.info.get(_CACHE)
+    if cached is not None and cached[0] == actor.id and hashes <= cached[1]:
+        bad = sorted(hashes & cached[2])
+    else:
+        bad = refused(session, actor, hashes)
     if not bad:
         return None
     return NotFound(f"No photo {bad[0]}.", details={"photos": bad})
