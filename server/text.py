@@ -65,6 +65,12 @@ def describe(text: str) -> str | None:
     return f"Text may not contain the control character U+{ord(char):04X}."
 
 
+def shown(text: str) -> str:
+    """`text` with every character the rule refuses replaced by U+FFFD: for showing rows
+    stored before the rule existed (`xuncha check-text` names them) without failing."""
+    return UNSHOWABLE.sub("\ufffd", text)
+
+
 def raw_may_hold(raw: bytes) -> bool:
     """Whether JSON text may decode to a string `describe` refuses (cheap, no decoding)."""
     return (b"\\u" in raw and _RAW_ESCAPE.search(raw) is not None) or any(

@@ -19,7 +19,7 @@ from decimal import Decimal
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from server.text import UNSHOWABLE
+from server.text import shown
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 _NUMBERS = (int, float, Decimal)
@@ -30,7 +30,7 @@ def as_text(value) -> str:
     row stored before `server.text`'s rule may still carry) shown as U+FFFD."""
     if isinstance(value, datetime | date):
         value = value.isoformat()
-    return UNSHOWABLE.sub("\ufffd", str(value))
+    return shown(str(value))
 
 
 def looks_like_formula(text: str) -> bool:

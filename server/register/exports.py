@@ -30,6 +30,7 @@ from server.auth.scope import get_in_scope, scoped
 from server.models import Bulletin, Hazard, Region
 from server.register import cells, service, stats
 from server.register.service import setting
+from server.text import shown
 
 SEVERITY_ZH = {"general": "一般隐患", "major": "重大隐患"}
 SOURCE_ZH = {"self_check": "企业自查", "inspection": "监管检查", "cross_check": "交叉互检",
@@ -188,7 +189,8 @@ def _styles(font: str) -> dict[str, ParagraphStyle]:
 
 
 def _p(text, style) -> Paragraph:
-    return Paragraph(escape(str(text if text is not None else "")), style)
+    # shown(): a row stored before server.text's rule must not make the PDF fail.
+    return Paragraph(escape(shown(str(text if text is not None else ""))), style)
 
 
 def _grid(rows, widths, font, header=True) -> Table:

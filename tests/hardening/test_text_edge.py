@@ -159,3 +159,28 @@ def test_check_text_passes_a_clean_database(app, make_site):
     make_site()
     result = app.test_cli_runner().invoke(args=["check-text"])
     assert result.exit_code == 0, result.output
+
+
+def test_pages_and_pdfs_show_what_was_stored_before_the_rule(console, world, session):
+    """A lone surrogate SQLite kept (before the rule) no longer fails the console's
+    inspection and hazard pages and the hazard PDF: shown as U+FFFD; check-text names it."""
+    from sqlalchemy import text as sql
+
+    if session.get_bind().dialect.name != "sqlite":
+        pytest.skip("only SQLite ever stored a lone surrogate")
+    inspection = world["inspection1"]
+    hazard_id = inspection.hazard_ids[0]
+    session.execute(sql("UPDATE inspections SET answers = :a WHERE review_state = 'submitted'"),
+                    {"a": json.dumps([{"item": "GAS-R-01", "value": False,
+                                       "note": "软管\ud800老化", "photos": []}])})
+    session.execute(sql("UPDATE hazards SET description = :d"), {"d": "x"})
+    session.execute(sql("UPDATE hazard_events SET data = :d"),
+                    {"d": json.dumps({"text": "批注\udc00", "photos": []})})
+    session.commit()
+    staff = console("county_reviewer", COUNTY1)
+    for url in (f"/console/inspections/{inspection.id}", f"/console/hazards/{hazard_id}",
+                f"/console/hazards/{hazard_id}/file.pdf"):
+        resp = staff.get(url)
+        assert resp.status_code == 200, (url, resp.status_code)
+    assert "软管\ufffd老化" in staff.get(f"/console/inspections/{inspection.id}").get_data(
+        as_text=True)
