@@ -27,7 +27,11 @@ _IMMUTABLE = "private, max-age=31536000, immutable"
 
 
 @bp.post("/blobs/check")
-@doc(summary="Which of these blobs does the server still need?", tags=["blobs"])
+@doc(summary="Which of these blobs does the server still need?", tags=["blobs"],
+     description="Missing: not stored yet, or stored but neither uploaded by you nor "
+                 "referenced in your scope. Upload those bytes too (PUT answers 200 when "
+                 "they are stored already): a mutation may name only a photo you uploaded, "
+                 "one not stored yet, or one your scope references (contract 1.1).")
 @login_required
 @arguments(BlobCheckSchema())
 @response(BlobMissingSchema())
