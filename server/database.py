@@ -28,10 +28,6 @@ def set_read_only(value: bool) -> contextvars.Token:
     return _read_only.set(value)
 
 
-def reset_read_only(token: contextvars.Token) -> None:
-    _read_only.reset(token)
-
-
 def writes_after_parsing(view):
     """Mark a view whose request starts as a read (DEFERRED on SQLite) and calls
     `begin_write` once its body is parsed: the write lock is not held while JSON and

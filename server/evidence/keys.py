@@ -18,7 +18,7 @@ from flask import current_app
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
-from server.database import reset_read_only, set_read_only
+from server.database import set_read_only
 from server.extensions import db
 from server.models import Inspection, SigningKey
 
@@ -50,7 +50,7 @@ def note_in_use() -> None:
             except IntegrityError:
                 pass  # another worker recorded it meanwhile
             finally:
-                reset_read_only(token)
+                token.var.reset(token)
     holder["signing_key_noted"] = current
 
 
