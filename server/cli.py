@@ -13,7 +13,7 @@ import sys
 import uuid
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup, ScriptInfo, pass_script_info
 
 from server.errors import DomainError
@@ -119,16 +119,15 @@ def revoke_device_cmd(client_id: uuid.UUID):
 
 @cli.command("verify-audit")
 def verify_audit_cmd():
-    """Check the audit log's hash chain; report the first tampered row."""
-    from server import audit
+    """Check the audit chain, its anchored head and the sealed inspections and hazard
+    events; then seal what is new and anchor the head."""
+    from server.audit import report
 
-    report = audit.verify(db.session)
-    if report.ok:
-        click.echo(f"audit chain intact: {report.checked} entries")
-        return
-    click.echo(f"audit chain broken at seq {report.first_bad_seq}: {report.reason} "
-               f"({report.checked} entries before it are intact)", err=True)
-    sys.exit(1)
+    ok, lines = report.run(current_app, db.session)
+    for line in lines:
+        click.echo(line, err=not ok)
+    if not ok:
+        sys.exit(1)
 
 
 @cli.command("demo")

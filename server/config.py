@@ -23,6 +23,13 @@ class Defaults:
     # The folder of pg_dump/pg_restore for backups (XUNCHA_PG_BINDIR); None: the ones
     # matching the server's major version among /usr/lib/postgresql/<N>/bin and PATH.
     PG_BINDIR: str | None = None
+    # A file of at least 32 random bytes (XUNCHA_BACKUP_KEY_FILE): `xuncha backup` puts
+    # the secret key into the archive encrypted with it, `xuncha restore` takes it back.
+    # Keep a copy off the machine. None: backups carry no secret key.
+    BACKUP_KEY_FILE: str | None = None
+    # Where the audit chain's head is anchored (XUNCHA_AUDIT_HEAD_FILE); None:
+    # <instance>/audit-head.json. Best on storage a database intruder cannot write.
+    AUDIT_HEAD_FILE: str | None = None
     BASE_URL = "http://127.0.0.1:5000"
     TIMEZONE = "Asia/Shanghai"
 
@@ -32,11 +39,15 @@ class Defaults:
 
     SQLITE_BUSY_TIMEOUT_MS = 30_000
 
-    # Login limit per account, held in the database so it holds across workers.
+    # Login throttle (server.auth.throttle), held in the database so it holds across
+    # workers: failures per account within the window before an unknown client has to
+    # wait LOGIN_DELAY_BASE_SECONDS × 2^(failures beyond it), at most the window. A
+    # client this user logged in from before is never slowed by others' failures.
     LOGIN_MAX_FAILURES = 5
     LOGIN_WINDOW_SECONDS = 15 * 60
-    # Login limit per client address (one address against many accounts). Higher than
-    # the account limit: a township office's staff share one NAT address. 0 turns it off.
+    LOGIN_DELAY_BASE_SECONDS = 15
+    # The same per client address (one address against many accounts). Higher than the
+    # account allowance: a township office's staff share one NAT address. 0 turns it off.
     LOGIN_MAX_FAILURES_PER_ADDR = 30
     # Behind a reverse proxy: how many proxies set X-Forwarded-For/-Proto/-Host (nginx in
     # front of gunicorn: 1). 0 trusts no forwarded header, so the limits above count the
@@ -100,7 +111,8 @@ def finalize(config: dict, instance_path: str) -> None:
         raise ValueError(f"XUNCHA_TIMEZONE: unknown time zone {config['TIMEZONE']!r}") from exc
     for key in ("LOGIN_MAX_FAILURES_PER_ADDR", "PROXY_HOPS", "WORKERS"):
         config[key] = int(config.get(key) or 0)
-    for key in ("LOGIN_MAX_FAILURES", "LOGIN_WINDOW_SECONDS", "SQLITE_BUSY_TIMEOUT_MS",
+    for key in ("LOGIN_MAX_FAILURES", "LOGIN_WINDOW_SECONDS", "LOGIN_DELAY_BASE_SECONDS",
+                "SQLITE_BUSY_TIMEOUT_MS",
                 "MAX_CONTENT_LENGTH", "MAX_JSON_BYTES", "GPS_MAX_DISTANCE_M",
                 "DEFAULT_DEADLINE_DAYS", "ESCALATION_DAYS", "FOLLOW_UP_DAYS"):
         config[key] = int(config[key])

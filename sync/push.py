@@ -36,7 +36,16 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
-from server.errors import Conflict, DomainError, Invalid, NotAllowed, RetryLater, TooLarge
+from server import text
+from server.errors import (
+    Conflict,
+    DomainError,
+    Invalid,
+    NotAllowed,
+    NotFound,
+    RetryLater,
+    TooLarge,
+)
 from server.models import Device, MutationResult, User
 from server.models.changelog import write_pending, written_high_water
 from server.models.types import utcnow
@@ -73,11 +82,13 @@ class PushOutcome:
 
 @dataclass(frozen=True)
 class Loaded:
-    """A mutation's args loaded by its schema, and its spec's pure work on them."""
+    """A mutation's args loaded by its schema, its spec's pure work on them, and what it
+    will read (`server.register.write.Needs`)."""
 
     spec: registry.Mutation
     args: dict
     pure: object = None
+    needs: Needs | None = None
 
 
 def check_envelope(client_id, body: dict, settings: Settings) -> None:
@@ -101,12 +112,15 @@ def load_args(name: str, raw_args: dict) -> Loaded | dict:
     if spec is None:
         return _rejected(DomainError(f"Unknown mutation {name!r}.", code="unknown_mutation",
                                      details={"name": name}))
+    if (problem := text.refused_problem(raw_args)) is not None:  # server.text's rule
+        return _rejected(Invalid(details=problem.details()))
     try:
         args = spec.schema.load(raw_args)
     except ValidationError as exc:
         messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
         return _rejected(Invalid(details=messages))
-    return Loaded(spec, args, spec.pure(args) if spec.pure is not None else None)
+    pure = spec.pure(args) if spec.pure is not None else None
+    return Loaded(spec, args, pure, spec.needs(args, pure) if spec.needs is not None else None)
 
 
 def _check_order(mutations_: list[dict], last: int) -> None:
@@ -218,8 +232,8 @@ def _apply(uow: RegisterWrite, actor, client_id, body, settings, new, loaded,
            now) -> list[dict]:
     needs = Needs()
     for entry in loaded.values():
-        if isinstance(entry, Loaded) and entry.spec.needs is not None:
-            needs.update(entry.spec.needs(entry.args, entry.pure))
+        if isinstance(entry, Loaded) and entry.needs is not None:
+            needs.update(entry.needs)
     uow.load(actor, needs)
     applied = []
     for m in new:
@@ -244,6 +258,10 @@ def apply_one(ctx: registry.Context, entry: Loaded | dict) -> dict:
     if isinstance(entry, dict):
         return entry  # refused by its name or args
     ctx.pure = entry.pure
+    if entry.needs is not None:
+        refused = ctx.uow.refused_photos(ctx.actor, entry.needs.hashes)
+        if refused:  # photos the caller may not reference (API contract 1.1)
+            return _rejected(NotFound(f"No photo {refused[0]}.", details={"photos": refused}))
     if entry.spec.savepoint:
         return _in_savepoint(ctx, entry)
     mark = ctx.uow.mark()

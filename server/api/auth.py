@@ -24,7 +24,7 @@ def login(args):
             db.session, **args, remote_addr=request.remote_addr,
             max_failures=cfg["LOGIN_MAX_FAILURES"],
             max_failures_per_addr=cfg.get("LOGIN_MAX_FAILURES_PER_ADDR"),
-            window=cfg["LOGIN_WINDOW"])
+            delay_base_seconds=cfg.get("LOGIN_DELAY_BASE_SECONDS"), window=cfg["LOGIN_WINDOW"])
     except service.LoginFailed:
         db.session.commit()  # keep the counted failure although the answer is 401
         raise

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, request
 
 from server.api.decorators import arguments, doc, response
-from server.auth import current_user, login_required
+from server.auth import current_device, current_user, login_required
 from server.errors import Invalid
 from server.evidence import service
 from server.extensions import blobstore, db
@@ -27,7 +27,11 @@ _IMMUTABLE = "private, max-age=31536000, immutable"
 
 
 @bp.post("/blobs/check")
-@doc(summary="Which of these blobs does the server still need?", tags=["blobs"])
+@doc(summary="Which of these blobs does the server still need?", tags=["blobs"],
+     description="Missing: not stored yet, or stored but neither uploaded by you nor "
+                 "referenced in your scope. Upload those bytes too (PUT answers 200 when "
+                 "they are stored already): a mutation may name only a photo you uploaded, "
+                 "one not stored yet, or one your scope references (contract 1.1).")
 @login_required
 @arguments(BlobCheckSchema())
 @response(BlobMissingSchema())
@@ -54,7 +58,8 @@ def upload_status(sha):
 def put(sha):
     blob, created = service.upload(db.session, blobstore, current_user(), sha,
                                    request.get_data(cache=False), request.mimetype,
-                                   tz=current_app.config["TZ"])
+                                   tz=current_app.config["TZ"],
+                                   client_id=current_device().client_id)
     return BlobSchema().dump(blob), 201 if created else 200
 
 
@@ -67,7 +72,8 @@ def patch(sha):
     offset, length = _upload_header("Upload-Offset"), _upload_header("Upload-Length")
     result = service.append_chunk(db.session, blobstore, current_user(), sha, offset,
                                   length, request.get_data(cache=False),
-                                  tz=current_app.config["TZ"])
+                                  tz=current_app.config["TZ"],
+                                  client_id=current_device().client_id)
     headers = {"Upload-Offset": str(result.offset)}
     if result.blob is None:
         return "", 204, headers

@@ -19,6 +19,7 @@ import json
 from flask import current_app, g, jsonify, request
 from marshmallow import Schema, ValidationError
 
+from server import text
 from server.errors import BadRequest, DomainError, Invalid, TooLarge, UnsupportedMediaType
 
 
@@ -28,8 +29,9 @@ def _spec(func) -> dict:
     return func._apidoc
 
 
-def json_body(max_bytes: int | None = None) -> dict:
-    """The request's JSON object, or a contract error saying exactly what is wrong."""
+def json_body(max_bytes: int | None = None, deferred=None) -> tuple[dict, dict]:
+    """The request's JSON object, or a contract error saying exactly what is wrong; and
+    the problems found in its `deferred` parts ({path: problem}, see `server.text`)."""
     mimetype = request.mimetype or ""
     if mimetype != "application/json" and not mimetype.endswith("+json"):
         raise UnsupportedMediaType("Send the body as application/json.",
@@ -47,39 +49,26 @@ def json_body(max_bytes: int | None = None) -> dict:
                          details={"reason": str(exc)[:200]}) from None
     if not isinstance(body, dict):
         raise Invalid(details={"_schema": ["The body must be a JSON object."]})
-    # A decoded string can hold NUL only from a \u0000 escape (JSON refuses a raw one):
-    # a body without one needs no walk (a push's is ~1.7 MB of strings).
-    if b"\\u0000" in raw and _has_nul(body):
-        raise Invalid(details={"_schema": [_NUL_MESSAGE]})
-    return body
-
-
-_NUL_MESSAGE = "Text may not contain NUL (\\u0000) characters."
-
-
-def _has_nul(value) -> bool:
-    """PostgreSQL cannot store NUL in text, so it is refused for every database alike
-    (and up front: found at insert time it would be a 500)."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            if "\x00" in item:
-                return True
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return False
+    # Text that cannot be stored or shown, and absurd nesting, are refused here for every
+    # endpoint (server.text). Strings are walked only when the raw body holds an escape
+    # or bytes that can decode to such text (a push's is ~1.7 MB of strings).
+    problem, found = text.problems(body, strings=text.raw_may_hold(raw), deferred=deferred)
+    if problem is not None:
+        raise Invalid(details=problem.details())
+    return body, found
 
 
 def arguments(schema: Schema, location: str = "json", max_bytes: int | None = None, *,
-              defer_errors: bool = False):
-    """Parse the body (or query) with `schema`. `defer_errors`: for a view that parses
-    before `login_required` checks the caller (placed outside it, so that the parse
-    holds no database lock): a parse error is left in `g` for `login_required` to raise
-    once the caller is known, so an anonymous caller still hears 401 first."""
+              deferred=None, defer_errors: bool = False):
+    """Parse the body (or query) with `schema`.
+
+    `deferred(path)` names the parts of a JSON body judged one by one by the view's
+    service (a push's mutation args): text there that breaks `server.text`'s rule does not
+    refuse the body; the loaded part is handed on as a `server.text.Refused`.
+    `defer_errors`: for a view that parses before `login_required` checks the caller
+    (placed outside it, so that the parse holds no database lock): a parse error is left
+    in `g` for `login_required` to raise once the caller is known, so an anonymous caller
+    still hears 401 first."""
 
     def decorator(func):
         _spec(func)["arguments"] = (schema, location)
@@ -87,8 +76,9 @@ def arguments(schema: Schema, location: str = "json", max_bytes: int | None = No
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
             try:
+                found = {}
                 if location == "json":
-                    data = json_body(max_bytes)
+                    data, found = json_body(max_bytes, deferred)
                 elif location == "query":
                     data = _query_dict(schema)
                 else:  # pragma: no cover - programming error
@@ -98,6 +88,8 @@ def arguments(schema: Schema, location: str = "json", max_bytes: int | None = No
                 if not defer_errors:
                     raise
                 g.deferred_error, loaded = exc, None
+            else:
+                text.mark_deferred(loaded, found)
             return func(loaded, *args, **kwargs)
 
         return wrapper
@@ -106,8 +98,10 @@ def arguments(schema: Schema, location: str = "json", max_bytes: int | None = No
 
 
 def _query_dict(schema: Schema) -> dict:
-    if any("\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)):
-        raise Invalid(details={"_schema": [_NUL_MESSAGE]})
+    for key, value in request.args.items(multi=True):
+        message = text.describe(key) or text.describe(value)
+        if message is not None:
+            raise Invalid(details={key if text.describe(key) is None else "_schema": [message]})
     out = {}
     for key in request.args:
         values = request.args.getlist(key)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app
+from flask import Blueprint, Response
 
 from server.api.decorators import arguments, doc
 from server.auth import current_user, login_required
-from server.evidence import tags
+from server.evidence import keys, tags
 from server.extensions import db
 from server.schemas.blobs import LabelQuerySchema
 
@@ -18,7 +18,7 @@ bp = Blueprint("labels", __name__)
 @login_required
 def site_qr(site_id):
     png = tags.site_qr_png(db.session, current_user(), site_id,
-                           tags.TagSettings.from_config(current_app.config))
+                           keys.tag_settings())
     return Response(png, mimetype="image/png", headers={
         "Cache-Control": "private, no-cache", "X-Content-Type-Options": "nosniff"})
 
@@ -30,7 +30,7 @@ def site_qr(site_id):
 @arguments(LabelQuerySchema(), location="query")
 def label_sheet(args):
     pdf = tags.label_sheet(db.session, current_user(),
-                           tags.TagSettings.from_config(current_app.config), **args)
+                           keys.tag_settings(), **args)
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": 'inline; filename="labels.pdf"',
         "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"})

@@ -54,7 +54,8 @@ Mutations and their `args` are those of design/API-CONTRACT.md, with these exten
      errors=["client_id_mismatch", "mutation_gap", "payload_too_large", "retry_later",
              "validation_error"])
 @response(PushResponseSchema())
-@arguments(PushSchema(), defer_errors=True)
+@arguments(PushSchema(), deferred=lambda path: path[::2] == ("mutations", "args"),
+           defer_errors=True)
 @login_required(lock_device=True)
 @reads_first
 def push(body):

@@ -5,13 +5,14 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from server import audit
+from server.auth import sessions, throttle
 from server.auth.scope import region_in_scope
 from server.auth.tokens import new_token, token_hash
-from server.errors import Conflict, Invalid, NotAllowed, NotFound, TooManyAttempts, Unauthorized
+from server.errors import Conflict, Invalid, NotAllowed, NotFound, Unauthorized
 from server.models import AuthToken, Device, LoginFailure, Region, User
 from server.models.types import utcnow
 from server.models.user import REVIEWER_ROLES, ROLE_RANK, ROLES
@@ -25,47 +26,32 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password, method=PASSWORD_METHOD)
 
 
-def _check_limit(session, username: str, max_failures: int, window: timedelta) -> None:
-    _check_count(session, LoginFailure.username == username, max_failures, window)
-
-
-def _check_addr_limit(session, remote_addr: str | None, max_failures: int | None,
-                      window: timedelta) -> None:
-    """One address trying many accounts (password spraying) is stopped too.
-
-    The per-account limit alone lets one address guess one password on every account.
-    The address limit is set well above the account limit because a township office puts
-    all its staff behind one NAT address; an unknown address is not counted.
-    """
-    if remote_addr is None or not max_failures:
-        return
-    _check_count(session, LoginFailure.remote_addr == remote_addr, max_failures, window)
-
-
-def _check_count(session, condition, max_failures: int, window: timedelta) -> None:
-    since = utcnow() - window
-    rows = session.execute(
-        select(func.count(), func.min(LoginFailure.at))
-        .where(condition, LoginFailure.at > since)).one()
-    count, oldest = rows
-    if count >= max_failures:
-        retry = max(1, int((oldest + window - utcnow()).total_seconds()) + 1)
-        raise TooManyAttempts(details={"retry_after": retry},
-                              headers={"Retry-After": str(retry)})
+def _policy(max_failures: int, max_failures_per_addr: int | None, window: timedelta,
+            delay_base_seconds: int | None) -> throttle.Policy:
+    return throttle.Policy(max_failures, int(max_failures_per_addr or 0), window,
+                           int(delay_base_seconds or 15))
 
 
 def login(session, *, username: str, password: str, client_id: uuid.UUID,
           device_name: str | None = None, remote_addr: str | None, max_failures: int,
-          max_failures_per_addr: int | None, window: timedelta) -> tuple[str, User, Device]:
+          max_failures_per_addr: int | None, window: timedelta,
+          delay_base_seconds: int | None = None) -> tuple[str, User, Device]:
     """Check the password, bind the client_id to the user, issue a token.
 
-    Failures are counted per account in the database, so the limit holds across every
-    worker process. A locked account answers 429 even for the right password, so the
-    limit cannot be used to confirm a guess.
+    Failures are counted in the database, so the throttle holds across every worker
+    process (server.auth.throttle). A phone this user has logged in with before is
+    a known client: others' failures do not slow it down.
     """
+
+    def known(user: User) -> bool:
+        device = session.get(Device, client_id)
+        return device is not None and device.user_id == user.id and device.revoked_at is None
+
     user = authenticate(session, username=username, password=password,
                         remote_addr=remote_addr, max_failures=max_failures,
-                        max_failures_per_addr=max_failures_per_addr, window=window)
+                        max_failures_per_addr=max_failures_per_addr, window=window,
+                        delay_base_seconds=delay_base_seconds,
+                        client_key=f"device:{client_id}", known=known)
     device = session.get(Device, client_id)
     if device is not None and device.user_id != user.id:
         raise Conflict("This client_id belongs to another user; make a new one.",
@@ -86,33 +72,54 @@ def login(session, *, username: str, password: str, client_id: uuid.UUID,
 
 
 def authenticate(session, *, username: str, password: str, remote_addr: str | None,
-                 max_failures: int, max_failures_per_addr: int | None,
-                 window: timedelta) -> User:
-    """Check a password under the per-account and per-address login limits; the phone
-    login and the staff console share them, so one limit counts every attempt on an
-    account (or from an address).
+                 max_failures: int, max_failures_per_addr: int | None, window: timedelta,
+                 delay_base_seconds: int | None = None, client_key: str | None = None,
+                 known=None) -> User:
+    """Check a password under the login throttle (server.auth.throttle); the phone login
+    and the staff console share it, so it counts every attempt on an account.
 
-    Raises TooManyAttempts (even for the right password) or LoginFailed; on LoginFailed
-    the caller commits so the counted failure is kept.
+    `client_key` names the client (a phone's client_id, a console device cookie) and
+    `known(user)` says whether this user has logged in from it before: a known client
+    within its own allowance is not slowed by anyone else's failures.
+
+    Raises TooManyAttempts (an unknown client too soon after failures, even with the
+    right password) or LoginFailed; on LoginFailed the caller commits so the counted
+    failure is kept.
     """
     username = username.strip()
-    _check_limit(session, username, max_failures, window)
-    _check_addr_limit(session, remote_addr, max_failures_per_addr, window)
     user = session.scalar(select(User).where(User.username == username))
+    policy = _policy(max_failures, max_failures_per_addr, window, delay_base_seconds)
+    is_trusted = (user is not None and known is not None
+                  and throttle.trusted(session, client_key, known(user), policy))
+    throttle.check(session, username=username, remote_addr=remote_addr, policy=policy,
+                   is_trusted=is_trusted)
     ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
     if not ok or user is None or not user.active:
-        _fail(session, username, remote_addr, user)
-    session.execute(delete(LoginFailure).where(LoginFailure.username == username))
+        _fail(session, username, remote_addr, user, client_key)
+    # Forget this client's own slips (typos), not what others tried on the account.
+    own = [LoginFailure.remote_addr == remote_addr] if remote_addr else []
+    if client_key:
+        own.append(LoginFailure.client_key == client_key)
+    if own:
+        session.execute(delete(LoginFailure).where(LoginFailure.username == username,
+                                                   or_(*own)))
     return user
 
 
 def console_login(session, *, username: str, password: str, remote_addr: str | None,
-                  max_failures: int, max_failures_per_addr: int | None,
-                  window: timedelta) -> User:
-    """A staff member opens the review console (cookie session, no device, no token)."""
+                  max_failures: int, max_failures_per_addr: int | None, window: timedelta,
+                  delay_base_seconds: int | None = None, client_key: str | None = None,
+                  known_username: str | None = None) -> User:
+    """A staff member opens the review console (cookie session, no device, no token).
+
+    `client_key` and `known_username` come from the browser's device cookie (the console
+    sets one at each login): a browser this user logged in from before is a known client.
+    """
     user = authenticate(session, username=username, password=password,
                         remote_addr=remote_addr, max_failures=max_failures,
-                        max_failures_per_addr=max_failures_per_addr, window=window)
+                        max_failures_per_addr=max_failures_per_addr, window=window,
+                        delay_base_seconds=delay_base_seconds, client_key=client_key,
+                        known=lambda u: known_username is not None and u.username == known_username)
     if not user.has_role(*REVIEWER_ROLES):
         raise NotAllowed("The console is for county and city reviewers. "
                          "本后台仅供县、市级审核人员使用。")
@@ -126,8 +133,9 @@ class LoginFailed(Unauthorized):
     message = "Wrong username or password."
 
 
-def _fail(session, username, remote_addr, user):
-    session.add(LoginFailure(username=username, remote_addr=remote_addr))
+def _fail(session, username, remote_addr, user, client_key=None):
+    session.add(LoginFailure(username=username[:64], remote_addr=remote_addr,
+                             client_key=client_key))
     audit.record(session, "login_failed", actor=user, actor_name=username,
                  remote_addr=remote_addr)
     session.flush()
@@ -225,9 +233,35 @@ def change_user(session, actor: User, user_id, *, role: str | None = None,
     if active is not None and active != user.active:
         changes["active"] = [user.active, active]
         user.active = active
+    # A console session never outlives the role or the account that opened it.
+    if "role" in changes:
+        sessions.end_all(session, user.id, "role_changed")
+    elif changes.get("active") == [True, False]:
+        sessions.end_all(session, user.id, "disabled")
     if changes:
         session.flush()
         session.expire(user, ["region"])
         audit.record(session, "user_changed", actor=actor, target_type="user",
                      target_id=user.id, details={"username": user.username, **changes})
+    return user
+
+
+def set_password(session, actor: User, user_id, password: str) -> User:
+    """Staff set a new password for a user in their scope (not above their rank, not
+    themselves); every console session of that user ends."""
+    if not actor.has_role(*REVIEWER_ROLES):
+        raise NotAllowed()
+    user = session.get(User, user_id)
+    if user is None or not user.region.path.startswith(actor.region.path) \
+            or ROLE_RANK[user.role] > ROLE_RANK[actor.role]:
+        raise NotFound("No such user.")
+    if user.id == actor.id:
+        raise NotAllowed("You cannot change your own account. 不能修改自己的账号。")
+    if len(password) < 8:
+        raise Invalid(details={"password": ["At least 8 characters."]})
+    user.password_hash = hash_password(password)
+    sessions.end_all(session, user.id, "password_changed")
+    session.flush()
+    audit.record(session, "password_changed", actor=actor, target_type="user",
+                 target_id=user.id, details={"username": user.username})
     return user

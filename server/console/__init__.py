@@ -32,6 +32,7 @@ def register_console(app: Flask) -> None:
         dashboard,
         errors,
         exports,
+        headers,
         people,
         register,
         review,
@@ -40,6 +41,19 @@ def register_console(app: Flask) -> None:
     )
 
     app.register_blueprint(bp)
+    # Text stored before server.text's rule (a lone surrogate kept by SQLite) would make
+    # every page showing it fail to encode: shown as U+FFFD instead.
+    app.jinja_env.finalize = _shown
     for endpoint, view in list(app.view_functions.items()):
         if endpoint.startswith("console.") and endpoint != "console.static":
             app.view_functions[endpoint] = _transactional(app, view)
+
+
+def _shown(value):
+    from markupsafe import Markup
+
+    from server.text import shown
+
+    if isinstance(value, Markup):
+        return Markup(shown(str(value)))
+    return shown(value) if isinstance(value, str) else value

@@ -6,6 +6,7 @@ from flask import current_app, redirect, render_template, request, session, url_
 from marshmallow import Schema, fields, validate
 
 from server.auth import service as auth_service
+from server.console import browser
 from server.console import session as staff_session
 from server.console.blueprint import bp
 from server.console.forms import parse
@@ -41,12 +42,15 @@ def login():
 def login_post():
     args = parse(LoginForm(), request.form)
     cfg = current_app.config
+    device = browser.read()
     try:
         user = auth_service.console_login(
             db.session, username=args["username"], password=args["password"],
             remote_addr=request.remote_addr, max_failures=cfg["LOGIN_MAX_FAILURES"],
             max_failures_per_addr=cfg.get("LOGIN_MAX_FAILURES_PER_ADDR"),
-            window=cfg["LOGIN_WINDOW"])
+            delay_base_seconds=cfg.get("LOGIN_DELAY_BASE_SECONDS"),
+            window=cfg["LOGIN_WINDOW"], client_key=device.client_key,
+            known_username=device.username)
     except auth_service.LoginFailed:
         db.session.commit()  # keep the counted failure although the answer is 401
         return _login_error("用户名或密码错误", 401, args)
@@ -55,7 +59,9 @@ def login_post():
     except NotAllowed:
         return _login_error("本后台仅供县、市级审核人员使用", 403, args)
     staff_session.start(user)
-    return redirect(_safe_next(args.get("next")))
+    response = redirect(_safe_next(args.get("next")))
+    browser.remember(response, device, user.username)
+    return response
 
 
 def _login_error(message: str, status: int, args: dict):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
+from server import text
 from server.errors import Invalid
 
 _TRANSPORT = frozenset({"csrf_token"})
@@ -32,4 +33,16 @@ def parse(schema: Schema, source) -> dict:
     unknown = sorted(set(source.keys()) - known)
     if unknown:
         raise Invalid(details={k: ["Unknown field."] for k in unknown})
+    _check_text(data)
     return schema.load(data)
+
+
+def _check_text(data: dict) -> None:
+    """The API's rule for text (server.text) holds for forms too: a browser form can send
+    control characters (%01), which would be stored and break the ledger's XLSX."""
+    for key, value in data.items():
+        for item in value if isinstance(value, list) else [value]:
+            message = text.describe(item)
+            if message is not None:
+                raise Invalid("The form has invalid fields. 表单填写有误。",
+                              details={key: [message]})

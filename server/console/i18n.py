@@ -54,7 +54,12 @@ EN = {
     "开始": "Start", "结束": "End", "目标地区": "Target regions", "指派": "Assign",
     "覆盖率": "Coverage", "已查": "Inspected", "应查": "To inspect", "新建": "Create",
     "村": "Village", "已通过": "Approved", "已退回": "Returned", "未采纳": "Rejected",
-    "待审核": "Submitted", "发现": "Found", "定期通报": "Bulletins", "数据截至": "Figures as of", "实时数据": "Live figures", "已销号": "Closed", "中文": "中文", "每页": "Per page",
+    "待审核": "Submitted", "后台登录会话": "Console sessions", "登录时间": "Logged in",
+    "登录地址": "From address", "浏览器": "Browser", "有效": "Active", "已过期": "Expired",
+    "吊销该登录会话吗？": "Revoke this console session?", "新密码": "New password",
+    "重置密码": "Set password",
+    "重置密码后，该用户的后台登录会话全部失效。确定吗？":
+        "Setting a password ends every console session of this user. Go on?", "发现": "Found", "定期通报": "Bulletins", "数据截至": "Figures as of", "实时数据": "Live figures", "已销号": "Closed", "中文": "中文", "每页": "Per page",
 }
 
 

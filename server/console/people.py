@@ -1,5 +1,6 @@
-"""People and devices (人员设备): users in scope, their phones, role/region changes, revoking
-a lost phone. Every write is a service of server/auth (scope, rank rules and audit there).
+"""People and devices (人员设备): users in scope, their phones and console sessions,
+role/region changes, a new password, revoking a lost phone or a console session. Every
+write is a service of server/auth (scope, rank rules and audit there).
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from flask import redirect, render_template, request, url_for
 from marshmallow import Schema, fields, validate
 
 from server.auth import service as auth_service
+from server.auth import sessions
 from server.console import service
 from server.console.blueprint import bp
 from server.console.forms import parse
@@ -27,6 +29,10 @@ class CreateUserForm(Schema):
     region_code = fields.String(required=True, validate=validate.Length(min=1, max=20))
     password = fields.String(required=True, validate=validate.Length(min=8, max=200))
     phone = fields.String(validate=validate.Length(max=32))
+
+
+class PasswordForm(Schema):
+    password = fields.String(required=True, validate=validate.Length(min=8, max=200))
 
 
 class ChangeUserForm(Schema):
@@ -62,7 +68,9 @@ def user(user_id):
     person, devices = service.user_devices(db.session, staff, user_id)
     return render_template("console/user.html", person=person, devices=devices,
                            roles=_roles_for(staff),
-                           regions=service.assignable_regions(db.session, staff))
+                           regions=service.assignable_regions(db.session, staff),
+                           logins=sessions.recent(db.session, person.id),
+                           login_state=sessions.state, reasons=sessions.REASONS)
 
 
 @bp.post("/people/<uuid:user_id>")
@@ -70,6 +78,19 @@ def change_user(user_id):
     args = parse(ChangeUserForm(), request.form)
     auth_service.change_user(db.session, current_staff(), user_id, **args)
     return redirect(url_for("console.user", user_id=user_id))
+
+
+@bp.post("/people/<uuid:user_id>/password")
+def set_password(user_id):
+    args = parse(PasswordForm(), request.form)
+    auth_service.set_password(db.session, current_staff(), user_id, args["password"])
+    return redirect(url_for("console.user", user_id=user_id))
+
+
+@bp.post("/sessions/<uuid:session_id>/revoke")
+def revoke_session(session_id):
+    row = sessions.revoke(db.session, current_staff(), session_id)
+    return redirect(url_for("console.user", user_id=row.user_id))
 
 
 @bp.post("/devices/<uuid:client_id>/revoke")

@@ -1,15 +1,17 @@
 """Who is using the console: the staff member behind the session cookie.
 
 Checked before every console view except the login page and static files, so a view
-cannot forget it. Only the cookie counts; the Authorization header is never read.
+cannot forget it. Only the cookie counts; the Authorization header is never read. The
+cookie holds a random token whose server-side row (`server.auth.sessions`) must still be
+live: a logout, a password or role change, a disabled account or a revoke by staff ends
+the session at once, whatever the cookie says.
 """
 
 from __future__ import annotations
 
-import uuid
+from flask import current_app, g, redirect, request, session, url_for
 
-from flask import g, redirect, request, session, url_for
-
+from server.auth import sessions
 from server.console import csrf
 from server.console.blueprint import bp
 from server.errors import Unauthorized
@@ -26,24 +28,28 @@ def start(user: User) -> None:
     lang = session.get("lang")
     session.clear()
     session.permanent = True
-    session["uid"] = str(user.id)
+    session["sid"] = sessions.start(
+        db.session, user, lifetime=current_app.permanent_session_lifetime,
+        remote_addr=request.remote_addr, user_agent=request.user_agent.string)
     if lang:
         session["lang"] = lang
     csrf.rotate()
 
 
 def end() -> None:
+    row = sessions.current(db.session, session.get("sid"))
+    if row is not None:
+        sessions.end(db.session, row, "logout")
     session.clear()
 
 
 def _staff_from_cookie() -> User | None:
-    try:
-        uid = uuid.UUID(session.get("uid", ""))
-    except ValueError:
+    row = sessions.current(db.session, session.get("sid"))
+    if row is None:
         return None
-    user = db.session.get(User, uid)
+    user = row.user
     # A deactivated account or one moved to a field role loses the console at once.
-    if user is None or not user.active or user.role not in REVIEWER_ROLES:
+    if not user.active or user.role not in REVIEWER_ROLES:
         return None
     return user
 
@@ -55,7 +61,7 @@ def _require_staff():
         return None
     user = _staff_from_cookie()
     if user is None:
-        session.pop("uid", None)
+        session.pop("sid", None)
         if request.method == "GET":
             return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
         raise Unauthorized("Please log in again. 请重新登录。")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 
-from flask import current_app, render_template, request, send_file
+from flask import render_template, request, send_file
 from marshmallow import Schema, fields, validate
 
 from server.console.blueprint import bp
@@ -20,6 +20,7 @@ from server.errors import Invalid
 from server.extensions import db
 from server.models.site import SITE_KINDS
 from server.sites import service as sites
+from server.sites.files import site_file_text
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
@@ -59,7 +60,7 @@ def sites_import_preview():
     data = upload.read(MAX_IMPORT_BYTES + 1)
     if len(data) > MAX_IMPORT_BYTES:
         raise Invalid(details={"file": ["At most 5 MB. 文件不能超过5MB。"]})
-    text = sites.site_file_text(upload.filename, data)
+    text = site_file_text(upload.filename, data)
     check = sites.check_site_rows(db.session, text, current_staff())
     return render_template("console/sites_preview.html", check=check, text=text,
                            filename=upload.filename)
@@ -75,11 +76,11 @@ def sites_import():
 
 @bp.get("/sites/labels.pdf")
 def site_labels():
-    from server.evidence import tags
+    from server.evidence import keys, tags
 
     args = parse(LabelQuery(), request.args)
     pdf = tags.label_sheet(db.session, current_staff(),
-                           tags.TagSettings.from_config(current_app.config),
+                           keys.tag_settings(),
                            region=args["region"])
     return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=False,
                      download_name=f"labels-{args['region']}.pdf")

@@ -69,4 +69,10 @@ def render_all(app: Flask, out_dir, **options) -> list[Path]:
         if name == "xuncha.env":
             path.chmod(0o600)  # it holds the secret and the database password
         written.append(path)
+    key = out / "backup.key"
+    if not key.exists():  # never replace a key that existing backups were written with
+        fd = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            fh.write(secrets.token_hex(32) + "\n")
+    written.append(key)
     return written

@@ -34,15 +34,14 @@ from datetime import datetime, tzinfo
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from server.auth.scope import scoped
-from server.errors import NotFound, UnsupportedMediaType
-from server.evidence import blobs_missing
+from server.errors import Invalid, NotFound, UnsupportedMediaType
+from server.evidence import blobs_missing, provenance
 from server.evidence.errors import UploadComplete
 from server.evidence.images import ProcessedImage, process
 from server.evidence.ingest import ingest, ingest_partial, verify_hash
 from server.evidence.store import DISPLAY, THUMB, BlobStore, check_name
-from server.models import Hazard, Inspection, User
-from server.models.blob import Blob, BlobRef
+from server.models import User
+from server.models.blob import Blob
 from server.models.types import utcnow
 
 # What a whole-body PUT may declare. The bytes decide what the image is; a body labelled
@@ -78,8 +77,10 @@ def _end_read(session) -> None:
 
 
 def _record(session, uploader_id, name: str, size: int, processed: ProcessedImage,
-            tz: tzinfo | None) -> tuple[Blob, bool]:
-    """Insert the Blob row (the upload becomes visible); False if a racer recorded it."""
+            tz: tzinfo | None, client_id=None) -> tuple[Blob, bool]:
+    """Insert the Blob row (the upload becomes visible); False if a racer recorded it.
+    Either way the uploader is recorded as holding the bytes (`provenance`)."""
+    provenance.record_upload(session, uploader_id, name, client_id)
     meta = processed.metadata
     blob = Blob(sha256=name, size=size, media_type=processed.media_type,
                 width=processed.width, height=processed.height,
@@ -110,7 +111,8 @@ def _aware(moment: datetime | None, tz: tzinfo | None) -> datetime | None:
 # --- uploads ----------------------------------------------------------------------------
 
 def upload(session, open_store: OpenStore, actor: User, sha256: str, data: bytes,
-           content_type: str | None, *, tz: tzinfo | None = None) -> tuple[Blob, bool]:
+           content_type: str | None, *, tz: tzinfo | None = None,
+           client_id=None) -> tuple[Blob, bool]:
     """A whole-body upload: (the blob, True if it was stored now).
 
     `tz` is the app's time zone, for EXIF capture times that carry no offset.
@@ -128,15 +130,18 @@ def upload(session, open_store: OpenStore, actor: User, sha256: str, data: bytes
     existing = session.get(Blob, name)
     if existing is not None and store.exists(name):
         verify_hash(name, data)
+        # The bytes again, verified: this user holds the photo too (provenance).
+        provenance.record_upload(session, actor.id, name, client_id)
         return existing, False
     uploader_id = actor.id
     _end_read(session)
     processed = ingest(store, name, data)
-    return _record(session, uploader_id, name, len(data), processed, tz)
+    return _record(session, uploader_id, name, len(data), processed, tz, client_id)
 
 
 def append_chunk(session, open_store: OpenStore, actor: User, sha256: str, offset: int,
-                 length: int, chunk: bytes, *, tz: tzinfo | None = None) -> ChunkResult:
+                 length: int, chunk: bytes, *, tz: tzinfo | None = None,
+                 client_id=None) -> ChunkResult:
     """A resumable-upload chunk at `offset` of `length` bytes; verifies on the last byte.
 
     Raises offset_mismatch (409, with the current offset in `Upload-Offset`),
@@ -145,6 +150,10 @@ def append_chunk(session, open_store: OpenStore, actor: User, sha256: str, offse
     then discarded: its bytes can never become this blob).
     """
     name = check_name(sha256)
+    if length < 1:
+        # The store's own precondition; a declared empty upload is the client's error.
+        raise Invalid("An upload of 0 bytes is not an image.", code="invalid_image",
+                      details={"Upload-Length": ["Must be at least 1."]})
     store = open_store()
     existing = session.get(Blob, name)
     if existing is not None:
@@ -157,13 +166,13 @@ def append_chunk(session, open_store: OpenStore, actor: User, sha256: str, offse
         # Verified bytes stored by a request that died before its row: adopt them.
         data = store.get(name)
         blob, created = _record(session, uploader_id, name, len(data), process(data),
-                                tz)
+                                tz, client_id)
         return ChunkResult(offset=len(data), blob=blob, created=created)
     new_offset = store.append(name, offset, chunk, length)
     if new_offset < length:
         return ChunkResult(offset=new_offset)
     processed = ingest_partial(store, name)
-    blob, created = _record(session, uploader_id, name, length, processed, tz)
+    blob, created = _record(session, uploader_id, name, length, processed, tz, client_id)
     return ChunkResult(offset=length, blob=blob, created=created)
 
 
@@ -180,25 +189,21 @@ def status(session, open_store: OpenStore, sha256: str) -> UploadStatus:
 
 
 def check(session, actor: User, blobs: list[dict]) -> list[str]:
-    """The hashes (in request order, once each) that the server still needs."""
+    """The hashes (in request order, once each) that the server still needs from this
+    user: not stored yet, or stored but neither uploaded by them nor referenced in their
+    scope (their upload proves they hold the photo, which lets them reference it)."""
     wanted = list(dict.fromkeys(item["sha256"] for item in blobs))
-    missing = blobs_missing(session, wanted)
+    missing = blobs_missing(session, wanted) | set(provenance.refused(session, actor, wanted))
     return [sha for sha in wanted if sha in missing]
 
 
 # --- reading ----------------------------------------------------------------------------
 
 def can_see(session, actor: User, sha256: str) -> bool:
-    """Whether something in the actor's region subtree refers to the blob (or they sent it)."""
-    by_inspection = scoped(
-        select(BlobRef.sha256).join(Inspection, Inspection.id == BlobRef.owner_id)
-        .where(BlobRef.sha256 == sha256, BlobRef.owner_type == "inspection"),
-        Inspection.region_code, actor)
-    by_hazard = scoped(
-        select(BlobRef.sha256).join(Hazard, Hazard.id == BlobRef.owner_id)
-        .where(BlobRef.sha256 == sha256, BlobRef.owner_type == "hazard"),
-        Hazard.region_code, actor)
-    if session.scalar(by_inspection.limit(1)) or session.scalar(by_hazard.limit(1)):
+    """Whether something in the actor's region subtree refers to the blob (or they sent it
+    first). A later upload of the same bytes lets its user reference the photo
+    (`provenance`), and so see it once they do, not before."""
+    if provenance.in_scope(session, actor, {sha256}):
         return True
     uploader = session.scalar(select(Blob.uploaded_by).where(Blob.sha256 == sha256))
     return uploader is not None and uploader == actor.id

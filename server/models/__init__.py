@@ -3,8 +3,8 @@
 One aggregate per module; add new modules to the import list below.
 """
 
-from server.models.audit import AuditEntry
-from server.models.blob import Blob, BlobRef
+from server.models.audit import AuditEntry, ContentSeal, SigningKey
+from server.models.blob import Blob, BlobRef, BlobUpload
 from server.models.bulletin import Bulletin
 from server.models.campaign import Campaign, CampaignAssignment
 from server.models.hazard import Hazard, HazardAlias, HazardEvent
@@ -15,7 +15,7 @@ from server.models.rollup import HazardRollup, HazardRollupRun, HazardSignalRoll
 from server.models.site import Site
 from server.models.sync import ChangeLog, MutationResult, SiteConflict, SiteRevision
 from server.models.task import Task
-from server.models.user import AuthToken, Device, LoginFailure, User
+from server.models.user import AuthToken, ConsoleSession, Device, LoginFailure, User
 
 # The change-log listener (registers itself on import).
 from server.models import changelog  # noqa: E402,F401  isort: skip
@@ -24,4 +24,5 @@ __all__ = ["AuditEntry", "Blob", "BlobRef", "Bulletin", "Hazard", "HazardAlias",
            "Notification", "Task", "AuthToken", "ChangeLog", "MutationResult", "SiteConflict",
            "SiteRevision", "Device", "LoginFailure", "Region", "Site", "User", "Campaign",
            "CampaignAssignment", "HazardRollup", "HazardRollupRun",
-           "HazardSignalRollup"]
+           "HazardSignalRollup", "BlobUpload", "ConsoleSession", "ContentSeal",
+           "SigningKey"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import String, Uuid
+from sqlalchemy import BigInteger, Index, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.extensions import db
@@ -28,3 +28,29 @@ class AuditEntry(db.Model):
     # so the chain can never fork even if the lock were bypassed.
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class ContentSeal(db.Model):
+    """The content hash of an inspection or a hazard event, sealed into the audit chain.
+
+    Rows are sealed in batches; each batch's digest is an audit entry (`content_sealed`),
+    so neither a row nor its seal can change unnoticed (server.audit.seals).
+    """
+
+    __tablename__ = "content_seals"
+
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # inspection, event
+    row_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    hash: Mapped[str] = mapped_column(String(64))
+    batch: Mapped[int] = mapped_column(BigInteger)  # the seq of its audit entry
+
+    __table_args__ = (Index("ix_content_seals_batch", "batch"),)
+
+
+class SigningKey(db.Model):
+    """The fingerprint of a key that signed a QR tag (never the key itself)."""
+
+    __tablename__ = "signing_keys"
+
+    key_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    first_used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

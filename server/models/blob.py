@@ -55,3 +55,18 @@ class BlobRef(db.Model):
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     owner_type: Mapped[str] = mapped_column(String(16), primary_key=True)
     owner_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+
+
+class BlobUpload(db.Model):
+    """A user (and the device) that uploaded a blob's bytes: proof they hold the photo.
+
+    A mutation may reference a blob its user uploaded, or one that something in their
+    scope already references (server.evidence.provenance); knowing a hash is not enough.
+    """
+
+    __tablename__ = "blob_uploads"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    client_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -90,8 +90,35 @@ class LoginFailure(db.Model):
     username: Mapped[str] = mapped_column(String(64))
     remote_addr: Mapped[str | None] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The device the attempt came from (a phone's client_id, a console device cookie's
+    # id): see server.auth.throttle.
+    client_key: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (
         Index("ix_login_failures_username_at", "username", "at"),
         Index("ix_login_failures_remote_addr_at", "remote_addr", "at"),
+        Index("ix_login_failures_client_key_at", "client_key", "at"),
     )
+
+
+class ConsoleSession(db.Model):
+    """A staff member's login to the review console (控制台登录会话).
+
+    The cookie carries only a random token; this row decides whether it still counts, so
+    a logout, a password or role change, a disabled account or a revoke ends it at once.
+    """
+
+    __tablename__ = "console_sessions"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # logout, password_changed, role_changed, disabled, revoked (by staff)
+    revoked_reason: Mapped[str | None] = mapped_column(String(32))
+    remote_addr: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(200))
+
+    user: Mapped[User] = relationship(lazy="joined")

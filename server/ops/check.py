@@ -109,7 +109,7 @@ def check_database(app: Flask) -> Result:
     try:
         with db.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
-            from server.ops.backup import schema_revision
+            from server.ops.snapshot import schema_revision
 
             current = schema_revision(conn)
     except Exception as exc:  # any driver error means the same thing here
@@ -222,8 +222,10 @@ CHECKS = (check_database, check_connections, check_workers, check_secret, check_
 
 
 def run_checks(app: Flask) -> list[Result]:
+    from server.ops.keycheck import check_backup_key, check_signing_key
+
     with app.app_context():
         try:
-            return [check(app) for check in CHECKS]
+            return [check(app) for check in (*CHECKS, check_signing_key, check_backup_key)]
         finally:
             db.session.remove()

@@ -11,6 +11,32 @@ from flask.cli import AppGroup, ScriptInfo, pass_script_info
 cli = AppGroup("ops", help="Operations: check, backup, restore, deploy-config.")
 
 
+def _key_options(func):
+    func = click.option("--passphrase-file", type=click.Path(exists=True, dir_okay=False),
+                        help="A file holding the passphrase that encrypts the secret key.")(func)
+    return click.option("--key-file", type=click.Path(exists=True, dir_okay=False),
+                        help="A file of >= 32 random bytes that encrypts the secret key "
+                             "(default: XUNCHA_BACKUP_KEY_FILE).")(func)
+
+
+def _backup_key(key_file, passphrase_file):
+    from server.ops.keyfile import BackupKey
+    from server.ops.snapshot import BackupError
+
+    if key_file and passphrase_file:
+        click.echo("error: give --key-file or --passphrase-file, not both", err=True)
+        sys.exit(1)
+    try:
+        if key_file:
+            return BackupKey.from_key_file(key_file)
+        if passphrase_file:
+            return BackupKey.from_passphrase_file(passphrase_file)
+    except BackupError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    return None
+
+
 @cli.command("check", with_appcontext=False)
 @pass_script_info
 def check_cmd(info: ScriptInfo):
@@ -24,19 +50,53 @@ def check_cmd(info: ScriptInfo):
         sys.exit(1)
 
 
+@cli.command("check-text", with_appcontext=False)
+@pass_script_info
+def check_text_cmd(info: ScriptInfo):
+    """Name stored text that cannot be shown (lone surrogates, control characters)."""
+    from server.extensions import db
+    from server.ops.textscan import scan
+
+    with info.load_app().app_context():
+        found = 0
+        for finding in scan(db.session):
+            found += 1
+            click.echo(str(finding))
+        db.session.remove()
+    if found:
+        click.echo(f"{found} stored values cannot be shown; correct them in the "
+                   "database (pages, PDFs and exports that show them fail)", err=True)
+        sys.exit(1)
+    click.echo("every stored text can be shown")
+
+
 @cli.command("backup", with_appcontext=False)
 @click.argument("archive", type=click.Path(dir_okay=False))
+@_key_options
 @pass_script_info
-def backup_cmd(info: ScriptInfo, archive):
-    """Back up the database and blobs into ARCHIVE (.tar.gz) while the server runs."""
+def backup_cmd(info: ScriptInfo, archive, key_file, passphrase_file):
+    """Back up the database, blobs and (encrypted) secret key into ARCHIVE (.tar.gz)
+    while the server runs."""
     from server.ops.backup import BackupError, backup
 
     try:
-        m = backup(info.load_app(), archive)
+        m = backup(info.load_app(), archive, key=_backup_key(key_file, passphrase_file))
     except BackupError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     click.echo(f"backup {m.backup_id} written to {archive}")
+    if m.secret_key_id:
+        click.echo(f"  secret key {m.secret_key_id}: in the archive, encrypted")
+    else:
+        click.echo("warning: no --key-file, --passphrase-file or XUNCHA_BACKUP_KEY_FILE: "
+                   "the archive holds no secret key, so a restore onto a new machine "
+                   "breaks every printed QR tag", err=True)
+    if m.audit_head:
+        click.echo(f"  audit chain head: seq {m.audit_head['seq']} "
+                   f"{m.audit_head['hash'] or '-'}")
+    if m.audit_warning:
+        click.echo(f"warning: audit chain: {m.audit_warning} (the head file is left as "
+                   "it was; run `xuncha verify-audit`)", err=True)
     click.echo(f"  database: {m.dialect}, schema {m.revision}, "
                f"{sum(m.tables.values())} rows in {len(m.tables)} tables")
     click.echo(f"  blobs: {len(m.blobs)} originals, {m.derived} derived copies; "
@@ -57,16 +117,28 @@ def backup_cmd(info: ScriptInfo, archive):
 @cli.command("restore", with_appcontext=False)
 @click.argument("archive", type=click.Path(exists=True, dir_okay=False))
 @click.option("--force", is_flag=True, help="Replace a non-empty instance.")
+@_key_options
+@click.option("--without-secret", is_flag=True,
+              help="Do not restore the archive's secret key (printed tags will fail).")
 @pass_script_info
-def restore_cmd(info: ScriptInfo, archive, force):
+def restore_cmd(info: ScriptInfo, archive, force, key_file, passphrase_file, without_secret):
     """Restore ARCHIVE into this instance (stop the web workers first)."""
     from server.ops.backup import BackupError, restore
 
     try:
-        report = restore(info.load_app(), archive, force=force)
+        report = restore(info.load_app(), archive, force=force, without_secret=without_secret,
+                         key=_backup_key(key_file, passphrase_file))
     except BackupError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
+    if report.secret_path:
+        click.echo(f"secret key {report.manifest.secret_key_id} restored to "
+                   f"{report.secret_path}")
+    if report.secret_overridden:
+        click.echo("warning: XUNCHA_SECRET_KEY is set to another key and wins over the "
+                   f"restored one: put the content of {report.secret_path} into it "
+                   "(e.g. /etc/xuncha/xuncha.env), or tags and cursors will not verify",
+                   err=True)
     m = report.manifest
     click.echo(f"restored backup {m.backup_id} of {m.created_at}: "
                f"{sum(m.tables.values())} rows, {report.blobs_restored} blob files")

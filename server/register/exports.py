@@ -28,8 +28,9 @@ from sqlalchemy import select
 
 from server.auth.scope import get_in_scope, scoped
 from server.models import Bulletin, Hazard, Region
-from server.register import queries, stats
+from server.register import cells, queries, stats
 from server.register.appconfig import setting
+from server.text import shown
 
 SEVERITY_ZH = {"general": "一般隐患", "major": "重大隐患"}
 SOURCE_ZH = {"self_check": "企业自查", "inspection": "监管检查", "cross_check": "交叉互检",
@@ -124,11 +125,11 @@ def ledger_xlsx(session, actor, **filters) -> bytes:
         for i, (_title, width) in enumerate(LEDGER_COLUMNS, 1):
             ws.column_dimensions[get_column_letter(i)].width = width
         ws.freeze_panes = "A3"
-        ws.append([f"安全隐患排查治理台账({actor.region.name}) 导出时间 "
+        cells.append(ws, [f"安全隐患排查治理台账({actor.region.name}) 导出时间 "
                    f"{_local(datetime.now(setting('TZ', None)))}"])
-        ws.append([title for title, _ in LEDGER_COLUMNS])
+        cells.append(ws, [title for title, _ in LEDGER_COLUMNS])
         for row in rows:
-            ws.append(list(row))
+            cells.append(ws, list(row))
         out = io.BytesIO()
         wb.save(out)
     except BaseException:
@@ -188,7 +189,8 @@ def _styles(font: str) -> dict[str, ParagraphStyle]:
 
 
 def _p(text, style) -> Paragraph:
-    return Paragraph(escape(str(text if text is not None else "")), style)
+    # shown(): a row stored before server.text's rule must not make the PDF fail.
+    return Paragraph(escape(shown(str(text if text is not None else ""))), style)
 
 
 def _grid(rows, widths, font, header=True) -> Table:
@@ -224,11 +226,11 @@ def _photo(read_photo, sha: str, width: float):
 
 
 def _photo_row(read_photo, hashes, style, width=55 * mm):
-    cells = []
+    row = []
     for sha in hashes[:6]:
         img = _photo(read_photo, sha, width)
-        cells.append(img if img is not None else _p(f"照片未上传 {sha[:12]}…", style))
-    return cells
+        row.append(img if img is not None else _p(f"照片未上传 {sha[:12]}…", style))
+    return row
 
 
 def hazard_pdf(session, actor, hazard_id, read_photo=None) -> bytes:
@@ -345,22 +347,22 @@ def bulletin_files(session, county: Region, start: date, end: date) -> tuple[byt
     wb = Workbook()
     ws = wb.active
     ws.title = "分区域"
-    ws.append([title])
+    cells.append(ws, [title])
     ws["A1"].font = Font(bold=True, size=14)
-    ws.append(header)
+    cells.append(ws, header)
     for row in rows:
-        ws.append(row)
+        cells.append(ws, row)
     for i in range(1, len(header) + 1):
         ws.column_dimensions[get_column_letter(i)].width = 14
         ws.cell(row=2, column=i).alignment = Alignment(wrap_text=True)
     ws2 = wb.create_sheet("分行业")
-    ws2.append(["行业"] + header[1:])
+    cells.append(ws2, ["行业"] + header[1:])
     for row in sector_rows:
-        ws2.append(row)
+        cells.append(ws2, row)
     ws3 = wb.create_sheet("预警提示")
-    ws3.append(["提示"])
+    cells.append(ws3, ["提示"])
     for note in notes or ["本期无异常提示。"]:
-        ws3.append([note])
+        cells.append(ws3, [note])
     xlsx = io.BytesIO()
     wb.save(xlsx)
 

@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import String, and_, bindparam, cast, literal, null, or_, select, union_all
 
 from server.errors import Conflict, NotFound
+from server.evidence import provenance
 from server.models import Blob, Hazard, HazardAlias, HazardEvent, Inspection, Region, Site
+from server.models.blob import BlobUpload
 from server.register import lifecycle as lc
 from server.register.projection import STATE_FIELDS
 
@@ -27,17 +29,20 @@ _HAZARD_COLUMNS = [_H.c[f] for f in STATE_FIELDS]
 _E = HazardEvent.__table__
 _A = HazardAlias.__table__
 
-# Sites (with their region's path), stored photos and ids in use, in one round trip.
+# Sites (with their region's path), stored photos (with who uploaded them) and ids in
+# use, in one round trip.
 _PROBE = union_all(
     select(literal("site"), cast(Site.id, String), Site.code, Site.name, Site.kind,
            Site.region_code, Region.path, Site.lat, Site.lon, Site.version)
     .join(Region, Region.code == Site.region_code)
     .where(Site.id.in_(bindparam("sites", expanding=True))),
+    select(literal("blob"), Blob.sha256, cast(BlobUpload.user_id, String), *[null()] * 7)
+    .outerjoin(BlobUpload, BlobUpload.sha256 == Blob.sha256)
+    .where(Blob.sha256.in_(bindparam("hashes", expanding=True))),
     *(select(literal(kind), cast(key, String), *[null()] * 8)
-      .where(key.in_(bindparam(name, expanding=True)))
-      for kind, key, name in (("blob", Blob.sha256, "hashes"), ("hazard", Hazard.id, "ids"),
-                              ("alias", HazardAlias.alias_id, "ids"),
-                              ("inspection", Inspection.id, "ids"))))
+      .where(key.in_(bindparam("ids", expanding=True)))
+      for kind, key in (("hazard", Hazard.id), ("alias", HazardAlias.alias_id),
+                        ("inspection", Inspection.id))))
 _HAZARD = (select(*_HAZARD_COLUMNS, Region.path).join(Region, Region.code == _H.c.region_code))
 _OPEN = (_HAZARD.where(_H.c.site_id.in_(bindparam("sites", expanding=True)),
                        _H.c.item.in_(bindparam("items", expanding=True)),
@@ -138,6 +143,7 @@ class UnitReads:
         self._free: set = set()
         self._stored: set = set()
         self._missing: set = set()
+        self._uploaders: dict = {}  # stored photo → ids of the users who uploaded it
 
     # --- reads --------------------------------------------------------------------------
 
@@ -182,6 +188,9 @@ class UnitReads:
                 self._sites[ident] = SiteRef(ident, *site)
             elif kind == "blob":
                 stored.add(key)
+                uploaders = self._uploaders.setdefault(key, set())
+                if site[0] is not None:
+                    uploaders.add(uuid.UUID(site[0]))
             else:
                 self._taken[uuid.UUID(key)] = kind
         for ident in sites:
@@ -238,6 +247,21 @@ class UnitReads:
         if unknown:
             self._probe((), unknown, ())
         return hashes & self._missing
+
+    def refused_photos(self, actor, hashes) -> list[str]:
+        """The photos among `hashes` that `actor` may not reference (provenance, API
+        contract 1.1): stored, not uploaded by them, referenced by nothing in their scope."""
+        hashes = set(hashes)
+        if not hashes or actor is None:
+            return []
+        self.missing(hashes)  # read them, if not yet
+        unknown = provenance.strangers({h: self._uploaders.get(h, set()) for h in hashes
+                                        if h in self._stored}, actor.id)
+        if not unknown:
+            return []
+        seen = {row[0] for row in self._rows(provenance.IN_SCOPE, hashes=sorted(unknown),
+                                             path=actor.region.path)}
+        return sorted(unknown - seen)
 
     def taken(self, ident) -> str | None:
         """What uses this id: "hazard", "alias", "inspection", or None."""

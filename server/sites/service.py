@@ -10,10 +10,12 @@ from dataclasses import dataclass
 from marshmallow import ValidationError
 from sqlalchemy import func, or_, select
 
+from server import text as text_rule
 from server.auth.scope import get_in_scope, region_in_scope, scoped
 from server.errors import Invalid, NotFound
 from server.models import Region, Site, User
 from server.sites import codes
+from server.sites.files import MAX_COLUMNS, MAX_ROWS, too_many_columns, too_many_rows
 
 
 def _assign_code(session, site: Site) -> None:
@@ -107,6 +109,8 @@ def check_site_rows(session, text: str, actor: User | None = None) -> ImportChec
     from server.schemas.sites import SiteImportSchema
 
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    if len(reader.fieldnames or []) > MAX_COLUMNS:
+        raise too_many_columns(len(reader.fieldnames))
     missing = [c for c in SITE_CSV_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
         return ImportCheck([], [f"line 1: missing column(s): {', '.join(missing)}"], [])
@@ -118,7 +122,13 @@ def check_site_rows(session, text: str, actor: User | None = None) -> ImportChec
     errors, valid, lines = [], [], []
     seen_ids = set()
     for line, raw in enumerate(reader, start=2):
+        if line > MAX_ROWS + 1:
+            raise too_many_rows()
         row = {k: (v or "").strip() for k, v in raw.items() if k is not None}
+        unshowable = sorted(k for k, v in row.items() if text_rule.describe(v))
+        if unshowable:
+            errors.append(f"line {line}: {unshowable[0]}: {text_rule.describe(row[unshowable[0]])}")
+            continue
         row = {k: v for k, v in row.items() if v != ""}
         if "sectors" in row:
             row["sectors"] = [s.strip() for s in row["sectors"].replace("|", ";").split(";")
@@ -152,32 +162,6 @@ def import_sites(session, text: str, actor: User | None = None) -> int:
     for data in check.rows:
         create_site(session, actor, data)
     return len(check.rows)
-
-
-def site_file_text(filename: str, data: bytes) -> str:
-    """The CSV text of an uploaded site file: CSV (UTF-8, or GBK as Excel saves it on
-    Chinese Windows) or the first sheet of an XLSX workbook."""
-    if filename.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        try:
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many kinds for a file that is not XLSX
-            raise Invalid("Not a readable XLSX file. 无法读取该XLSX文件。",
-                          details={"file": [str(exc)[:200]]}) from None
-        out = io.StringIO()
-        writer = csv.writer(out)
-        for row in book.worksheets[0].iter_rows(values_only=True):
-            writer.writerow(["" if v is None else v for v in row])
-        book.close()
-        return out.getvalue()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise Invalid("The file is neither UTF-8 nor GBK text.",  # pragma: no cover - gb18030
-                  details={"file": ["unreadable encoding"]})    # decodes nearly anything
 
 
 # Site fields a phone edits (sync's site.update) and so the only ones a conflict can name.

@@ -80,7 +80,7 @@ class CommentArgs(Schema):
 
 
 def _hazard_needs(args: dict, _pure) -> Needs:
-    return Needs(hazards={args["id"]})
+    return Needs(hazards={args["id"]}, hashes=set(args.get("photos") or ()))
 
 
 def _report_needs(args: dict, _pure) -> Needs:

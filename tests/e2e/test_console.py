@@ -99,8 +99,14 @@ def desk(browser, live_server):
     context = browser.new_context(base_url=live_server.url, **DESKTOP)
     page = context.new_page()
     page.on("dialog", lambda dialog: dialog.accept())  # the confirmations say yes
+    # The console's Content-Security-Policy forbids inline script and style: anything
+    # the pages still needed inline would be refused, and said so here.
+    refused = []
+    page.on("console", lambda msg: refused.append(msg.text)
+            if "Content Security Policy" in msg.text else None)
     yield page
     context.close()
+    assert refused == [], refused
 
 
 def _login(page, username="county1"):

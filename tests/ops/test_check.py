@@ -173,6 +173,10 @@ def test_deploy_config_renders_working_files(app, tmp_path):
     app.config["SECRET_KEY_FROM_INSTANCE"] = True
     assert len(values_for(app)["secret"]) == 64
     assert oct((out / "xuncha.env").stat().st_mode & 0o777) == "0o600"
+    # Backups carry the secret key, encrypted with a key file rendered beside it.
+    assert "XUNCHA_BACKUP_KEY_FILE=/etc/xuncha/backup.key" in env
+    assert oct((out / "backup.key").stat().st_mode & 0o777) == "0o600"
+    assert len((out / "backup.key").read_bytes()) >= 32
     assert "server.deploy.wsgi:app" in (out / "xuncha-web.service").read_text()
     if NGINX:
         main = tmp_path / "nginx.conf"

@@ -11,7 +11,16 @@ import pytest
 from sqlalchemy import func, select, update
 
 from server.extensions import db
-from server.models import Blob, Device, Hazard, HazardAlias, Inspection, MutationResult, Site
+from server.models import (
+    Blob,
+    BlobUpload,
+    Device,
+    Hazard,
+    HazardAlias,
+    Inspection,
+    MutationResult,
+    Site,
+)
 from sync import push as push_engine
 from tests.conftest import TOWNSHIP2, VILLAGE4
 from tests.sync.factories import derived_id, failable_items, inspection_args
@@ -191,10 +200,12 @@ def test_a_photo_arrived_meanwhile_is_not_awaited(client, field_auth, session, m
     signature = args["signatures"]["inspector"]
 
     def upload():
-        with db.engine.begin() as conn:  # the evidence upload's row, by another request
+        with db.engine.begin() as conn:  # the evidence upload's rows, by another request
             conn.execute(Blob.__table__.insert().values(
                 sha256=signature, size=1234, media_type="image/png", width=300, height=150,
-                uploaded_at=datetime.now(UTC)))
+                uploaded_by=headers.user.id, uploaded_at=datetime.now(UTC)))
+            conn.execute(BlobUpload.__table__.insert().values(
+                sha256=signature, user_id=headers.user.id, at=datetime.now(UTC)))
 
     _between_plan_and_lock(monkeypatch, upload)
     assert _push(client, headers, [mutation(1, "inspection.submit", args)]).status_code == 200

@@ -8,6 +8,13 @@
                   el.tagName === "SELECT" || el.isContentEditable);
   }
 
+  // "Back" on an error page: the previous page when there is one (no inline script: the
+  // console's Content-Security-Policy forbids it), else the link's own target.
+  document.addEventListener("click", function (ev) {
+    var link = ev.target.closest && ev.target.closest("a[data-back]");
+    if (link && window.history.length > 1) { ev.preventDefault(); window.history.back(); }
+  });
+
   // Confirm before any staff action (forms carry data-confirm; empty text = no prompt).
   document.addEventListener("submit", function (ev) {
     var form = ev.target;

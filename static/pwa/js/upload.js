@@ -77,7 +77,9 @@ async function serverOffset(sha256) {
 async function uploadOne(record, onProgress) {
   const { sha256, blob, size } = record;
   let offset = await serverOffset(sha256);
-  if (offset === null) return markUploaded(sha256);
+  // Stored already, yet the check asked for it: someone else uploaded these bytes, and only
+  // an upload of our own lets our mutations name the photo (API contract 1.1).
+  if (offset === null) return putWhole(record);
   const type = record.type || blob.type || "image/jpeg";
   while (offset < size) {
     const end = Math.min(size, offset + CHUNK_BYTES);
