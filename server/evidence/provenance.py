@@ -26,18 +26,24 @@ from sqlalchemy.exc import IntegrityError
 from server.models import Hazard, Inspection, Region, User
 from server.models.blob import Blob, BlobRef, BlobUpload
 
-# The hashes something in a region subtree (`path`) references, among `hashes`.
+# The hashes something in a region subtree references, among `hashes`; `prefix` is
+# `subtree(path)` of the subtree's root.
 IN_SCOPE = union(*(
     select(BlobRef.sha256).join(model, model.id == BlobRef.owner_id)
     .join(Region, Region.code == model.region_code)
     .where(BlobRef.sha256.in_(bindparam("hashes", expanding=True)),
            BlobRef.owner_type == owner_type,
-           Region.path.startswith(bindparam("path"), autoescape=True))
+           Region.path.like(bindparam("prefix"), escape="\\"))
     for model, owner_type in ((Inspection, "inspection"), (Hazard, "hazard"))))
 # The blobs among `hashes` that are stored, with each user who uploaded them.
 UPLOADERS = (select(Blob.sha256, BlobUpload.user_id)
              .outerjoin(BlobUpload, BlobUpload.sha256 == Blob.sha256)
              .where(Blob.sha256.in_(bindparam("hashes", expanding=True))))
+
+
+def subtree(path: str) -> str:
+    """The LIKE pattern of a region path's subtree (the path's own LIKE signs escaped)."""
+    return path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 def strangers(uploaders: dict, actor_id) -> set[str]:
@@ -63,7 +69,8 @@ def refused(session, actor: User, hashes: Iterable[str]) -> list[str]:
 
 def in_scope(session, actor: User, hashes: set[str]) -> set[str]:
     """The hashes something in the actor's region subtree references."""
-    return set(session.scalars(IN_SCOPE, {"hashes": list(hashes), "path": actor.region.path}))
+    return set(session.scalars(IN_SCOPE, {"hashes": list(hashes),
+                                          "prefix": subtree(actor.region.path)}))
 
 
 def record_upload(session, user_id, sha256: str, client_id=None) -> None:

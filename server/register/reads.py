@@ -260,7 +260,7 @@ class UnitReads:
         if not unknown:
             return []
         seen = {row[0] for row in self._rows(provenance.IN_SCOPE, hashes=sorted(unknown),
-                                             path=actor.region.path)}
+                                             prefix=provenance.subtree(actor.region.path))}
         return sorted(unknown - seen)
 
     def taken(self, ident) -> str | None:

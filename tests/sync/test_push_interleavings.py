@@ -9,7 +9,16 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select, update
 
 from server.extensions import db
-from server.models import Blob, Device, Hazard, HazardAlias, Inspection, MutationResult, Site
+from server.models import (
+    Blob,
+    BlobUpload,
+    Device,
+    Hazard,
+    HazardAlias,
+    Inspection,
+    MutationResult,
+    Site,
+)
 from server.schemas.sync import PushSchema
 from tests.conftest import TOWNSHIP2, VILLAGE4
 from tests.sync.factories import derived_id, failable_items, inspection_args
@@ -80,10 +89,12 @@ def test_a_photo_arrived_meanwhile_is_not_awaited(client, field_auth, session, m
     signature = args["signatures"]["inspector"]
 
     def upload():
-        with db.engine.begin() as conn:  # the evidence upload's row, by another request
+        with db.engine.begin() as conn:  # the evidence upload's rows, by another request
             conn.execute(Blob.__table__.insert().values(
                 sha256=signature, size=1234, media_type="image/png", width=300, height=150,
-                uploaded_at=datetime.now(UTC)))
+                uploaded_by=headers.user_id, uploaded_at=datetime.now(UTC)))
+            conn.execute(BlobUpload.__table__.insert().values(
+                sha256=signature, user_id=headers.user_id, at=datetime.now(UTC)))
 
     _while_parsed(monkeypatch, upload)
     assert _push(client, headers, [mutation(1, "inspection.submit", args)]).status_code == 200
