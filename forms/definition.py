@@ -19,8 +19,9 @@ SITE_KINDS = (
     "rental_housing", "construction_site", "enterprise", "fireworks_point", "forest_area",
 )
 SECTORS = ("gas", "fire", "construction", "fireworks", "forest", "rural")
-# Unit codes, not display text: the field app shows them in the user's language.
-UNITS = ("m", "mm", "kg", "%", "pcs", "persons", "storeys")
+# Unit codes, not display text: the field app shows them in the user's language
+# (forms.describe.UNIT_TEXT). "sets" counts devices (灭火器 具), "cylinders" gas bottles (瓶).
+UNITS = ("m", "mm", "kg", "%", "pcs", "persons", "storeys", "sets", "cylinders")
 
 
 @dataclass(frozen=True)
@@ -47,11 +48,25 @@ class Rule:
 
 @dataclass(frozen=True)
 class Standard:
+    """The basis of a judgement. `local`: a local document (地方规定) whose name each
+    deployment gives (forms.deployment); `name` is then the default name."""
+
     name: str
     clause: str
+    local: str | None = None
 
     def as_dict(self) -> dict:
-        return {"name": self.name, "clause": self.clause}
+        if self.local is None:
+            return {"name": self.name, "clause": self.clause}
+        from forms.deployment import local_document  # the deployment's name for it
+
+        return {"name": local_document(self.local, self.name), "clause": self.clause}
+
+    def as_content(self) -> dict:
+        """The definition's own words (a published version's fingerprint covers these)."""
+        if self.local is None:
+            return self.as_dict()
+        return {"local": self.local, "clause": self.clause}
 
 
 @dataclass(frozen=True)
@@ -106,6 +121,13 @@ class Item:
     other_standards: tuple[OtherStandard, ...] = ()
     flag: Flag | None = None
     notes: str | None = None
+    # The defect as a statement (隐患描述), for the register. In the file for versions
+    # written since December 2026; for older ones from forms/statements.toml, which is
+    # not part of their published content (`statement_added`).
+    hazard_text: Text | None = None
+    statement_added: bool = field(default=False, compare=False)
+    # Why a judgement could not be checked against the standard's text (forms/README.md).
+    unverified: str | None = None
 
     @property
     def parent(self) -> str | None:
@@ -118,6 +140,28 @@ class Item:
 
 
 @dataclass(frozen=True)
+class CombinedRule:
+    """A combined judgement (综合判定): at a site of a listed kind, `min_failed` or more
+    failed composite elements (`elements`, item codes) make one hazard of `severity`."""
+
+    id: str
+    applies_to: tuple[str, ...]
+    min_failed: int
+    severity: str
+    hazard_text: Text
+    standard: Standard
+    elements: tuple[str, ...]
+    deadline_days: int
+    unverified: str | None = None
+
+    def as_dict(self) -> dict:
+        return {"id": self.id, "applies_to": list(self.applies_to), "min_failed": self.min_failed,
+                "severity": self.severity, "hazard_text": self.hazard_text.as_dict(),
+                "standard": self.standard.as_dict(), "elements": list(self.elements),
+                "deadline_days": self.deadline_days}
+
+
+@dataclass(frozen=True)
 class Checklist:
     code: str
     version: int
@@ -127,6 +171,10 @@ class Checklist:
     items: tuple[Item, ...]
     notes: str | None = None
     source: str = field(default="", compare=False)
+    combined_rules: tuple[CombinedRule, ...] = ()
+    # A regional variant ("north", "south"): published only where the deployment
+    # chooses it (forms.deployment); None: published everywhere.
+    variant: str | None = None
 
     @cached_property
     def _by_code(self) -> dict[str, Item]:

@@ -68,7 +68,8 @@ def test_old_versions_stay_loadable_next_to_new_ones(copy_of_repo):
     v2 = source.replace("version = 1", "version = 2") + (
         '\n[[items]]\ncode = "FW-09"\nkind = "yes_no"\n'
         'text = { zh = "店外设有警戒线", en = "A safety line is marked outside" }\n'
-        'hint = { zh = "看地面", en = "Look at the ground" }\nfail = { equals = false }\n')
+        'hint = { zh = "看地面", en = "Look at the ground" }\nfail = { equals = false }\n'
+        'hazard_text = { zh = "店外未设警戒线", en = "No safety line outside" }\n')
     (copy_of_repo / "fireworks-point.v2.toml").write_text(v2, encoding="utf-8")
     catalogue = forms.load_all(copy_of_repo)
 
