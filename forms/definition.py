@@ -117,6 +117,9 @@ class Item:
     gps: bool = False
     composite: bool = False
     supplier_item: str | None = None
+    # A gas company's major-hazard clue only when the checklist's `supplier_check` holds
+    # (建城规〔2023〕4号 Art 9: its own safety check found it and it gave no written notice).
+    supplier_check: bool = False
     related: tuple[str, ...] = ()
     other_standards: tuple[OtherStandard, ...] = ()
     flag: Flag | None = None
@@ -137,6 +140,16 @@ class Item:
     @property
     def choice_keys(self) -> tuple[str, ...]:
         return tuple(choice.key for choice in self.choices)
+
+    @property
+    def supplier_clue(self) -> str | None:
+        """When a failure is the gas company's major-hazard clue: "always", "checked"
+        (when the checklist's supplier check holds), or None (never)."""
+        major = self.severity == "major_supplier" or any(
+            other.severity == "major_supplier" for other in self.other_standards)
+        if not major:
+            return None
+        return "checked" if self.supplier_check else "always"
 
 
 @dataclass(frozen=True)
@@ -175,6 +188,9 @@ class Checklist:
     # A regional variant ("north", "south"): published only where the deployment
     # chooses it (forms.deployment); None: published everywhere.
     variant: str | None = None
+    # (found, notified): the yes/no facts of Art 9's condition (入户安检 found it; written
+    # notice given), for items with supplier_check.
+    supplier_check: tuple[str, str] | None = None
 
     @cached_property
     def _by_code(self) -> dict[str, Item]:

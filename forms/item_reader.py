@@ -31,7 +31,7 @@ FLAG_CODE = CHOICE_KEY
 ITEM_KEYS = {"code", "kind", "text", "hint", "fail", "photo_on_fail", "test_on_site",
              "severity", "standard", "deadline_days", "required", "unit", "choices", "min",
              "max", "integer", "gps", "composite", "supplier_item", "related",
-             "other_standards", "flag", "notes", "hazard_text", "unverified"}
+             "other_standards", "flag", "notes", "hazard_text", "unverified", "supplier_check"}
 FLAG_KEYS = {"code", *RULE_OPS}
 
 
@@ -67,7 +67,8 @@ class ItemReader:
         text = self.reader.text(self.label, "text", raw.get("text"))
         hint = self.reader.text(self.label, "hint", raw.get("hint"))
         flags = {key: self.flag_bool(raw, key, key == "required")
-                 for key in ("photo_on_fail", "test_on_site", "required", "integer", "gps", "composite")}
+                 for key in ("photo_on_fail", "test_on_site", "required", "integer", "gps", "composite",
+                             "supplier_check")}
         unit, choices, low, high = self.answer_shape(raw, kind, flags["integer"])
         shape = dict(kind=kind, choices=choices, min=low, max=high, integer=flags["integer"])
         fail = self.rule("fail", raw["fail"], shape) if "fail" in raw else None
@@ -87,6 +88,8 @@ class ItemReader:
             if "fail" not in raw:
                 self.bad("hazard_text needs a fail rule: this item never fails")
             hazard_text = self.reader.text(self.label, "hazard_text", raw["hazard_text"])
+        if flags["supplier_check"] and "major_supplier" not in (severity, *(o.severity for o in others)):
+            self.bad("supplier_check is for items whose failure is a gas company's major hazard")
         if len(self.reader.problems) > before:
             return None
         return Item(code=code, kind=kind, text=text, hint=hint, severity=severity,
@@ -95,7 +98,8 @@ class ItemReader:
                     standard=standard, unit=unit, choices=choices, min=low, max=high,
                     integer=flags["integer"], gps=flags["gps"], composite=flags["composite"],
                     supplier_item=supplier_item, related=related, other_standards=others,
-                    flag=flag, notes=notes, hazard_text=hazard_text, unverified=unverified)
+                    flag=flag, notes=notes, hazard_text=hazard_text, unverified=unverified,
+                    supplier_check=flags["supplier_check"])
 
     def answer_shape(self, raw: dict, kind: str, integer: bool):
         """unit, choices and the allowed range, checked against the item's kind."""

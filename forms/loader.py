@@ -24,7 +24,7 @@ FILE_NAME = re.compile(r"^(?P<code>.+)\.v(?P<version>\d+)\.toml$")
 VARIANT = re.compile(r"^[a-z][a-z0-9_]*$")
 
 TOP_KEYS = {"code", "version", "sector", "title", "applies_to", "deadline_days", "standards",
-            "items", "notes", "combined_rules", "variant"}
+            "items", "notes", "combined_rules", "variant", "supplier_check"}
 
 
 class DefinitionError(ValueError):
@@ -87,11 +87,30 @@ class _Reader(Fields):
         notes = self.optional_str(None, "notes", raw.get("notes"))
         items = self.items(raw.get("items"))
         rules = read_rules(self, raw.get("combined_rules"), items, applies_to)
+        check = self.supplier_check(raw.get("supplier_check"), items)
         if self.problems:
             return None
         return Checklist(code=code, version=version, sector=sector, title=title,
                          applies_to=applies_to, items=items, notes=notes, source=str(self.path),
-                         combined_rules=rules, variant=variant)
+                         combined_rules=rules, variant=variant, supplier_check=check)
+
+    def supplier_check(self, value: Any, items: tuple[Item, ...]) -> tuple[str, str] | None:
+        """[supplier_check] found = <code>, notified = <code>: two yes/no facts, no fail rule."""
+        needed = [item.code for item in items if item.supplier_check]
+        if value is None:
+            for code in needed:
+                self.bad(code, "supplier_check needs the checklist's [supplier_check] table")
+            return None
+        by_code = {item.code: item for item in items}
+        if not isinstance(value, dict) or set(value) != {"found", "notified"}:
+            self.bad(None, "supplier_check must be a table with exactly found and notified")
+            return None
+        for key, code in value.items():
+            item = by_code.get(code)
+            if item is None or item.kind != "yes_no" or item.fail is not None:
+                self.bad(None, f"supplier_check.{key} must be a yes/no item of this checklist "
+                               "without a fail rule (a fact)")
+        return (value["found"], value["notified"])
 
     def applies_to(self, value: Any) -> tuple[str, ...]:
         if not isinstance(value, list) or not value:

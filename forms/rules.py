@@ -105,6 +105,7 @@ def findings(checklist: Checklist, answers: Any, inspection_id: uuid.UUID | str 
             "note": note if isinstance(note, str) else None,
             "description": describe(item, answer.get("value")),
             "elements": [],
+            "supplier_clue": supplier_clue(checklist, first, item),
         })
     failed = {f["item"] for f in out}
     for rule, elements in combined.met(checklist, failed, site_kind):
@@ -123,8 +124,21 @@ def findings(checklist: Checklist, answers: Any, inspection_id: uuid.UUID | str 
             "note": None,
             "description": describe_rule(rule, elements),
             "elements": [item.code for item in elements],
+            "supplier_clue": False,
         })
     return out
+
+
+def supplier_clue(checklist: Checklist, first: dict[str, dict], item: Item) -> bool:
+    """Whether the failure of `item` is a gas company's major-hazard clue (燃气企业重大隐患
+    线索, 待认定): always for some items; for Art 9 items only when the company's own
+    safety check found the defect and it gave the user no written notice."""
+    mode = item.supplier_clue
+    if mode != "checked":
+        return mode == "always"
+    found, notified = checklist.supplier_check
+    return (first.get(found, {}).get("value") is True
+            and first.get(notified, {}).get("value") is False)
 
 
 def supplier(checklist: Checklist, answers: Any, item_code: str) -> str | None:

@@ -26,6 +26,8 @@ def served(checklist: Checklist) -> dict:
     out = {**summary(checklist), "items": [served_item(item) for item in checklist.items]}
     if checklist.combined_rules:
         out["combined_rules"] = [rule.as_dict() for rule in checklist.combined_rules]
+    if checklist.supplier_check:
+        out["supplier_check"] = dict(zip(("found", "notified"), checklist.supplier_check, strict=True))
     return out
 
 
@@ -47,6 +49,8 @@ def served_item(item: Item) -> dict:
         out["hazard_text"] = item.hazard_text.as_dict()
     if item.composite:
         out["composite"] = True
+    if item.supplier_clue:
+        out["supplier_clue"] = item.supplier_clue
     return out
 
 
@@ -68,6 +72,7 @@ def content(checklist: Checklist) -> dict:
         if item.statement_added:
             del served_entry["hazard_text"]
         served_entry.pop("composite", None)  # kept below, as in version 1
+        served_entry.pop("supplier_clue", None)  # follows from severity and supplier_check
         if item.standard is not None:
             served_entry["standard"] = item.standard.as_content()
         if item.unverified is not None:
@@ -79,6 +84,7 @@ def content(checklist: Checklist) -> dict:
             "gps": item.gps,
             "composite": item.composite,
             "supplier_item": item.supplier_item,
+            **({"supplier_check": True} if item.supplier_check else {}),
             "related": list(item.related),
             "other_standards": [s.as_dict() for s in item.other_standards],
             "flag": {"code": item.flag.code, **item.flag.rule.as_dict()} if item.flag else None,

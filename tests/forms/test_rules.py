@@ -39,11 +39,12 @@ def test_a_finding_carries_what_the_register_needs():
          "standard": {"name": "城镇燃气经营安全重大隐患判定标准(建城规〔2023〕4号)", "clause": "第九条第(一)项"},
          "deadline_days": 30, "photos": [PHOTO], "note": "钢瓶在地下室",
          "description": "液化石油气钢瓶、调压器或灶具设在地下室、半地下室等密闭地下空间",
-         "elements": []},
+         "elements": [], "supplier_clue": True},
         {"hazard_id": str(forms.hazard_id(INSPECTION, "GAS-H-05a")), "item": "GAS-H-05a",
          "sector": "gas", "severity": "general", "standard": None, "deadline_days": 7,
          "photos": [PHOTO], "note": None,
-         "description": "燃气连接软管过长：现场 2.5 米，应不超过 2 米", "elements": []},
+         "description": "燃气连接软管过长：现场 2.5 米，应不超过 2 米", "elements": [],
+         "supplier_clue": False},
     ]
     assert [f["hazard_id"] for f in findings(household, answers)] == [None, None]
 

@@ -11,7 +11,8 @@ import forms
 CHECKLISTS = list(forms.load_all())
 ITEM_KEYS = {"code", "text", "hint", "kind", "photo_on_fail", "test_on_site", "severity",
              "deadline_days", "required"}
-OPTIONAL_ITEM_KEYS = {"unit", "choices", "fail", "standard", "hazard_text", "composite"}
+OPTIONAL_ITEM_KEYS = {"unit", "choices", "fail", "standard", "hazard_text", "composite",
+                      "supplier_clue"}
 RULE_KEYS = {"id", "applies_to", "min_failed", "severity", "hazard_text", "standard", "elements",
              "deadline_days"}
 
@@ -43,7 +44,7 @@ def test_the_contracts_example_item():
 def test_served_items_have_exactly_the_contracts_keys(checklist):
     served = forms.served(checklist)
     assert json.loads(json.dumps(served, ensure_ascii=False)) == served  # plain JSON
-    assert set(served) - {"combined_rules"} == {"code", "version", "sector", "title", "applies_to", "items"}
+    assert set(served) - {"combined_rules", "supplier_check"} == {"code", "version", "sector", "title", "applies_to", "items"}
     assert ("combined_rules" in served) == bool(checklist.combined_rules)
     for rule in served.get("combined_rules", []):
         assert set(rule) == RULE_KEYS

@@ -106,6 +106,17 @@ export function verdict(item, value) {
 }
 
 /**
+ * Whether a failure is a gas company's major-hazard clue (燃气企业重大隐患线索, 待认定):
+ * always for some items; for Art 9 items only when the company's own safety check found
+ * it and it gave no written notice (the checklist's supplier_check facts).
+ */
+function supplierClue(definition, first, item) {
+  if (item.supplier_clue !== "checked") return item.supplier_clue === "always";
+  const check = definition.supplier_check;
+  return first.get(check.found)?.value === true && first.get(check.notified)?.value === false;
+}
+
+/**
  * The combined judgement of failed items `failed` (a Set of codes) at a site of `siteKind`:
  * the first served combined rule that applies and is met, with its failed elements in
  * item order. With no site kind, every met rule (forms/combined.py, met).
@@ -147,6 +158,7 @@ export function findings(definition, answers, inspectionId = null, siteKind = nu
       note: typeof answer.note === "string" ? answer.note : null,
       description: describe(item, answer.value),
       elements: [],
+      supplier_clue: supplierClue(definition, first, item),
     });
   }
   const byCode = new Map(definition.items.map((item) => [item.code, item]));
@@ -168,6 +180,7 @@ export function findings(definition, answers, inspectionId = null, siteKind = nu
       note: null,
       description: `${rule.hazard_text.zh}（${elements.length} 项）：${named}`,
       elements,
+      supplier_clue: false,
     });
   }
   return out;
