@@ -73,6 +73,25 @@ def answer_sets(index, checklist, rng):
             for answers in sets for kind in (kinds if answers is sets[0] else [rng.choice(kinds)])]
 
 
+def threshold_sets(index, checklist, rng):
+    """For each combined rule and site kind: its elements failing at the threshold and one
+    below, the other items passing."""
+    out = []
+    for rule in checklist.combined_rules:
+        for count in (rule.min_failed, rule.min_failed - 1):
+            chosen = set(rng.sample(list(rule.elements), count))
+            answers = []
+            for item in checklist.items:
+                values = candidate_values(item)
+                wanted = item.code in chosen
+                value = next((v for v in values if v is not None and forms.fails(item, v) == wanted), None)
+                answers.append({"item": item.code, "value": value, "photos": [PHOTO]})
+            out += [{"definition": index, "answers": answers, "site_kind": kind,
+                     "inspection_id": str(uuid.UUID(int=rng.getrandbits(128), version=4))}
+                    for kind in (*checklist.applies_to, None)]
+    return out
+
+
 def build_cases():
     rng = random.Random(20261122)
     catalogue = list(forms.load_all())
@@ -83,6 +102,7 @@ def build_cases():
             ids += [(inspection, item.code) for inspection in
                     (str(uuid.uuid4()), str(uuid.uuid4()).upper(), "00000000-0000-4000-8000-000000000000")]
         sets += answer_sets(d, checklist, rng)
+        sets += threshold_sets(d, checklist, rng)
     payload = {"definitions": [forms.served(c) for c in catalogue], "cases": cases,
                "answer_sets": sets, "hazard_ids": ids}
     return catalogue, payload
