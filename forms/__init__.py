@@ -13,12 +13,13 @@ from forms.definition import Checklist, CombinedRule, Item
 from forms.deployment import configure
 from forms.describe import describe
 from forms.loader import DefinitionError, load_file
-from forms.rules import HAZARD_NAMESPACE, fails, findings, flags, hazard_id, supplier
+from forms.rules import HAZARD_NAMESPACE, fails, findings, flags, for_site, hazard_id, supplier
 from forms.served import served, summary
 
 __all__ = [
     "HAZARD_NAMESPACE", "Catalogue", "Checklist", "CombinedRule", "DefinitionError", "Item",
     "UnknownChecklist", "checklists_for", "configure", "describe", "fails", "findings", "flags",
+    "for_site",
     "get", "hazard_id", "latest", "load_all", "load_dir", "load_file", "published", "served",
     "summary", "supplier", "validate",
 ]

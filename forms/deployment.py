@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 LOCAL_BASES = Path(__file__).with_name("local_bases.toml")
@@ -20,8 +20,15 @@ LOCAL_BASES = Path(__file__).with_name("local_bases.toml")
 
 @dataclass(frozen=True)
 class Deployment:
+    """Hashable, so what is derived from it (the served checklists' fingerprint) can be
+    cached per deployment."""
+
     variants: frozenset[str] | None = None  # None: every variant
-    local_documents: Mapping[str, str] = field(default_factory=dict)
+    local_names: tuple[tuple[str, str], ...] = ()  # (key, name), sorted
+
+    @property
+    def local_documents(self) -> dict[str, str]:
+        return dict(self.local_names)
 
     def publishes(self, variant: str | None) -> bool:
         return variant is None or self.variants is None or variant in self.variants
@@ -51,7 +58,7 @@ def configure(*, variants: Iterable[str] | None = None,
     if empty:
         raise ValueError(f"local document names must be non-empty text: {', '.join(sorted(empty))}")
     chosen = None if variants is None else frozenset(v.strip() for v in variants if v.strip())
-    _current = Deployment(variants=chosen or None, local_documents=names)
+    _current = Deployment(variants=chosen or None, local_names=tuple(sorted(names.items())))
     return _current
 
 
@@ -61,4 +68,4 @@ def current() -> Deployment:
 
 def local_document(key: str, default: str) -> str:
     """The name this deployment gives the local document `key`."""
-    return _current.local_documents.get(key) or default_local_documents().get(key, default)
+    return dict(_current.local_names).get(key) or default_local_documents().get(key, default)

@@ -129,6 +129,21 @@ def findings(checklist: Checklist, answers: Any, inspection_id: uuid.UUID | str 
     return out
 
 
+def for_site(checklist: Checklist, found: list[dict], site_kind: str) -> list[dict]:
+    """Findings made without a site kind (`findings(..., site_kind=None)`) as findings()
+    makes them for `site_kind`: of the combined judgements, only the one for that kind."""
+    rules = {rule.id: rule for rule in checklist.combined_rules}
+    out, judged = [], False
+    for finding in found:
+        rule = rules.get(finding["item"])
+        if rule is None:
+            out.append(finding)
+        elif not judged and site_kind in rule.applies_to:
+            out.append(finding)
+            judged = True
+    return out
+
+
 def supplier_clue(checklist: Checklist, first: dict[str, dict], item: Item) -> bool:
     """Whether the failure of `item` is a gas company's major-hazard clue (燃气企业重大隐患
     线索, 待认定): always for some items; for Art 9 items only when the company's own

@@ -253,16 +253,15 @@ def _checklist(code: str, version: int):
 
 
 def _finding_data(checklist, answers: list, finding: dict, inspection_id, kind: str) -> dict:
-    item = checklist.item(finding["item"])
     severity = finding["severity"]
-    # major_supplier: the gas company's major hazard (建城规〔2023〕4号 Art 9); for the
-    # site itself it is a general hazard that names the supplier.
+    # major_supplier: the gas company's major hazard (建城规〔2023〕4号); for the site itself
+    # it is a general hazard that names the supplier, a clue (待认定) when forms says so.
     return {
         "id": forms.hazard_id(inspection_id, finding["item"]),
         "sector": finding["sector"], "item": finding["item"],
-        "description": item.text.zh if item is not None else finding["item"],
+        "description": finding["description"], "elements": finding["elements"],
         "severity": "major" if severity == "major" else "general",
-        "supplier_major": severity == "major_supplier",
+        "supplier_major": finding["supplier_clue"],
         "supplier": forms.supplier(checklist, answers, finding["item"]),
         "source": "cross_check" if kind == "cross_check" else "inspection",
         "standard": finding.get("standard"), "photos": finding.get("photos") or [],
@@ -328,12 +327,13 @@ def _inspection_values(session, actor: User, args: dict, site, inspection_id, ch
 
 
 def _found(checklist, answers: list, inspection_id, kind: str,
-           prepared: Prepared | None = None) -> list[dict]:
+           prepared: Prepared | None = None, site_kind: str | None = None) -> list[dict]:
     entry = prepared.read.get(inspection_id) if prepared is not None else None
     if entry is not None and entry.answers is answers and entry.checklist is checklist:
-        findings = entry.findings
+        findings = entry.findings  # read before the site: every combined judgement
     else:
         findings = forms.findings(checklist, answers)
+    findings = forms.for_site(checklist, findings, site_kind)  # the site's own judgement
     return [_finding_data(checklist, answers, finding, inspection_id, kind)
             for finding in findings]
 
@@ -358,7 +358,7 @@ def submit_inspection(session, actor: User, args: dict, *, flags: list[str],
         device_sent_at=device_sent_at, prepared=prepared))
     with session.no_autoflush:
         _supersede(session, actor, inspection, args.get("supersedes"))
-        found = _found(checklist, answers, inspection_id, args["kind"], prepared)
+        found = _found(checklist, answers, inspection_id, args["kind"], prepared, site.kind)
         derived = register.create_or_merge_all(
             session, actor, site, found, inspection_id=inspection_id,
             device_at=args["finished_at"], taken=prepared.taken if prepared else None,
@@ -409,7 +409,7 @@ def submit_plain(session, actor: User, args: dict, batch, *, flags: list[str],
     if not may_be_plain(args):
         return None
     site, inspection_id, checklist, answers = _accepted(session, actor, args, prepared)
-    found = _found(checklist, answers, inspection_id, args["kind"], prepared)
+    found = _found(checklist, answers, inspection_id, args["kind"], prepared, site.kind)
     pairs = [(site.id, data["item"]) for data in found if data.get("item")]
     if any(register.has_open(prepared.made_open, pair) for pair in pairs):
         return None

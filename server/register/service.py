@@ -282,6 +282,7 @@ def _found_data(site, data: dict, hazard_id: uuid.UUID) -> dict:
         "description": data.get("description") or "", "severity": data["severity"],
         "grade": data.get("grade"), "source": data["source"], "standard": data.get("standard"),
         "supplier": data.get("supplier"), "supplier_major": bool(data.get("supplier_major")),
+        "elements": list(data.get("elements") or []),
         "photos": data.get("photos") or [], "note": data.get("note"),
         "deadline": local_today() + timedelta(days=int(days)),
     }

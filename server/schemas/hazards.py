@@ -48,6 +48,10 @@ class HazardSchema(Schema):
     grade = fields.Integer(dump_only=True, allow_none=True)
     source = fields.String(dump_only=True)
     standard = fields.Dict(dump_only=True, allow_none=True)
+    basis = fields.Function(lambda h: h.standard or None, dump_only=True, allow_none=True, metadata={
+        "description": "Contract 1.1: the standard and clause the hazard is judged by."})
+    elements = fields.List(fields.String(), dump_only=True, metadata={
+        "description": "Contract 1.1: item codes of a combined judgement's elements."})
     status = fields.String(dump_only=True)
     overdue = fields.Boolean(dump_only=True)
     deadline = fields.Date(dump_only=True, allow_none=True)
