@@ -53,6 +53,15 @@ class Catalogue:
                 newest[checklist.code] = checklist
         return [newest[code] for code in sorted(newest) if everywhere or _published(newest[code])]
 
+    def statement(self, code: str) -> str | None:
+        """The hazard statement of an item code (codes never change meaning), from its
+        newest version: how a register names the element of a combined judgement."""
+        for checklist in sorted(self._all.values(), key=lambda c: -c.version):
+            item = checklist.item(code)
+            if item is not None and item.hazard_text is not None:
+                return item.hazard_text.zh
+        return None
+
     def published(self) -> list[Checklist]:
         """Every version of the checklists this deployment publishes (what phones hold)."""
         codes = {c.code for c in self.latest()}
