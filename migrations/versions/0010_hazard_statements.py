@@ -1,10 +1,13 @@
-"""hazards: elements of combined judgements; derived descriptions say the defect
+"""hazards: combined-judgement elements, gas suppliers; derived descriptions say the defect
 
 Revision ID: 0010
 Revises: 0008
 Create Date: 2026-12-14
 
-Adds `hazards.elements` (contract 1.1: the item codes of a combined judgement's elements).
+Adds `hazards.elements` (contract 1.1: the item codes of a combined judgement's elements),
+`hazards.supplier_id` (the gas supplier as an entity of its county, server.suppliers; filled
+in for existing hazards that name one, in the row and its "found" event) and
+`supplier_merges` (reviewers' merges of two names for one company).
 
 Rewrites the description of every hazard derived from an inspection: it was the item's
 question, often phrased as the safe state ("已安装可燃气体报警装置并能正常工作"); it becomes
@@ -16,6 +19,7 @@ alone. The "found" event's description is rewritten with the row, so replaying t
 events still gives the row; and the hazard's change-log entry is written again, so phones
 pull the new wording.
 """
+import unicodedata
 import uuid
 from datetime import UTC, datetime
 
@@ -30,10 +34,24 @@ depends_on = None
 
 JSONDoc = sa.JSON().with_variant(postgresql.JSONB(), 'postgresql')
 NAMESPACE = uuid.UUID("6f1c3c52-5a4e-4f4e-9a38-7d0c2b1e8a11")
+SUPPLIER_NAMESPACE = uuid.UUID("3b0f4a5e-9d2c-5e71-8a40-6c1d2e9f7b33")
+
+
+def normalize(name: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", name).split())
+
+
+def county_code(path: str):
+    parts = [p for p in (path or "").split("/") if p]
+    return parts[1] if len(parts) > 1 else None
 
 hazards = sa.table(
     'hazards', sa.column('id', sa.Uuid()), sa.column('item', sa.String()),
-    sa.column('description', sa.Text()), sa.column('version', sa.Integer()))
+    sa.column('description', sa.Text()), sa.column('version', sa.Integer()),
+    sa.column('site_id', sa.Uuid()), sa.column('supplier', sa.String()),
+    sa.column('supplier_id', sa.Uuid()))
+sites = sa.table('sites', sa.column('id', sa.Uuid()), sa.column('region_code', sa.String()))
+regions = sa.table('regions', sa.column('code', sa.String()), sa.column('path', sa.String()))
 events = sa.table(
     'hazard_events', sa.column('seq', sa.Integer()), sa.column('hazard_id', sa.Uuid()),
     sa.column('type', sa.String()), sa.column('inspection_id', sa.Uuid()),
@@ -50,14 +68,60 @@ changes = sa.table(
 
 
 def upgrade():
+    op.create_table(
+        'supplier_merges',
+        sa.Column('supplier_id', sa.Uuid(), nullable=False),
+        sa.Column('merged_into', sa.Uuid(), nullable=False),
+        sa.Column('county_code', sa.String(length=20), nullable=False),
+        sa.Column('name', sa.String(length=200), nullable=False),
+        sa.Column('merged_by', sa.Uuid(), nullable=True),
+        sa.Column('merged_at', sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(['county_code'], ['regions.code'],
+                                name=op.f('fk_supplier_merges_county_code_regions')),
+        sa.ForeignKeyConstraint(['merged_by'], ['users.id'],
+                                name=op.f('fk_supplier_merges_merged_by_users')),
+        sa.PrimaryKeyConstraint('supplier_id', name=op.f('pk_supplier_merges')))
+    with op.batch_alter_table('supplier_merges', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_supplier_merges_merged_into'), ['merged_into'], unique=False)
     with op.batch_alter_table('hazards', schema=None) as batch_op:
         batch_op.add_column(sa.Column('elements', JSONDoc, nullable=False, server_default='[]'))
-    rewrite_descriptions(op.get_bind())
+        batch_op.add_column(sa.Column('supplier_id', sa.Uuid(), nullable=True))
+        batch_op.create_index(batch_op.f('ix_hazards_supplier_id'), ['supplier_id'], unique=False)
+    conn = op.get_bind()
+    rewrite_descriptions(conn)
+    name_suppliers(conn)
 
 
 def downgrade():
     with op.batch_alter_table('hazards', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_hazards_supplier_id'))
+        batch_op.drop_column('supplier_id')
         batch_op.drop_column('elements')
+    with op.batch_alter_table('supplier_merges', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_supplier_merges_merged_into'))
+    op.drop_table('supplier_merges')
+
+
+def name_suppliers(conn) -> int:
+    """supplier_id of every hazard that names a supplier, in the row and its found event
+    (as server.suppliers.identity makes it, repeated here so this step never changes)."""
+    rows = conn.execute(
+        sa.select(hazards.c.id, hazards.c.supplier, regions.c.path, events.c.seq, events.c.data)
+        .join(sites, sites.c.id == hazards.c.site_id)
+        .join(regions, regions.c.code == sites.c.region_code)
+        .join(events, sa.and_(events.c.hazard_id == hazards.c.id, events.c.type == 'found'))
+        .where(hazards.c.supplier.is_not(None), hazards.c.supplier_id.is_(None))).all()
+    named = 0
+    for row in rows:
+        county = county_code(row.path)
+        if county is None or not normalize(row.supplier):
+            continue
+        supplier_id = uuid.uuid5(SUPPLIER_NAMESPACE, f"{county}:{normalize(row.supplier)}")
+        conn.execute(hazards.update().where(hazards.c.id == row.id).values(supplier_id=supplier_id))
+        conn.execute(events.update().where(events.c.seq == row.seq)
+                     .values(data={**(row.data or {}), "supplier_id": str(supplier_id)}))
+        named += 1
+    return named
 
 
 def _value(answers, code):

@@ -13,8 +13,12 @@ from server.extensions import db
 @bp.get("/dashboard")
 def dashboard():
     board = stats.dashboard(db.session, current_staff())
+    from server.suppliers import service as suppliers
+
     return render_template("console/dashboard.html", b=board, svg=_charts(board),
-                           signals=board.signals, campaigns=_campaign_chart())
+                           signals=board.signals, campaigns=_campaign_chart(),
+                           suppliers=[r for r in suppliers.per_supplier(db.session, current_staff())
+                                      if r["clues"]][:5])
 
 
 def _campaign_chart():

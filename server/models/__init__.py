@@ -13,6 +13,7 @@ from server.models.notification import Notification
 from server.models.region import Region
 from server.models.rollup import HazardRollup, HazardRollupRun, HazardSignalRollup
 from server.models.site import Site
+from server.models.supplier import SupplierMerge
 from server.models.sync import ChangeLog, MutationResult, SiteConflict, SiteRevision
 from server.models.task import Task
 from server.models.user import AuthToken, Device, LoginFailure, User
@@ -26,4 +27,4 @@ __all__ = ["AuditEntry", "Blob", "BlobRef", "Bulletin", "Hazard", "HazardAlias",
            "Notification", "Task", "AuthToken", "ChangeLog", "MutationResult", "SiteConflict",
            "SiteRevision", "Device", "LoginFailure", "Region", "Site", "User", "Campaign",
            "CampaignAssignment", "HazardRollup", "HazardRollupRun",
-           "HazardSignalRollup"]
+           "HazardSignalRollup", "SupplierMerge"]

@@ -36,6 +36,8 @@ from server.models.types import utcnow
 from server.register import lifecycle as lc
 from server.register.projection import STATE_FIELDS, state_of, step
 from server.sites.service import Page, get_site
+from server.suppliers import identity as supplier_identity
+from server.suppliers import service as supplier_service
 
 LEVEL_RANK = {"county": 1, "city": 2, "province": 3}
 ROLE_MAX_LISTING = {"county_reviewer": 1, "city_admin": 3}
@@ -282,6 +284,7 @@ def _found_data(site, data: dict, hazard_id: uuid.UUID) -> dict:
         "description": data.get("description") or "", "severity": data["severity"],
         "grade": data.get("grade"), "source": data["source"], "standard": data.get("standard"),
         "supplier": data.get("supplier"), "supplier_major": bool(data.get("supplier_major")),
+        "supplier_id": supplier_identity.supplier_id(site, data.get("supplier")),
         "elements": list(data.get("elements") or []),
         "photos": data.get("photos") or [], "note": data.get("note"),
         "deadline": local_today() + timedelta(days=int(days)),
@@ -521,7 +524,7 @@ SORTS = {
 
 def filtered(session, actor: User, *, region=None, sector=None, status=None, severity=None,
              overdue=None, listed=None, source=None, found_from=None, found_to=None,
-             site_id=None, item=None, **_ignored):
+             site_id=None, item=None, supplier=None, **_ignored):
     """The scoped select of hazards for the list, the ledger export and the statistics."""
     stmt = scoped(select(Hazard), Hazard.region_code, actor)
     if region:
@@ -549,6 +552,8 @@ def filtered(session, actor: User, *, region=None, sector=None, status=None, sev
         stmt = stmt.where(Hazard.site_id == site_id)
     if item:
         stmt = stmt.where(Hazard.item == item)
+    if supplier:
+        stmt = stmt.where(Hazard.supplier_id.in_(supplier_service.members(session, supplier)))
     return stmt
 
 
