@@ -17,6 +17,7 @@ RULE_OPS = ("equals", "in", "below", "above")
 SITE_KINDS = (
     "household", "restaurant", "shop", "small_venue", "self_built_commercial",
     "rental_housing", "construction_site", "enterprise", "fireworks_point", "forest_area",
+    "gas_point",  # 瓶装燃气供应点, including an unlicensed one (黑气点): an extension
 )
 SECTORS = ("gas", "fire", "construction", "fireworks", "forest", "rural")
 # Unit codes, not display text: the field app shows them in the user's language

@@ -162,8 +162,13 @@ def test_missing_items_are_covered():
         "rural-household-south": {"RURAL-S-01", "RURAL-S-03", "RURAL-S-05", "RURAL-S-07",
                                   "RURAL-S-11", "RURAL-S-13"},
         "heating-co": {"HEAT-01", "HEAT-03"},
+        "gas-point": {"GAS-P-01", "GAS-P-02", "GAS-P-03"},
     }
     for code, items in expected.items():
         assert items <= {i.code for i in latest(code).items}, code
+    outlet = latest("gas-point")  # 黑气点: the outlet is the gas operator itself
+    assert outlet.applies_to == ("gas_point",)
+    assert {outlet.item(c).severity for c in ("GAS-P-01", "GAS-P-02", "GAS-P-03")} == {"major"}
+    assert outlet.item("GAS-P-01").standard.clause == "第四条第（一）项"
     heating = latest("heating-co")
     assert {"construction_site", "enterprise", "small_venue"} <= set(heating.applies_to)
