@@ -18,7 +18,7 @@ def test_any_logged_in_user_gets_the_latest_checklists(client, auth, role, regio
     assert body == {"checklists": [forms.summary(c) for c in forms.latest()]}
     assert [c["code"] for c in body["checklists"]] == [
         "construction-site", "fire-small-venue", "fireworks-point", "forest-fire",
-        "gas-household", "gas-restaurant", "heating-co", "rural-household",
+        "gas-household", "gas-point", "gas-restaurant", "heating-co", "rural-household",
         "rural-household-south"]
     assert set(body["checklists"][0]) == {"code", "version", "sector", "title", "applies_to"}
 
