@@ -9,16 +9,19 @@ from __future__ import annotations
 
 from forms.answers import validate
 from forms.catalogue import Catalogue, UnknownChecklist, load_all, load_dir
-from forms.definition import Checklist, Item
+from forms.definition import Checklist, CombinedRule, Item
+from forms.deployment import configure
+from forms.describe import describe
 from forms.loader import DefinitionError, load_file
-from forms.rules import HAZARD_NAMESPACE, fails, findings, flags, hazard_id, supplier
+from forms.rules import HAZARD_NAMESPACE, fails, findings, flags, for_site, hazard_id, supplier
 from forms.served import served, summary
 
 __all__ = [
-    "HAZARD_NAMESPACE", "Catalogue", "Checklist", "DefinitionError", "Item",
-    "UnknownChecklist", "checklists_for", "fails", "findings", "flags", "get", "hazard_id",
-    "latest", "load_all", "load_dir", "load_file", "served", "summary", "supplier",
-    "validate",
+    "HAZARD_NAMESPACE", "Catalogue", "Checklist", "CombinedRule", "DefinitionError", "Item",
+    "UnknownChecklist", "checklists_for", "configure", "describe", "fails", "findings", "flags",
+    "for_site",
+    "get", "hazard_id", "latest", "load_all", "load_dir", "load_file", "published", "served",
+    "summary", "supplier", "validate",
 ]
 
 
@@ -28,8 +31,13 @@ def get(code: str, version: int) -> Checklist:
 
 
 def latest() -> list[Checklist]:
-    """The newest version of each of the repo's checklists, ordered by code."""
+    """The newest version of each checklist this deployment publishes, ordered by code."""
     return load_all().latest()
+
+
+def published() -> list[Checklist]:
+    """Every version of the checklists this deployment publishes (what phones hold)."""
+    return load_all().published()
 
 
 def checklists_for(kind: str, sectors) -> list[Checklist]:

@@ -17,10 +17,12 @@ RULE_OPS = ("equals", "in", "below", "above")
 SITE_KINDS = (
     "household", "restaurant", "shop", "small_venue", "self_built_commercial",
     "rental_housing", "construction_site", "enterprise", "fireworks_point", "forest_area",
+    "gas_point",  # 瓶装燃气供应点, including an unlicensed one (黑气点): an extension
 )
 SECTORS = ("gas", "fire", "construction", "fireworks", "forest", "rural")
-# Unit codes, not display text: the field app shows them in the user's language.
-UNITS = ("m", "mm", "kg", "%", "pcs", "persons", "storeys")
+# Unit codes, not display text: the field app shows them in the user's language
+# (forms.describe.UNIT_TEXT). "sets" counts devices (灭火器 具), "cylinders" gas bottles (瓶).
+UNITS = ("m", "mm", "kg", "%", "pcs", "persons", "storeys", "sets", "cylinders")
 
 
 @dataclass(frozen=True)
@@ -47,11 +49,25 @@ class Rule:
 
 @dataclass(frozen=True)
 class Standard:
+    """The basis of a judgement. `local`: a local document (地方规定) whose name each
+    deployment gives (forms.deployment); `name` is then the default name."""
+
     name: str
     clause: str
+    local: str | None = None
 
     def as_dict(self) -> dict:
-        return {"name": self.name, "clause": self.clause}
+        if self.local is None:
+            return {"name": self.name, "clause": self.clause}
+        from forms.deployment import local_document  # the deployment's name for it
+
+        return {"name": local_document(self.local, self.name), "clause": self.clause}
+
+    def as_content(self) -> dict:
+        """The definition's own words (a published version's fingerprint covers these)."""
+        if self.local is None:
+            return self.as_dict()
+        return {"local": self.local, "clause": self.clause}
 
 
 @dataclass(frozen=True)
@@ -102,10 +118,20 @@ class Item:
     gps: bool = False
     composite: bool = False
     supplier_item: str | None = None
+    # A gas company's major-hazard clue only when the checklist's `supplier_check` holds
+    # (建城规〔2023〕4号 Art 9: its own safety check found it and it gave no written notice).
+    supplier_check: bool = False
     related: tuple[str, ...] = ()
     other_standards: tuple[OtherStandard, ...] = ()
     flag: Flag | None = None
     notes: str | None = None
+    # The defect as a statement (隐患描述), for the register. In the file for versions
+    # written since December 2026; for older ones from forms/statements.toml, which is
+    # not part of their published content (`statement_added`).
+    hazard_text: Text | None = None
+    statement_added: bool = field(default=False, compare=False)
+    # Why a judgement could not be checked against the standard's text (forms/README.md).
+    unverified: str | None = None
 
     @property
     def parent(self) -> str | None:
@@ -115,6 +141,38 @@ class Item:
     @property
     def choice_keys(self) -> tuple[str, ...]:
         return tuple(choice.key for choice in self.choices)
+
+    @property
+    def supplier_clue(self) -> str | None:
+        """When a failure is the gas company's major-hazard clue: "always", "checked"
+        (when the checklist's supplier check holds), or None (never)."""
+        major = self.severity == "major_supplier" or any(
+            other.severity == "major_supplier" for other in self.other_standards)
+        if not major:
+            return None
+        return "checked" if self.supplier_check else "always"
+
+
+@dataclass(frozen=True)
+class CombinedRule:
+    """A combined judgement (综合判定): at a site of a listed kind, `min_failed` or more
+    failed composite elements (`elements`, item codes) make one hazard of `severity`."""
+
+    id: str
+    applies_to: tuple[str, ...]
+    min_failed: int
+    severity: str
+    hazard_text: Text
+    standard: Standard
+    elements: tuple[str, ...]
+    deadline_days: int
+    unverified: str | None = None
+
+    def as_dict(self) -> dict:
+        return {"id": self.id, "applies_to": list(self.applies_to), "min_failed": self.min_failed,
+                "severity": self.severity, "hazard_text": self.hazard_text.as_dict(),
+                "standard": self.standard.as_dict(), "elements": list(self.elements),
+                "deadline_days": self.deadline_days}
 
 
 @dataclass(frozen=True)
@@ -127,6 +185,13 @@ class Checklist:
     items: tuple[Item, ...]
     notes: str | None = None
     source: str = field(default="", compare=False)
+    combined_rules: tuple[CombinedRule, ...] = ()
+    # A regional variant ("north", "south"): published only where the deployment
+    # chooses it (forms.deployment); None: published everywhere.
+    variant: str | None = None
+    # (found, notified): the yes/no facts of Art 9's condition (入户安检 found it; written
+    # notice given), for items with supplier_check.
+    supplier_check: tuple[str, str] | None = None
 
     @cached_property
     def _by_code(self) -> dict[str, Item]:

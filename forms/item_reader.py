@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from forms.definition import (
     KINDS,
@@ -21,8 +21,8 @@ from forms.definition import (
     Item,
     OtherStandard,
     Rule,
-    Standard,
 )
+from forms.fields import Fields
 from forms.rules import is_number
 
 ITEM_CODE = re.compile(r"^[A-Z]+(?:-[A-Z]+)?-\d{2}[a-z]?$")
@@ -31,17 +31,15 @@ FLAG_CODE = CHOICE_KEY
 ITEM_KEYS = {"code", "kind", "text", "hint", "fail", "photo_on_fail", "test_on_site",
              "severity", "standard", "deadline_days", "required", "unit", "choices", "min",
              "max", "integer", "gps", "composite", "supplier_item", "related",
-             "other_standards", "flag", "notes"}
+             "other_standards", "flag", "notes", "hazard_text", "unverified", "supplier_check"}
 FLAG_KEYS = {"code", *RULE_OPS}
-
-if TYPE_CHECKING:
-    from forms.loader import _Reader
 
 
 class ItemReader:
-    """Reads one [[items]] table; problems go to the checklist reader, tagged with the item."""
+    """Reads one [[items]] table; problems go to the checklist's `Fields`, tagged with
+    the item."""
 
-    def __init__(self, reader: _Reader, label: str):
+    def __init__(self, reader: Fields, label: str):
         self.reader = reader
         self.label = label
 
@@ -69,7 +67,8 @@ class ItemReader:
         text = self.reader.text(self.label, "text", raw.get("text"))
         hint = self.reader.text(self.label, "hint", raw.get("hint"))
         flags = {key: self.flag_bool(raw, key, key == "required")
-                 for key in ("photo_on_fail", "test_on_site", "required", "integer", "gps", "composite")}
+                 for key in ("photo_on_fail", "test_on_site", "required", "integer", "gps", "composite",
+                             "supplier_check")}
         unit, choices, low, high = self.answer_shape(raw, kind, flags["integer"])
         shape = dict(kind=kind, choices=choices, min=low, max=high, integer=flags["integer"])
         fail = self.rule("fail", raw["fail"], shape) if "fail" in raw else None
@@ -83,6 +82,14 @@ class ItemReader:
         if supplier_item is not None and not (isinstance(supplier_item, str) and ITEM_CODE.match(supplier_item)):
             self.bad("supplier_item must be an item code")
         notes = self.reader.optional_str(self.label, "notes", raw.get("notes"))
+        unverified = self.reader.optional_str(self.label, "unverified", raw.get("unverified"))
+        hazard_text = None
+        if "hazard_text" in raw:
+            if "fail" not in raw:
+                self.bad("hazard_text needs a fail rule: this item never fails")
+            hazard_text = self.reader.text(self.label, "hazard_text", raw["hazard_text"])
+        if flags["supplier_check"] and "major_supplier" not in (severity, *(o.severity for o in others)):
+            self.bad("supplier_check is for items whose failure is a gas company's major hazard")
         if len(self.reader.problems) > before:
             return None
         return Item(code=code, kind=kind, text=text, hint=hint, severity=severity,
@@ -91,7 +98,8 @@ class ItemReader:
                     standard=standard, unit=unit, choices=choices, min=low, max=high,
                     integer=flags["integer"], gps=flags["gps"], composite=flags["composite"],
                     supplier_item=supplier_item, related=related, other_standards=others,
-                    flag=flag, notes=notes)
+                    flag=flag, notes=notes, hazard_text=hazard_text, unverified=unverified,
+                    supplier_check=flags["supplier_check"])
 
     def answer_shape(self, raw: dict, kind: str, integer: bool):
         """unit, choices and the allowed range, checked against the item's kind."""
@@ -161,8 +169,7 @@ class ItemReader:
                     self.bad(f"{key} needs a fail rule: this item never fails")
         standard = None
         if "standard" in raw:
-            parsed = self.reader.standard(self.label, "standard", raw["standard"])
-            standard = Standard(*parsed) if parsed else None
+            standard = self.reader.standard(self.label, "standard", raw["standard"])
         elif severity != "general":
             self.bad(f"a {severity} item needs a standard reference (standard = {{ ref, clause }})")
         deadline = raw.get("deadline_days", self.reader.deadlines[severity])
@@ -181,7 +188,7 @@ class ItemReader:
             if severity not in SEVERITIES:
                 self.bad(f"other_standards: severity must be one of {', '.join(SEVERITIES)}")
             elif parsed:
-                out.append(OtherStandard(*parsed, severity))
+                out.append(OtherStandard(parsed.name, parsed.clause, severity))
         return tuple(out)
 
     def flag(self, value: Any, shape: dict) -> Flag | None:

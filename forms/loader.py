@@ -8,30 +8,23 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from forms.definition import SECTORS, SEVERITIES, SITE_KINDS, Checklist, Item, Text
+from forms.combined import read_rules
+from forms.definition import SECTORS, SEVERITIES, SITE_KINDS, Checklist, Item
+from forms.deployment import default_local_documents
+from forms.fields import DEFAULT_DEADLINES, Fields, Problem
 from forms.item_reader import ItemReader
+
+__all__ = ["DEFAULT_DEADLINES", "FILE_NAME", "DefinitionError", "Problem", "from_dict", "load_file"]
 
 CHECKLIST_CODE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 FILE_NAME = re.compile(r"^(?P<code>.+)\.v(?P<version>\d+)\.toml$")
-CJK = re.compile(r"[\u3400-\u9fff]")
-MAX_DEADLINE_DAYS = 365
-DEFAULT_DEADLINES = {"general": 7, "major": 30, "major_supplier": 30}
+VARIANT = re.compile(r"^[a-z][a-z0-9_]*$")
 
 TOP_KEYS = {"code", "version", "sector", "title", "applies_to", "deadline_days", "standards",
-            "items", "notes"}
-
-
-@dataclass(frozen=True)
-class Problem:
-    item: str | None
-    message: str
-
-    def __str__(self) -> str:
-        return f"item {self.item}: {self.message}" if self.item else self.message
+            "items", "notes", "combined_rules", "variant", "supplier_check"}
 
 
 class DefinitionError(ValueError):
@@ -62,15 +55,10 @@ def from_dict(raw: dict, path: Path | str) -> Checklist:
     return checklist
 
 
-class _Reader:
+class _Reader(Fields):
     def __init__(self, path: Path):
+        super().__init__()
         self.path = path
-        self.problems: list[Problem] = []
-        self.standards: dict[str, str] = {}
-        self.deadlines = dict(DEFAULT_DEADLINES)
-
-    def bad(self, item: str | None, message: str) -> None:
-        self.problems.append(Problem(item, message))
 
     # -- the checklist ----------------------------------------------------------------
 
@@ -89,16 +77,40 @@ class _Reader:
         sector = raw.get("sector")
         if sector not in SECTORS:
             self.bad(None, f"sector must be one of {', '.join(SECTORS)}")
+        variant = raw.get("variant")
+        if variant is not None and not (isinstance(variant, str) and VARIANT.match(variant)):
+            self.bad(None, "variant must be a lowercase word such as 'south'")
         title = self.text(None, "title", raw.get("title"))
         applies_to = self.applies_to(raw.get("applies_to"))
         self.read_deadlines(raw.get("deadline_days", {}))
-        self.read_standards(raw.get("standards", {}))
+        self.read_standards(raw.get("standards", {}), default_local_documents())
         notes = self.optional_str(None, "notes", raw.get("notes"))
         items = self.items(raw.get("items"))
+        rules = read_rules(self, raw.get("combined_rules"), items, applies_to)
+        check = self.supplier_check(raw.get("supplier_check"), items)
         if self.problems:
             return None
         return Checklist(code=code, version=version, sector=sector, title=title,
-                         applies_to=applies_to, items=items, notes=notes, source=str(self.path))
+                         applies_to=applies_to, items=items, notes=notes, source=str(self.path),
+                         combined_rules=rules, variant=variant, supplier_check=check)
+
+    def supplier_check(self, value: Any, items: tuple[Item, ...]) -> tuple[str, str] | None:
+        """[supplier_check] found = <code>, notified = <code>: two yes/no facts, no fail rule."""
+        needed = [item.code for item in items if item.supplier_check]
+        if value is None:
+            for code in needed:
+                self.bad(code, "supplier_check needs the checklist's [supplier_check] table")
+            return None
+        by_code = {item.code: item for item in items}
+        if not isinstance(value, dict) or set(value) != {"found", "notified"}:
+            self.bad(None, "supplier_check must be a table with exactly found and notified")
+            return None
+        for key, code in value.items():
+            item = by_code.get(code)
+            if item is None or item.kind != "yes_no" or item.fail is not None:
+                self.bad(None, f"supplier_check.{key} must be a yes/no item of this checklist "
+                               "without a fail rule (a fact)")
+        return (value["found"], value["notified"])
 
     def applies_to(self, value: Any) -> tuple[str, ...]:
         if not isinstance(value, list) or not value:
@@ -120,16 +132,6 @@ class _Reader:
                 self.bad(None, f"deadline_days: unknown severity {severity!r}")
             elif self.days(None, f"deadline_days.{severity}", days):
                 self.deadlines[severity] = days
-
-    def read_standards(self, value: Any) -> None:
-        if not isinstance(value, dict):
-            self.bad(None, "standards must be a table of short name = full name")
-            return
-        for ref, name in value.items():
-            if isinstance(name, str) and name.strip():
-                self.standards[ref] = name
-            else:
-                self.bad(None, f"standards.{ref} must be the standard's full name")
 
     def items(self, value: Any) -> tuple[Item, ...]:
         if not isinstance(value, list) or not value:
@@ -161,57 +163,3 @@ class _Reader:
                 target = by_code.get(item.supplier_item)
                 if target is None or target.kind != "text":
                     self.bad(item.code, f"supplier_item {item.supplier_item!r} must be a text item of this checklist")
-
-    # -- shared field readers -----------------------------------------------------------
-
-    def text(self, item: str | None, key: str, value: Any) -> Text | None:
-        if not isinstance(value, dict):
-            self.bad(item, f"{key} must be a table {{ zh = ..., en = ... }}")
-            return None
-        for extra in sorted(set(value) - {"zh", "en"}):
-            self.bad(item, f"{key}: unknown key {extra!r}")
-        zh, en = value.get("zh"), value.get("en")
-        ok = True
-        for lang, text in (("zh", zh), ("en", en)):
-            if not isinstance(text, str) or not text.strip():
-                self.bad(item, f"{key}: missing translation {lang!r}")
-                ok = False
-        if ok and not CJK.search(zh):
-            self.bad(item, f"{key}.zh has no Chinese text")
-            ok = False
-        if ok and CJK.search(en):
-            self.bad(item, f"{key}.en contains Chinese text")
-            ok = False
-        return Text(zh=zh, en=en) if ok else None
-
-    def days(self, item: str | None, key: str, value: Any) -> bool:
-        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_DEADLINE_DAYS:
-            return True
-        self.bad(item, f"{key} must be a whole number of days from 0 to {MAX_DEADLINE_DAYS}")
-        return False
-
-    def optional_str(self, item: str | None, key: str, value: Any) -> str | None:
-        if value is None or (isinstance(value, str) and value.strip()):
-            return value
-        self.bad(item, f"{key} must be non-empty text")
-        return None
-
-    def standard(self, item: str, key: str, value: Any, extra_keys: frozenset = frozenset()):
-        """A {ref|name, clause} table → (name, clause), or None after reporting."""
-        if not isinstance(value, dict):
-            self.bad(item, f"{key} must be a table {{ ref = ..., clause = ... }}")
-            return None
-        for extra in sorted(set(value) - {"ref", "name", "clause"} - extra_keys):
-            self.bad(item, f"{key}: unknown key {extra!r}")
-        if ("ref" in value) == ("name" in value):
-            self.bad(item, f"{key} needs exactly one of ref (a key of [standards]) or name")
-            return None
-        name = self.standards.get(value["ref"]) if "ref" in value else value["name"]
-        if "ref" in value and name is None:
-            self.bad(item, f"{key}: unknown standard ref {value['ref']!r}")
-            return None
-        clause = value.get("clause")
-        if not isinstance(name, str) or not name.strip() or not isinstance(clause, str) or not clause.strip():
-            self.bad(item, f"{key} needs a standard name and a clause")
-            return None
-        return name, clause

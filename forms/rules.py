@@ -16,7 +16,9 @@ import math
 import uuid
 from typing import Any
 
+from forms import combined
 from forms.definition import Checklist, Item, Rule
+from forms.describe import describe, describe_rule
 
 HAZARD_NAMESPACE = uuid.UUID("6f1c3c52-5a4e-4f4e-9a38-7d0c2b1e8a11")
 
@@ -75,11 +77,15 @@ def first_answers(checklist: Checklist, answers: Any) -> dict[str, dict]:
     return out
 
 
-def findings(checklist: Checklist, answers: Any, inspection_id: uuid.UUID | str | None = None) -> list[dict]:
-    """One finding per failed item, in the checklist's item order.
+def findings(checklist: Checklist, answers: Any, inspection_id: uuid.UUID | str | None = None,
+             site_kind: str | None = None) -> list[dict]:
+    """One finding per failed item, in the checklist's item order, then the combined
+    judgement (综合判定) these failures make at a site of `site_kind`, if any.
 
     Pure and total: answers that are not well formed simply produce no finding (validate()
-    is what reports them). With an inspection id, each finding carries its hazard id.
+    is what reports them). With an inspection id, each finding carries its hazard id. The
+    site kind decides which combined rule applies; without it (not known yet) every met
+    rule is returned, whatever its kinds (see forms.combined.met).
     """
     first = first_answers(checklist, answers)
     out = []
@@ -97,8 +103,57 @@ def findings(checklist: Checklist, answers: Any, inspection_id: uuid.UUID | str 
             "deadline_days": item.deadline_days,
             "photos": list(photos) if isinstance(photos, list) else [],
             "note": note if isinstance(note, str) else None,
+            "description": describe(item, answer.get("value")),
+            "elements": [],
+            "supplier_clue": supplier_clue(checklist, first, item),
+        })
+    failed = {f["item"] for f in out}
+    for rule, elements in combined.met(checklist, failed, site_kind):
+        photos = []
+        for f in out:
+            if f["item"] in rule.elements:
+                photos += [p for p in f["photos"] if isinstance(p, str) and p not in photos]
+        out.append({
+            "hazard_id": str(hazard_id(inspection_id, rule.id)) if inspection_id is not None else None,
+            "item": rule.id,
+            "sector": checklist.sector,
+            "severity": rule.severity,
+            "standard": rule.standard.as_dict(),
+            "deadline_days": rule.deadline_days,
+            "photos": photos,
+            "note": None,
+            "description": describe_rule(rule, elements),
+            "elements": [item.code for item in elements],
+            "supplier_clue": False,
         })
     return out
+
+
+def for_site(checklist: Checklist, found: list[dict], site_kind: str) -> list[dict]:
+    """Findings made without a site kind (`findings(..., site_kind=None)`) as findings()
+    makes them for `site_kind`: of the combined judgements, only the one for that kind."""
+    rules = {rule.id: rule for rule in checklist.combined_rules}
+    out, judged = [], False
+    for finding in found:
+        rule = rules.get(finding["item"])
+        if rule is None:
+            out.append(finding)
+        elif not judged and site_kind in rule.applies_to:
+            out.append(finding)
+            judged = True
+    return out
+
+
+def supplier_clue(checklist: Checklist, first: dict[str, dict], item: Item) -> bool:
+    """Whether the failure of `item` is a gas company's major-hazard clue (燃气企业重大隐患
+    线索, 待认定): always for some items; for Art 9 items only when the company's own
+    safety check found the defect and it gave the user no written notice."""
+    mode = item.supplier_clue
+    if mode != "checked":
+        return mode == "always"
+    found, notified = checklist.supplier_check
+    return (first.get(found, {}).get("value") is True
+            and first.get(notified, {}).get("value") is False)
 
 
 def supplier(checklist: Checklist, answers: Any, item_code: str) -> str | None:

@@ -6,6 +6,7 @@ import os
 
 from flask import Flask, request
 
+import forms
 from server import config as config_module
 from server.api.errors import register_error_handlers
 from server.database import configure_engine, set_read_only
@@ -31,6 +32,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
     config_module.finalize(app.config, app.instance_path)
+    # The checklists this deployment publishes and its names for local documents; the
+    # repo's checklists are the same for every app, these choices are per deployment.
+    forms.configure(variants=app.config["CHECKLIST_VARIANTS"],
+                    local_documents=app.config["LOCAL_DOCUMENTS"])
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True,

@@ -83,6 +83,13 @@ class Defaults:
     SIGNAL_MIN_INSPECTIONS = 10
     SIGNAL_LOW_RATIO = 0.3
 
+    # Checklists (forms.deployment): the regional variants this deployment publishes, a
+    # comma-separated list or JSON list ("south"); unset publishes every variant. And
+    # the names of the local documents some items rest on, a JSON object of key -> name
+    # (keys: forms/local_bases.toml), e.g. {"self_built": "湖州市……导则"}.
+    CHECKLIST_VARIANTS: str | list | None = None
+    LOCAL_DOCUMENTS: dict = {}
+
     SQLALCHEMY_TRACK_MODIFICATIONS = False
 
     # The review console's cookie session. Production behind HTTPS sets
@@ -118,6 +125,7 @@ def finalize(config: dict, instance_path: str) -> None:
         config[key] = int(config[key])
     config["LOGIN_WINDOW"] = timedelta(seconds=config["LOGIN_WINDOW_SECONDS"])
     _finalize_register(config)
+    _finalize_checklists(config)
     # `xuncha check` fails production on a per-instance secret: workers on two machines
     # would each make their own.
     config["SECRET_KEY_FROM_INSTANCE"] = not config.get("SECRET_KEY")
@@ -137,6 +145,20 @@ def _finalize_register(config: dict) -> None:
     hour, _, minute = str(config["NIGHTLY_AT"]).partition(":")
     if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60):
         raise ValueError(f"XUNCHA_NIGHTLY_AT: not a time HH:MM: {config['NIGHTLY_AT']!r}")
+
+
+def _finalize_checklists(config: dict) -> None:
+    variants = config.get("CHECKLIST_VARIANTS")
+    if isinstance(variants, str):
+        variants = [v for v in variants.split(",") if v.strip()]
+    if variants is not None and not (isinstance(variants, list)
+                                     and all(isinstance(v, str) for v in variants)):
+        raise ValueError("XUNCHA_CHECKLIST_VARIANTS: variant names, e.g. south or [\"south\"]")
+    config["CHECKLIST_VARIANTS"] = [v.strip() for v in variants] if variants else None
+    names = config.get("LOCAL_DOCUMENTS") or {}
+    if not isinstance(names, dict):
+        raise ValueError("XUNCHA_LOCAL_DOCUMENTS: a JSON object of local document key -> name")
+    config["LOCAL_DOCUMENTS"] = {str(k): str(v) for k, v in names.items()}
 
 
 def normalize_database_url(url: str) -> str:

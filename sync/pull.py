@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
@@ -56,11 +57,17 @@ def pullable_models() -> dict[str, type]:
     return _PULLABLE
 
 
-@functools.cache
 def checklist_fingerprint() -> str:
-    """Changes when a checklist version is published (the repo's set is fixed per deploy)."""
-    keys = ",".join(f"{c.code}:{c.version}" for c in forms.load_all())
-    return hashlib.sha256(keys.encode()).hexdigest()[:16]
+    """Changes when what the phones are served changes: a version published, the
+    deployment's regional variants or its names for local documents (forms.deployment)."""
+    return _served_fingerprint(forms.deployment.current())
+
+
+@functools.cache
+def _served_fingerprint(_deployment) -> str:
+    served = json.dumps([forms.served(c) for c in forms.published()], sort_keys=True,
+                        ensure_ascii=False)
+    return hashlib.sha256(served.encode()).hexdigest()[:16]
 
 
 def reset(message: str) -> Conflict:
@@ -121,7 +128,7 @@ def _last_mutation_id(session, client_id, safe: int) -> int:
 
 def _checklist_changes() -> list[dict]:
     return [{"type": "checklist", "id": f"{c.code}:{c.version}", "op": "put",
-             "version": c.version, "data": forms.served(c)} for c in forms.load_all()]
+             "version": c.version, "data": forms.served(c)} for c in forms.published()]
 
 
 def _serialize(session, rows) -> list[dict]:

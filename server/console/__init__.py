@@ -38,6 +38,7 @@ def register_console(app: Flask) -> None:
         review,
         session,
         sites,
+        suppliers,
     )
 
     app.register_blueprint(bp)

@@ -12,13 +12,16 @@ from server.console.session import current_staff
 from server.extensions import db
 from server.register import dashboard as figures
 from server.register.appconfig import local_today
+from server.suppliers import service as suppliers
 
 
 @bp.get("/dashboard")
 def dashboard():
     board = figures.dashboard(db.session, current_staff())
     return render_template("console/dashboard.html", b=board, svg=_charts(board),
-                           signals=board.signals, campaigns=_campaign_chart())
+                           signals=board.signals, campaigns=_campaign_chart(),
+                           suppliers=[r for r in suppliers.per_supplier(db.session, current_staff())
+                                      if r["clues"]][:5])
 
 
 def _campaign_chart():

@@ -11,6 +11,14 @@ LANGS = ("zh", "en")
 
 EN = {
     "巡查审核后台": "Xuncha review console",
+    "判定依据": "Basis", "综合判定要素": "Elements of the combined judgement",
+    "燃气企业": "Gas companies", "县区": "County", "其中未销号": "Of which open",
+    "关联隐患": "Hazards", "已合并的名称": "Merged names", "合并同一企业的不同名称":
+    "Merge two names of one company", "并入": "Into", "合并": "Merge",
+    "燃气企业重大隐患线索（待认定）：按《城镇燃气经营安全重大隐患判定标准》，由县级及以上燃气管理部门认定。":
+    "Gas company major-hazard clues (to be confirmed): county-level gas authorities judge them "
+    "under the urban gas major-hazard standard.", "燃气企业重大隐患线索（待认定）":
+    "Gas company major-hazard clue (to be confirmed)", "未填写": "not given", "供气单位": "Gas supplier",
     "审核队列": "Review queue", "隐患台账": "Hazard register", "统计": "Dashboard",
     "场所": "Sites", "人员设备": "People & devices", "专项行动": "Campaigns",
     "退出": "Log out", "登录": "Log in", "用户名": "Username", "密码": "Password",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import current_app, redirect, render_template, request, url_for
 from marshmallow import Schema, fields, validate
 
+import forms
 from server.console.blueprint import bp
 from server.console.forms import parse
 from server.console.session import current_staff
@@ -72,8 +73,10 @@ def hazard(hazard_id):
         return redirect(url_for("console.hazard", hazard_id=detail.id))
     from server.register.conflicts import resolved_conflicts
 
+    elements = [forms.load_all().statement(code) or code for code in detail.elements or []]
     return render_template("console/hazard.html", h=detail, levels=LISTING_LEVELS,
-                           severities=SEVERITIES, resolved=resolved_conflicts(detail.events))
+                           severities=SEVERITIES, resolved=resolved_conflicts(detail.events),
+                           elements=elements)
 
 
 @bp.post("/hazards/<uuid:hazard_id>/actions/<any(" + ",".join(ACTION_FORMS) + "):action>")

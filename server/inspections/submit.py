@@ -90,8 +90,11 @@ def submit(uow: RegisterWrite, actor, args: dict, *, flags: list[str], client_id
     read = _accepted(args, read)
     row = _row(uow, actor, args, site, inspection_id, read, flags=flags, client_id=client_id,
                device_sent_at=device_sent_at)
+    # Read before the site was known: every combined judgement; the site's own kind
+    # decides which of them stand.
+    findings = forms.for_site(read.checklist, read.findings, site.kind)
     found = [_finding_data(read.checklist, read.answers, finding, inspection_id, args["kind"])
-             for finding in read.findings]
+             for finding in findings]
     outcome = Submitted(row)
     hazard_ids: list[str] = []
     for data in found:
@@ -157,16 +160,15 @@ def _row(uow, actor, args: dict, site: SiteRef, inspection_id, read: AnswersRead
 
 
 def _finding_data(checklist, answers: list, finding: dict, inspection_id, kind: str) -> dict:
-    item = checklist.item(finding["item"])
     severity = finding["severity"]
-    # major_supplier: the gas company's major hazard (建城规〔2023〕4号 Art 9); for the
-    # site itself it is a general hazard that names the supplier.
+    # major_supplier: the gas company's major hazard (建城规〔2023〕4号); for the site itself
+    # it is a general hazard that names the supplier, a clue (待认定) when forms says so.
     return {
         "id": forms.hazard_id(inspection_id, finding["item"]),
         "sector": finding["sector"], "item": finding["item"],
-        "description": item.text.zh if item is not None else finding["item"],
+        "description": finding["description"], "elements": finding["elements"],
         "severity": "major" if severity == "major" else "general",
-        "supplier_major": severity == "major_supplier",
+        "supplier_major": finding["supplier_clue"],
         "supplier": forms.supplier(checklist, answers, finding["item"]),
         "source": "cross_check" if kind == "cross_check" else "inspection",
         "standard": finding.get("standard"), "photos": finding.get("photos") or [],

@@ -13,6 +13,7 @@ from server.models.notification import Notification
 from server.models.region import Region
 from server.models.rollup import HazardRollup, HazardRollupRun, HazardSignalRollup
 from server.models.site import Site
+from server.models.supplier import SupplierMerge
 from server.models.sync import ChangeLog, MutationResult, SiteConflict, SiteRevision
 from server.models.task import Task
 from server.models.user import AuthToken, ConsoleSession, Device, LoginFailure, User
@@ -25,4 +26,4 @@ __all__ = ["AuditEntry", "Blob", "BlobRef", "Bulletin", "Hazard", "HazardAlias",
            "SiteRevision", "Device", "LoginFailure", "Region", "Site", "User", "Campaign",
            "CampaignAssignment", "HazardRollup", "HazardRollupRun",
            "HazardSignalRollup", "BlobUpload", "ConsoleSession", "ContentSeal",
-           "SigningKey"]
+           "SigningKey", "SupplierMerge"]

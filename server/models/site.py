@@ -15,6 +15,7 @@ from server.models.types import JSONDoc, UTCDateTime, utcnow
 SITE_KINDS = (
     "household", "restaurant", "shop", "small_venue", "self_built_commercial",
     "rental_housing", "construction_site", "enterprise", "fireworks_point", "forest_area",
+    "gas_point",  # 瓶装燃气供应点, including an unlicensed one (黑气点): an extension
 )
 SECTORS = ("gas", "fire", "construction", "fireworks", "forest", "rural")
 

@@ -94,7 +94,7 @@ def _ledger_rows(session, ids: list):
         yield (
             n, str(hazard.id), hazard.site.name, hazard.site.code, names[hazard.region_code],
             SECTOR_ZH.get(hazard.sector, hazard.sector), hazard.item or "",
-            hazard.description, SEVERITY_ZH[hazard.severity] + ("(供气企业)"
+            hazard.description, SEVERITY_ZH[hazard.severity] + ("；燃气企业重大隐患线索（待认定）"
                                                                 if hazard.supplier_major else ""),
             SOURCE_ZH.get(hazard.source, hazard.source), _local(hazard.found_at),
             hazard.deadline.isoformat() if hazard.deadline else "", hazard.measures or "",
@@ -130,12 +130,29 @@ def ledger_xlsx(session, actor, **filters) -> bytes:
         cells.append(ws, [title for title, _ in LEDGER_COLUMNS])
         for row in rows:
             cells.append(ws, list(row))
+        _supplier_sheet(session, actor, wb)
         out = io.BytesIO()
         wb.save(out)
     except BaseException:
-        _discard(ws)
+        for sheet in wb.worksheets:
+            _discard(sheet)
         raise
     return out.getvalue()
+
+
+def _supplier_sheet(session, actor, wb) -> None:
+    """Per gas supplier of the actor's area: clues (燃气企业重大隐患线索, 待认定) and hazards."""
+    from server.suppliers import service as suppliers
+
+    rows = suppliers.per_supplier(session, actor)
+    if not rows:
+        return
+    sheet = wb.create_sheet("燃气企业")
+    cells.append(sheet, ["燃气企业", "县区", "燃气企业重大隐患线索（待认定）", "其中未销号",
+                         "关联隐患", "已合并的名称"])
+    for r in rows:  # names typed in the field: data cells, never a formula
+        cells.append(sheet, [r["name"], r["county"], r["clues"], r["open_clues"], r["hazards"],
+                             "、".join(r["merged"])])
 
 
 def _discard(ws) -> None:

@@ -21,7 +21,7 @@ STATE_FIELDS = (
     "id", "site_id", "region_code", "sector", "item", "description", "severity", "grade",
     "source", "standard", "status", "overdue", "deadline", "measures", "responsible_name",
     "responsible_phone", "listing_level", "listed_at", "stop_work", "stop_work_order_no",
-    "supplier", "supplier_major", "before_photos", "after_photos", "inspection_id",
+    "supplier", "supplier_id", "supplier_major", "elements", "before_photos", "after_photos", "inspection_id",
     "found_by", "found_at", "closed_at", "version",
 )
 PLAN_FIELDS = ("deadline", "measures", "responsible_name", "responsible_phone")
@@ -88,6 +88,7 @@ def _apply(s: dict, event: dict, status: str) -> dict:
             grade=data.get("grade"), source=data["source"], standard=data.get("standard"),
             overdue=False, deadline=_date(data.get("deadline")), stop_work=False,
             supplier=data.get("supplier"), supplier_major=bool(data.get("supplier_major")),
+            supplier_id=_uuid(data.get("supplier_id")), elements=list(data.get("elements") or []),
             before_photos=_merge_photos([], data.get("photos")), after_photos=[],
             inspection_id=event.get("inspection_id"), found_by=event.get("actor_id"),
             found_at=at, version=1)

@@ -14,6 +14,7 @@ from server.models import Hazard, HazardAlias, HazardEvent, Region, User
 from server.register import lifecycle as lc
 from server.register.settings import day_start
 from server.sites.service import Page
+from server.suppliers import service as supplier_service
 
 
 def resolve_id(session, hazard_id) -> uuid.UUID:
@@ -52,7 +53,7 @@ SORTS = {
 
 def filtered(session, actor: User, *, tz=None, region=None, sector=None, status=None,
              severity=None, overdue=None, listed=None, source=None, found_from=None,
-             found_to=None, site_id=None, item=None, **_ignored):
+             found_to=None, site_id=None, item=None, supplier=None, **_ignored):
     """The scoped select of hazards for the list, the ledger export and the statistics.
     `found_from` / `found_to` are local dates in `tz`."""
     stmt = scoped(select(Hazard), Hazard.region_code, actor)
@@ -81,6 +82,8 @@ def filtered(session, actor: User, *, tz=None, region=None, sector=None, status=
         stmt = stmt.where(Hazard.site_id == site_id)
     if item:
         stmt = stmt.where(Hazard.item == item)
+    if supplier:
+        stmt = stmt.where(Hazard.supplier_id.in_(supplier_service.members(session, supplier)))
     return stmt
 
 

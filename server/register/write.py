@@ -32,6 +32,7 @@ from server.register.projection import STATE_FIELDS, step
 from server.register.reads import HazardRecord, Needs, SiteRef, UnitReads
 from server.register.rows import write_all
 from server.register.settings import RegisterSettings
+from server.suppliers.identity import supplier_id
 
 __all__ = ["HazardRecord", "Needs", "Outcome", "RegisterWrite", "SiteRef"]
 
@@ -158,7 +159,7 @@ class RegisterWrite(UnitReads):
         item (its id then lives on as a merged id). Returns (hazard, merged).
 
         `data`: id, sector, item?, description, severity, source, photos, and optionally
-        standard, supplier, supplier_major, deadline_days, note."""
+        standard, supplier, supplier_major, elements, deadline_days, note."""
         hazard_id = uuid.UUID(str(data["id"]))
         existing = self.open_hazard(site.id, data["item"]) if data.get("item") else None
         if existing is not None:
@@ -194,6 +195,8 @@ class RegisterWrite(UnitReads):
             "description": data.get("description") or "", "severity": data["severity"],
             "grade": data.get("grade"), "source": data["source"], "standard": data.get("standard"),
             "supplier": data.get("supplier"), "supplier_major": bool(data.get("supplier_major")),
+            "supplier_id": supplier_id(site.region_path, data.get("supplier")),
+            "elements": list(data.get("elements") or []),
             "photos": data.get("photos") or [], "note": data.get("note"),
             "deadline": self.settings.today() + timedelta(days=int(days)),
         }

@@ -36,6 +36,30 @@ class ChecklistItemSchema(Schema):
     standard = fields.Nested(StandardSchema, dump_only=True)
     deadline_days = fields.Integer(dump_only=True)
     required = fields.Boolean(dump_only=True)
+    hazard_text = fields.Nested(BilingualText, dump_only=True, metadata={
+        "description": "Contract 1.1: the defect as a statement; on every item that can fail."})
+    composite = fields.Boolean(dump_only=True, metadata={
+        "description": "Contract 1.1: a composite element of the checklist's combined rules."})
+    supplier_clue = fields.String(dump_only=True, metadata={
+        "enum": ["always", "checked"],
+        "description": "A failure is the gas company's major-hazard clue (待认定): always, or "
+                       "when the checklist's supplier_check facts hold (建城规〔2023〕4号 Art 9)."})
+
+
+class CombinedRuleSchema(Schema):
+    id = fields.String(dump_only=True)
+    applies_to = fields.List(fields.String(), dump_only=True)
+    min_failed = fields.Integer(dump_only=True)
+    severity = fields.String(dump_only=True)
+    hazard_text = fields.Nested(BilingualText, dump_only=True)
+    standard = fields.Nested(StandardSchema, dump_only=True)
+    elements = fields.List(fields.String(), dump_only=True)
+    deadline_days = fields.Integer(dump_only=True)
+
+
+class SupplierCheckSchema(Schema):
+    found = fields.String(dump_only=True)
+    notified = fields.String(dump_only=True)
 
 
 class ChecklistSummarySchema(Schema):
@@ -48,6 +72,11 @@ class ChecklistSummarySchema(Schema):
 
 class ChecklistSchema(ChecklistSummarySchema):
     items = fields.List(fields.Nested(ChecklistItemSchema), dump_only=True)
+    combined_rules = fields.List(fields.Nested(CombinedRuleSchema), dump_only=True, metadata={
+        "description": "Contract 1.1: combined judgements (综合判定); absent when none."})
+    supplier_check = fields.Nested(SupplierCheckSchema, dump_only=True, metadata={
+        "description": "The yes/no facts of Art 9's condition: the gas company's own safety "
+                       "check found the defect (found) and gave written notice (notified)."})
 
 
 class ChecklistListSchema(Schema):

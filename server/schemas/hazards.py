@@ -22,6 +22,8 @@ class HazardQuerySchema(PageQuery):
     found_to = fields.Date()
     site_id = fields.UUID()
     item = fields.String(validate=validate.Length(max=32))
+    supplier = fields.UUID(metadata={"description": "Hazards naming this gas supplier (or one "
+                                                    "merged into it)."})
     sort = fields.String(load_default="-found_at", validate=validate.OneOf(sorted(SORTS)))
 
 
@@ -48,6 +50,10 @@ class HazardSchema(Schema):
     grade = fields.Integer(dump_only=True, allow_none=True)
     source = fields.String(dump_only=True)
     standard = fields.Dict(dump_only=True, allow_none=True)
+    basis = fields.Function(lambda h: h.standard or None, dump_only=True, allow_none=True, metadata={
+        "description": "Contract 1.1: the standard and clause the hazard is judged by."})
+    elements = fields.List(fields.String(), dump_only=True, metadata={
+        "description": "Contract 1.1: item codes of a combined judgement's elements."})
     status = fields.String(dump_only=True)
     overdue = fields.Boolean(dump_only=True)
     deadline = fields.Date(dump_only=True, allow_none=True)
@@ -57,8 +63,12 @@ class HazardSchema(Schema):
     listing = fields.Nested(ListingSchema, dump_only=True, allow_none=True)
     stop_work = fields.Boolean(dump_only=True)
     stop_work_order_no = fields.String(dump_only=True, allow_none=True)
-    supplier = fields.String(dump_only=True, allow_none=True)
-    supplier_major = fields.Boolean(dump_only=True)
+    supplier = fields.Function(
+        lambda h: {"id": str(h.supplier_id), "name": h.supplier} if h.supplier_id else None,
+        dump_only=True, allow_none=True, metadata={
+            "description": "Contract 1.1: the gas supplier named, an entity of its county."})
+    supplier_major = fields.Boolean(dump_only=True, metadata={
+        "description": "A gas company major-hazard clue (燃气企业重大隐患线索, 待认定)."})
     before_photos = fields.List(fields.String(), dump_only=True)
     after_photos = fields.List(fields.String(), dump_only=True)
     inspection_id = fields.UUID(dump_only=True, allow_none=True)

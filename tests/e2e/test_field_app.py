@@ -101,7 +101,9 @@ def test_offline_inspection_with_photos_signatures_and_sync(live_server, new_pho
                     continue
                 pressed = page.locator(f"[data-item='{done['code']}'] [aria-pressed=true]")
                 numbers = page.locator(f"[data-item='{done['code']}'] input[type=number]")
-                assert pressed.count() or (numbers.count() and numbers.input_value()), done["code"]
+                texts = page.locator(f"[data-item='{done['code']}'] textarea")
+                assert (pressed.count() or (numbers.count() and numbers.input_value())
+                        or (texts.count() and texts.input_value())), done["code"]
         if item.get("required", True) is False and item["code"] not in failing_codes:
             continue
         value = (not passing_value(item)) if item["code"] in failing_codes else passing_value(item)

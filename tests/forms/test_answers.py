@@ -112,7 +112,7 @@ def test_choice_items_accept_only_their_keys(tmp_path):
         'applies_to = ["household"]\n[[items]]\ncode = "DEMO-01"\nkind = "choice"\n'
         'text = { zh = "状态", en = "State" }\nhint = { zh = "选一个", en = "Pick one" }\n'
         'choices = [{ key = "ok", text = { zh = "好", en = "Fine" } }, { key = "bad", text = { zh = "坏", en = "Bad" } }]\n'
-        'fail = { equals = "bad" }\n', encoding="utf-8")
+        'fail = { equals = "bad" }\nhazard_text = { zh = "状态坏", en = "Bad state" }\n', encoding="utf-8")
     demo = forms.load_dir(tmp_path).get("demo", 1)
     assert validate(demo, [answer("DEMO-01", "ok")]) == []
     assert pairs(validate(demo, [answer("DEMO-01", "awful")])) == [("DEMO-01", "not_allowed")]

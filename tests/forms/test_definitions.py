@@ -1,4 +1,6 @@
-"""The repo's checklist files: all load, and they say what the domain sheet says."""
+"""The repo's checklist files all load, and version 1 of each says what the domain sheet
+(CHECKLISTS.md) says. Later versions follow the standards in force and differ from the
+sheet where STANDARDS.md corrects it: tests/forms/test_standards_in_force.py."""
 
 from __future__ import annotations
 
@@ -38,14 +40,16 @@ SUPPLIER_LINKS = {
 
 
 def all_items():
-    return [(c, item) for c in forms.load_all() for item in c.items]
+    """The items of every version 1 of a sheet checklist."""
+    return [(c, item) for c in forms.load_all() if c.version == 1 and c.code in SHEET
+            for item in c.items]
 
 
 def test_every_file_in_the_folder_loads_as_a_checklist():
     files = sorted(p.name for p in CHECKLIST_DIR.glob("*.toml"))
     loaded = sorted(f"{c.code}.v{c.version}.toml" for c in forms.load_all())
     assert files == loaded
-    assert {c.code for c in forms.latest()} == set(SHEET)
+    assert {c.code for c in forms.latest()} >= set(SHEET)
 
 
 @pytest.mark.parametrize("path", sorted(CHECKLIST_DIR.glob("*.toml")), ids=lambda p: p.name)
@@ -56,7 +60,7 @@ def test_each_definition_file_loads(path):
 
 @pytest.mark.parametrize("code", sorted(SHEET))
 def test_every_sheet_item_is_in_its_checklist(code):
-    checklist = next(c for c in forms.latest() if c.code == code)
+    checklist = forms.get(code, 1)
     codes = [item.code for item in checklist.items]
     assert [c for c in codes if c[-1].isdigit()] == SHEET[code]
     for item in checklist.items:  # sub-items only split a sheet item

@@ -67,8 +67,29 @@ def answer_sets(index, checklist, rng):
                       "photos": rng.choice([[], [PHOTO], [PHOTO, PHOTO]]),
                       **({"note": rng.choice(["", "备注", None])} if rng.random() < 0.5 else {})}
                      for i in chosen])
-    return [{"definition": index, "answers": answers,
-             "inspection_id": rng.choice([ids[0], ids[1].upper(), ids[2], None])} for answers in sets]
+    kinds = [*checklist.applies_to, None, "forest_area"]
+    return [{"definition": index, "answers": answers, "site_kind": kind,
+             "inspection_id": rng.choice([ids[0], ids[1].upper(), ids[2], None])}
+            for answers in sets for kind in (kinds if answers is sets[0] else [rng.choice(kinds)])]
+
+
+def threshold_sets(index, checklist, rng):
+    """For each combined rule and site kind: its elements failing at the threshold and one
+    below, the other items passing."""
+    out = []
+    for rule in checklist.combined_rules:
+        for count in (rule.min_failed, rule.min_failed - 1):
+            chosen = set(rng.sample(list(rule.elements), count))
+            answers = []
+            for item in checklist.items:
+                values = candidate_values(item)
+                wanted = item.code in chosen
+                value = next((v for v in values if v is not None and forms.fails(item, v) == wanted), None)
+                answers.append({"item": item.code, "value": value, "photos": [PHOTO]})
+            out += [{"definition": index, "answers": answers, "site_kind": kind,
+                     "inspection_id": str(uuid.UUID(int=rng.getrandbits(128), version=4))}
+                    for kind in (*checklist.applies_to, None)]
+    return out
 
 
 def build_cases():
@@ -81,6 +102,7 @@ def build_cases():
             ids += [(inspection, item.code) for inspection in
                     (str(uuid.uuid4()), str(uuid.uuid4()).upper(), "00000000-0000-4000-8000-000000000000")]
         sets += answer_sets(d, checklist, rng)
+        sets += threshold_sets(d, checklist, rng)
     payload = {"definitions": [forms.served(c) for c in catalogue], "cases": cases,
                "answer_sets": sets, "hazard_ids": ids}
     return catalogue, payload
@@ -117,9 +139,27 @@ def test_findings_are_the_same(both_sides):
     catalogue, payload, js = both_sides
     for answer_set, js_findings in zip(payload["answer_sets"], js["findings"], strict=True):
         checklist = catalogue[answer_set["definition"]]
-        python = forms.findings(checklist, answer_set["answers"], answer_set["inspection_id"])
+        python = forms.findings(checklist, answer_set["answers"], answer_set["inspection_id"],
+                                answer_set["site_kind"])
         assert json.loads(json.dumps(python)) == js_findings, (checklist.code, answer_set["answers"])
     assert sum(len(f) for f in js["findings"]) > 100
+    combined = [f for found in js["findings"] for f in found if f["elements"]]
+    assert {f["item"] for f in combined} == {r.id for c in catalogue for r in c.combined_rules}
+
+
+def test_every_yes_no_item_says_which_answer_fails(both_sides):
+    """The phone labels a yes/no answer 合格 / 不合格 by the item's own rule: for every
+    item of every served checklist, the answer it marks 不合格 is the one that fails."""
+    catalogue, payload, js = both_sides
+    for (d, i, value), label in zip(payload["cases"], js["verdicts"], strict=True):
+        item = catalogue[d].items[i]
+        if item.kind == "yes_no" and isinstance(value, bool):
+            expected = None if item.fail is None else "fail" if forms.fails(item, value) else "pass"
+            assert label == expected, (item.code, value)
+    for checklist in catalogue:
+        for item in checklist.items:
+            if item.kind == "yes_no" and item.fail is not None:
+                assert {forms.fails(item, True), forms.fails(item, False)} == {True, False}, item.code
 
 
 def test_every_item_gets_the_same_hazard_id(both_sides):

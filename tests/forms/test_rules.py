@@ -37,10 +37,14 @@ def test_a_finding_carries_what_the_register_needs():
         {"hazard_id": "5e806b99-09a9-55c3-85be-638cabd1cf4b", "item": "GAS-H-01", "sector": "gas",
          "severity": "major_supplier",
          "standard": {"name": "城镇燃气经营安全重大隐患判定标准(建城规〔2023〕4号)", "clause": "第九条第(一)项"},
-         "deadline_days": 30, "photos": [PHOTO], "note": "钢瓶在地下室"},
+         "deadline_days": 30, "photos": [PHOTO], "note": "钢瓶在地下室",
+         "description": "液化石油气钢瓶、调压器或灶具设在地下室、半地下室等密闭地下空间",
+         "elements": [], "supplier_clue": True},
         {"hazard_id": str(forms.hazard_id(INSPECTION, "GAS-H-05a")), "item": "GAS-H-05a",
          "sector": "gas", "severity": "general", "standard": None, "deadline_days": 7,
-         "photos": [PHOTO], "note": None},
+         "photos": [PHOTO], "note": None,
+         "description": "燃气连接软管过长：现场 2.5 米，应不超过 2 米", "elements": [],
+         "supplier_clue": False},
     ]
     assert [f["hazard_id"] for f in findings(household, answers)] == [None, None]
 
@@ -62,11 +66,16 @@ def test_first_answer_counts_and_junk_is_ignored():
 def test_findings_name_exactly_the_failed_items(checklist, data):
     answers, failed = data.draw(answers_with_known_failures(checklist))
     result = findings(checklist, answers, INSPECTION)
+    combined = [f for f in result if checklist.item(f["item"]) is None]
+    result = result[:len(result) - len(combined)]  # the combined judgement comes last
 
     assert [f["item"] for f in result] == [i.code for i in checklist.items if i.code in failed]
-    assert result == findings(checklist, answers, INSPECTION)  # deterministic
+    met = [rule.id for rule in checklist.combined_rules
+           if len(set(rule.elements) & set(failed)) >= rule.min_failed]
+    assert [f["item"] for f in combined] == met
+    assert result + combined == findings(checklist, answers, INSPECTION)  # deterministic
     shuffled = data.draw(st.permutations(answers))
-    assert findings(checklist, shuffled, INSPECTION) == result  # answer order does not matter
+    assert findings(checklist, shuffled, INSPECTION) == result + combined  # order does not matter
     by_item = {a["item"]: a for a in answers}
     for finding in result:
         item = checklist.item(finding["item"])
@@ -99,13 +108,14 @@ def test_self_built_house_priority_flag():
 
 @pytest.mark.parametrize(("kind", "sectors", "expected"), [
     ("household", ["gas"], ["gas-household"]),
-    ("household", ["rural", "gas"], ["gas-household", "rural-household"]),
-    ("household", ("gas", "rural"), ["gas-household", "rural-household"]),
+    ("household", ["rural", "gas"], ["gas-household", "rural-household", "rural-household-south"]),
+    ("household", ("gas", "rural"), ["gas-household", "rural-household", "rural-household-south"]),
     ("restaurant", ["gas", "fire"], ["fire-small-venue", "gas-restaurant"]),
     ("restaurant", ["fire"], ["fire-small-venue"]),
-    ("self_built_commercial", ["fire"], ["fire-small-venue"]),
-    ("rental_housing", ["fire", "gas"], ["fire-small-venue"]),
-    ("construction_site", ["construction", "fire"], ["construction-site"]),
+    ("self_built_commercial", ["fire"], ["fire-small-venue", "heating-co"]),
+    ("rental_housing", ["fire", "gas"], ["fire-small-venue", "heating-co"]),
+    ("construction_site", ["construction", "fire"], ["construction-site", "heating-co"]),
+    ("construction_site", ["construction"], ["construction-site"]),
     ("fireworks_point", ["fireworks"], ["fireworks-point"]),
     ("forest_area", ["forest"], ["forest-fire"]),
     ("household", ["fire"], []),

@@ -11,7 +11,10 @@ import forms
 CHECKLISTS = list(forms.load_all())
 ITEM_KEYS = {"code", "text", "hint", "kind", "photo_on_fail", "test_on_site", "severity",
              "deadline_days", "required"}
-OPTIONAL_ITEM_KEYS = {"unit", "choices", "fail", "standard"}
+OPTIONAL_ITEM_KEYS = {"unit", "choices", "fail", "standard", "hazard_text", "composite",
+                      "supplier_clue"}
+RULE_KEYS = {"id", "applies_to", "min_failed", "severity", "hazard_text", "standard", "elements",
+             "deadline_days"}
 
 
 def test_summary_form():
@@ -32,6 +35,8 @@ def test_the_contracts_example_item():
         "kind": "yes_no", "fail": {"equals": False}, "photo_on_fail": True, "test_on_site": True,
         "severity": "general", "standard": {"name": "中华人民共和国安全生产法", "clause": "第三十六条"},
         "deadline_days": 7, "required": True,
+        "hazard_text": {"zh": "未安装可燃气体报警装置或报警装置不能正常工作",
+                        "en": "No combustible gas alarm, or the alarm does not work"},
     }
 
 
@@ -39,7 +44,11 @@ def test_the_contracts_example_item():
 def test_served_items_have_exactly_the_contracts_keys(checklist):
     served = forms.served(checklist)
     assert json.loads(json.dumps(served, ensure_ascii=False)) == served  # plain JSON
-    assert set(served) == {"code", "version", "sector", "title", "applies_to", "items"}
+    assert set(served) - {"combined_rules", "supplier_check"} == {"code", "version", "sector", "title", "applies_to", "items"}
+    assert ("combined_rules" in served) == bool(checklist.combined_rules)
+    for rule in served.get("combined_rules", []):
+        assert set(rule) == RULE_KEYS
+        assert set(rule["hazard_text"]) == {"zh", "en"} and set(rule["standard"]) == {"name", "clause"}
     for entry, item in zip(served["items"], checklist.items, strict=True):
         assert ITEM_KEYS <= set(entry) <= ITEM_KEYS | OPTIONAL_ITEM_KEYS, item.code
         assert ("unit" in entry) == (entry["kind"] == "number")
@@ -54,4 +63,6 @@ def test_served_items_have_exactly_the_contracts_keys(checklist):
         assert set(entry["text"]) == set(entry["hint"]) == {"zh", "en"}
         assert entry["severity"] in ("general", "major", "major_supplier")
         assert entry["kind"] in ("yes_no", "number", "choice", "text")
-        assert "supplier_item" not in entry and "composite" not in entry  # repo-only
+        assert ("hazard_text" in entry) == ("fail" in entry), item.code  # contract 1.1
+        assert entry.get("composite", False) == item.composite
+        assert "supplier_item" not in entry and "unverified" not in entry  # repo-only

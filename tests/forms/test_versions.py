@@ -30,7 +30,7 @@ def test_an_edit_to_a_published_file_is_caught(copy_of_repo):
                     encoding="utf-8")
     problems = fingerprints.problems(forms.load_all(copy_of_repo), fingerprints.recorded())
     assert problems == ["gas-household@1: published content changed; restore it and publish "
-                        "the change as version 2"]
+                        "the change as version 3"]
 
 
 def test_comments_and_layout_are_not_content(copy_of_repo):
@@ -43,11 +43,11 @@ def test_comments_and_layout_are_not_content(copy_of_repo):
 def test_a_lost_or_unrecorded_version_is_caught(copy_of_repo):
     (copy_of_repo / "forest-fire.v1.toml").unlink()
     source = (CHECKLIST_DIR / "fireworks-point.v1.toml").read_text(encoding="utf-8")
-    (copy_of_repo / "fireworks-point.v2.toml").write_text(source.replace("version = 1", "version = 2"),
+    (copy_of_repo / "fireworks-point.v3.toml").write_text(source.replace("version = 1", "version = 3"),
                                                           encoding="utf-8")
     problems = fingerprints.problems(forms.load_all(copy_of_repo), fingerprints.recorded())
     assert problems == [
-        "fireworks-point@2: not published yet (no fingerprint); run python -m forms.fingerprints --record",
+        "fireworks-point@3: not published yet (no fingerprint); run python -m forms.fingerprints --record",
         "forest-fire@1: published version is missing; old versions must stay loadable",
     ]
 
@@ -65,23 +65,24 @@ def test_recording_never_overwrites_a_published_fingerprint(copy_of_repo, monkey
 
 def test_old_versions_stay_loadable_next_to_new_ones(copy_of_repo):
     source = (copy_of_repo / "fireworks-point.v1.toml").read_text(encoding="utf-8")
-    v2 = source.replace("version = 1", "version = 2") + (
-        '\n[[items]]\ncode = "FW-09"\nkind = "yes_no"\n'
+    v3 = source.replace("version = 1", "version = 3") + (
+        '\n[[items]]\ncode = "FW-10"\nkind = "yes_no"\n'
         'text = { zh = "店外设有警戒线", en = "A safety line is marked outside" }\n'
-        'hint = { zh = "看地面", en = "Look at the ground" }\nfail = { equals = false }\n')
-    (copy_of_repo / "fireworks-point.v2.toml").write_text(v2, encoding="utf-8")
+        'hint = { zh = "看地面", en = "Look at the ground" }\nfail = { equals = false }\n'
+        'hazard_text = { zh = "店外未设警戒线", en = "No safety line outside" }\n')
+    (copy_of_repo / "fireworks-point.v3.toml").write_text(v3, encoding="utf-8")
     catalogue = forms.load_all(copy_of_repo)
 
-    assert catalogue.versions("fireworks-point") == [1, 2]
-    assert [c.version for c in catalogue.latest() if c.code == "fireworks-point"] == [2]
-    assert [c.version for c in catalogue.checklists_for("fireworks_point", ["fireworks"])] == [2]
+    assert catalogue.versions("fireworks-point") == [1, 2, 3]
+    assert [c.version for c in catalogue.latest() if c.code == "fireworks-point"] == [3]
+    assert [c.version for c in catalogue.checklists_for("fireworks_point", ["fireworks"])] == [3]
 
-    # A submission made offline with v1 still validates against v1, not against v2.
+    # A submission made offline with v1 still validates against v1, not against v3.
     v1 = catalogue.get("fireworks-point", 1)
     answers = [{"item": item.code, "value": 5 if item.kind == "number" else True, "photos": ["ab" * 32]}
                for item in v1.items]
     assert forms.validate(v1, answers) == []
-    assert [e["item"] for e in forms.validate(catalogue.get("fireworks-point", 2), answers)] == ["FW-09"]
+    assert [e["item"] for e in forms.validate(catalogue.get("fireworks-point", 3), answers)] == ["FW-10"]
 
 
 def test_unknown_versions_are_refused():

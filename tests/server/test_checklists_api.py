@@ -18,7 +18,8 @@ def test_any_logged_in_user_gets_the_latest_checklists(client, auth, role, regio
     assert body == {"checklists": [forms.summary(c) for c in forms.latest()]}
     assert [c["code"] for c in body["checklists"]] == [
         "construction-site", "fire-small-venue", "fireworks-point", "forest-fire",
-        "gas-household", "gas-restaurant", "rural-household"]
+        "gas-household", "gas-point", "gas-restaurant", "heating-co", "rural-household",
+        "rural-household-south"]
     assert set(body["checklists"][0]) == {"code", "version", "sector", "title", "applies_to"}
 
 
@@ -52,3 +53,28 @@ def test_openapi_describes_the_checklist_endpoints(client):
     assert one["security"] == [{"bearer": []}]
     assert {p["name"] for p in one["parameters"]} == {"code", "version"}
     assert "/api/v1/checklists" in doc["paths"]
+
+
+def test_a_deployment_publishes_the_variants_it_chooses(client, auth, database_url, tmp_path):
+    from tests.conftest import _make_app
+
+    headers = auth()
+    south = _make_app(database_url, tmp_path, CHECKLIST_VARIANTS="south",
+                      LOCAL_DOCUMENTS={"self_built": "湖州市自建房排查导则"})
+    try:
+        body = south.test_client().get("/api/v1/checklists", headers=headers).get_json()
+        codes = [c["code"] for c in body["checklists"]]
+        assert "rural-household-south" in codes and "rural-household" not in codes
+        fire = south.test_client().get("/api/v1/checklists/fire-small-venue/2", headers=headers).get_json()
+        crack = next(i for i in fire["items"] if i["code"] == "FIRE-13")
+        assert crack["standard"]["name"] == "湖州市自建房排查导则"
+        assert fire["combined_rules"][0]["id"] == "FIRE-C1"
+        # The northern one stays loadable for inspections made on it.
+        north = south.test_client().get("/api/v1/checklists/rural-household/2", headers=headers)
+        assert north.status_code == 200
+    finally:
+        from server.extensions import db
+
+        with south.app_context():
+            db.engine.dispose()
+        forms.configure()

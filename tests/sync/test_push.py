@@ -56,7 +56,7 @@ def test_rejected_mutation_advances_counter_and_writes_nothing(client, auth, ses
     assert statuses == [("rejected", "validation_error"), ("rejected", "not_found"),
                         ("rejected", "validation_error"), ("rejected", "unknown_mutation"),
                         ("applied", None)]
-    assert resp["results"][0]["error"]["details"] == {"kind": ["Must be one of: household, restaurant, shop, small_venue, self_built_commercial, rental_housing, construction_site, enterprise, fireworks_point, forest_area."]}
+    assert resp["results"][0]["error"]["details"] == {"kind": ["Must be one of: household, restaurant, shop, small_venue, self_built_commercial, rental_housing, construction_site, enterprise, fireworks_point, forest_area, gas_point."]}
     assert resp["last_mutation_id"] == 5
     assert session.scalar(select(func.count()).select_from(Site)) == 1
     stored = session.scalars(select(MutationResult).order_by(MutationResult.mutation_id)).all()

@@ -1,5 +1,7 @@
-// Checklist rules on the phone: which answers fail, the findings they imply, and the
-// hazard id of each, computed offline exactly as the server does (forms/rules.py).
+// Checklist rules on the phone: which answers fail, the findings they imply (with the
+// hazard description the register will hold), the combined judgement (综合判定) and the
+// hazard id of each, computed offline exactly as the server does (forms/rules.py,
+// forms/describe.py, forms/combined.py).
 //
 // The rules themselves are data: the `fail` of each item in the served checklist
 // (GET /api/v1/checklists/<code>/<version>). This module only knows the four rule forms.
@@ -58,11 +60,88 @@ function firstAnswers(definition, answers) {
   return first;
 }
 
+// unit code → Chinese; counted units read "不少于", measured ones "不小于" (forms/describe.py).
+export const UNIT_ZH = { m: "米", mm: "毫米", kg: "千克", "%": "%", pcs: "个", persons: "人",
+  storeys: "层", sets: "具", cylinders: "瓶" };
+const COUNTED = new Set(["pcs", "persons", "storeys", "sets", "cylinders"]);
+
+function quantity(value, unit) {
+  const zh = UNIT_ZH[unit] ?? "";
+  return zh === "%" ? `${String(value)}%` : `${String(value)} ${zh}`.trimEnd();
+}
+
+function requirement(item) {
+  const rule = item.fail;
+  if (!rule) return null;
+  if (item.kind === "choice") {
+    const bad = new Set("in" in rule ? rule.in : [rule.equals]);
+    return "应为" + (item.choices || []).filter((c) => !bad.has(c.key)).map((c) => `“${c.text.zh}”`).join("或");
+  }
+  if (item.kind !== "number") return null;
+  if ("below" in rule) return `应${COUNTED.has(item.unit) ? "不少于" : "不小于"} ${quantity(rule.below, item.unit)}`;
+  if ("above" in rule) {
+    return rule.above === 0 ? `应为 ${quantity(0, item.unit)}` : `应不超过 ${quantity(rule.above, item.unit)}`;
+  }
+  const values = "in" in rule ? rule.in : [rule.equals];
+  return "不应为 " + values.map((v) => quantity(v, item.unit)).join("、");
+}
+
+/** The description of the hazard a failed answer implies (隐患描述), as the register keeps it. */
+export function describe(item, value) {
+  const statement = (item.hazard_text || item.text).zh;
+  let seen = null;
+  if (item.kind === "number") seen = `现场 ${quantity(value, item.unit)}`;
+  else if (item.kind === "choice") {
+    seen = `现场为“${(item.choices || []).find((c) => c.key === value)?.text.zh ?? String(value)}”`;
+  }
+  if (seen === null) return statement;
+  const required = requirement(item);
+  return required ? `${statement}：${seen}，${required}` : `${statement}：${seen}`;
+}
+
+/** "pass" or "fail" for a yes/no answer of the item (合格 / 不合格), null if it never fails. */
+export function verdict(item, value) {
+  if (!item.fail || value === null || value === undefined) return null;
+  return fails(item, value) ? "fail" : "pass";
+}
+
 /**
- * One finding per failed item, in the checklist's item order. Malformed answers produce
- * no finding; with an inspection id each finding carries its hazard id.
+ * Whether a failure is a gas company's major-hazard clue (燃气企业重大隐患线索, 待认定):
+ * always for some items; for Art 9 items only when the company's own safety check found
+ * it and it gave no written notice (the checklist's supplier_check facts).
  */
-export function findings(definition, answers, inspectionId = null) {
+function supplierClue(definition, first, item) {
+  if (item.supplier_clue !== "checked") return item.supplier_clue === "always";
+  const check = definition.supplier_check;
+  return first.get(check.found)?.value === true && first.get(check.notified)?.value === false;
+}
+
+/**
+ * The combined judgement of failed items `failed` (a Set of codes) at a site of `siteKind`:
+ * the first served combined rule that applies and is met, with its failed elements in
+ * item order. With no site kind, every met rule (forms/combined.py, met).
+ */
+export function combined(definition, failed, siteKind = null) {
+  const out = [];
+  const order = new Map(definition.items.map((item, index) => [item.code, index]));
+  for (const rule of definition.combined_rules || []) {
+    if (siteKind !== null && !rule.applies_to.includes(siteKind)) continue;
+    const elements = rule.elements.filter((code) => failed.has(code))
+      .sort((a, b) => order.get(a) - order.get(b));
+    if (elements.length >= rule.min_failed) {
+      out.push({ rule, elements });
+      if (siteKind !== null) break;
+    }
+  }
+  return out;
+}
+
+/**
+ * One finding per failed item, in the checklist's item order, then the combined
+ * judgement they make at a site of `siteKind`. Malformed answers produce no finding;
+ * with an inspection id each finding carries its hazard id.
+ */
+export function findings(definition, answers, inspectionId = null, siteKind = null) {
   const first = firstAnswers(definition, answers);
   const out = [];
   for (const item of definition.items) {
@@ -77,6 +156,31 @@ export function findings(definition, answers, inspectionId = null) {
       deadline_days: item.deadline_days,
       photos: Array.isArray(answer.photos) ? [...answer.photos] : [],
       note: typeof answer.note === "string" ? answer.note : null,
+      description: describe(item, answer.value),
+      elements: [],
+      supplier_clue: supplierClue(definition, first, item),
+    });
+  }
+  const byCode = new Map(definition.items.map((item) => [item.code, item]));
+  for (const { rule, elements } of combined(definition, new Set(out.map((f) => f.item)), siteKind)) {
+    const photos = [];
+    for (const f of out) {
+      if (!rule.elements.includes(f.item)) continue;
+      for (const p of f.photos) if (typeof p === "string" && !photos.includes(p)) photos.push(p);
+    }
+    const named = elements.map((code) => (byCode.get(code).hazard_text || byCode.get(code).text).zh).join("；");
+    out.push({
+      hazard_id: inspectionId === null ? null : hazardId(inspectionId, rule.id),
+      item: rule.id,
+      sector: definition.sector,
+      severity: rule.severity,
+      standard: rule.standard,
+      deadline_days: rule.deadline_days,
+      photos,
+      note: null,
+      description: `${rule.hazard_text.zh}（${elements.length} 项）：${named}`,
+      elements,
+      supplier_clue: false,
     });
   }
   return out;

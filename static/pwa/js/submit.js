@@ -57,12 +57,12 @@ export async function submitInspection(draft, definition) {
     if (old) await tx.objectStore("inspections").put({ ...old, superseded_by: draft.id });
   }
   const hazards = tx.objectStore("hazards");
-  for (const f of findings(definition, args.answers, draft.id)) {
+  for (const f of findings(definition, args.answers, draft.id, site?.kind ?? null)) {
     if (await hazards.get(f.hazard_id)) continue;
-    const item = definition.items.find((i) => i.code === f.item);
     await hazards.put({
-      id: f.hazard_id, site_id: draft.site_id, sector: f.sector, item: f.item,
-      description: item?.text?.zh || f.item, severity: f.severity === "general" ? "general" : "major",
+      id: f.hazard_id, site_id: draft.site_id, sector: f.sector, item: f.item, elements: f.elements,
+      description: f.description, severity: f.severity === "major" ? "major" : "general",
+      supplier_major: f.supplier_clue,
       status: "open", overdue: false, deadline: localDay(new Date(Date.now() + (f.deadline_days || 7) * 86400000)),
       photos: f.photos, local: entry.id,
     });

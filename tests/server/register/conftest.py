@@ -87,15 +87,15 @@ def answers_for(code: str, fail=(), version: int = 1) -> list[dict]:
 
 
 def inspection_args(site, *, code="gas-restaurant", fail=(), verifications=(), kind="routine",
-                    inspection_id=None, supersedes=None) -> dict:
+                    inspection_id=None, supersedes=None, version=1) -> dict:
     finished = datetime.now(UTC) - timedelta(minutes=5)
     args = {
         "id": inspection_id or uuid.uuid4(), "site_id": site.id,
-        "checklist": {"code": code, "version": 1}, "kind": kind,
+        "checklist": {"code": code, "version": version}, "kind": kind,
         "started_at": finished - timedelta(minutes=20), "finished_at": finished,
         "location": {"lat": site.lat, "lon": site.lon, "accuracy_m": 12.0},
         "scan": {"code": site.code, "sig": "abc"},
-        "answers": answers_for(code, fail),
+        "answers": answers_for(code, fail, version),
         "verifications": list(verifications),
         "signatures": {"inspector": sha("sig-inspector"), "site": sha("sig-site")},
     }

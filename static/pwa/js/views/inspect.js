@@ -8,7 +8,7 @@ import { checklistsFor, getChecklist } from "../checklists.js";
 import { deleteDraft, getDraft, saveDraft } from "../drafts.js";
 import { answersFor, submitInspection } from "../submit.js";
 import { putBlob } from "../blobs.js";
-import { fails, findings } from "../rules.js";
+import { fails, findings, verdict } from "../rules.js";
 import { currentPosition } from "../geo.js";
 import { signatureField } from "../signature.js";
 import { hashBlob } from "../photos.js";
@@ -18,6 +18,18 @@ function severityTag(severity) {
   if (severity === "major") return h("span", { class: "tag major" }, t("insp.major"));
   if (severity === "major_supplier") return h("span", { class: "tag major" }, t("insp.majorSupplier"));
   return null;
+}
+
+/** A unit code as the user reads it (米, 具 …). */
+function unitText(unit) {
+  return unit ? t(`unit.${unit}`) : "";
+}
+
+/** 是 / 否 with the item's own verdict: 合格 or 不合格, whichever way the question is put. */
+function yesNoLabel(item, value) {
+  const word = value ? t("insp.yes") : t("insp.no");
+  const v = verdict(item, value);
+  return v === null ? word : `${word} · ${v === "fail" ? t("insp.fail") : t("insp.pass")}`;
 }
 
 function standardLine(item) {
@@ -138,7 +150,7 @@ export async function render(root, draftId) {
       if (item.kind === "yes_no") {
         const yn = (value, label) => h("button", { type: "button", "aria-pressed": String(a.value === value),
           class: fails(item, value) ? "fail" : "", "data-answer": String(value), onclick: () => set(a.value === value ? null : value) }, label);
-        control = h("div", { class: "yesno" }, yn(true, t("insp.yes")), yn(false, t("insp.no")));
+        control = h("div", { class: "yesno" }, yn(true, yesNoLabel(item, true)), yn(false, yesNoLabel(item, false)));
       } else if (item.kind === "number") {
         // Kept on every keystroke (the app may be closed with the field still focused);
         // redrawn on change, when the failure state can show without stealing focus.
@@ -147,7 +159,7 @@ export async function render(root, draftId) {
           "aria-label": tx(item.text),
           oninput: () => { answer().value = parse(); save(); onAnswer(); },
           onchange: () => set(parse()) });
-        control = h("div", { class: "inline" }, input, h("span", { class: "unit" }, item.unit || ""));
+        control = h("div", { class: "inline" }, input, h("span", { class: "unit" }, unitText(item.unit)));
       } else if (item.kind === "choice") {
         control = h("div", { class: "choices" }, (item.choices || []).map((c) => h("button", {
           type: "button", "aria-pressed": String(a.value === c.key), onclick: () => set(a.value === c.key ? null : c.key),
@@ -165,8 +177,8 @@ export async function render(root, draftId) {
         h("div", { class: "q" }, tx(item.text)),
         h("div", {}, severityTag(item.severity),
           item.test_on_site ? h("span", { class: "tag warn" }, t("insp.testOnSite")) : null,
-          item.required === false ? h("span", { class: "tag" }, t("insp.optional")) : null,
-          h("span", { class: "small muted" }, ` ${item.code}`)),
+          item.composite ? h("span", { class: "tag" }, t("insp.composite")) : null,
+          item.required === false ? h("span", { class: "tag" }, t("insp.optional")) : null),
         tx(item.hint) ? h("div", { class: "hint" }, tx(item.hint)) : null,
         standardLine(item),
         control,
@@ -179,20 +191,42 @@ export async function render(root, draftId) {
     return card;
   }
 
+  /** One derived hazard as the register will hold it: its description, never a code. */
+  function derivedCard(f) {
+    return h("li", { class: `item ${f.severity !== "general" ? "is-major" : ""}`, "data-hazard": f.hazard_id },
+      h("div", { class: "q" }, f.description),
+      h("div", {}, severityTag(f.severity === "major_supplier" ? "general" : f.severity)
+        || h("span", { class: "tag" }, t("insp.general")),
+      f.supplier_clue ? h("span", { class: "tag major", "data-test": "supplier-clue" }, t("insp.supplierClue")) : null,
+      ` ${t("insp.deadline", { n: f.deadline_days ?? "—" })}`),
+      standardLine(f),
+      f.note ? h("div", {}, f.note) : null,
+      thumbs(f.photos));
+  }
+
+  /** The combined judgement (综合判定), shown before anything else: it is the major one. */
+  function combinedCard(f, byCode) {
+    return h("section", { class: "item is-major combined", "data-test": "combined", "data-hazard": f.hazard_id },
+      h("h3", {}, `${t("insp.combined")} · `, h("span", { class: "tag major" }, t("insp.major"))),
+      h("div", { class: "q" }, tx(byCode.get(f.item)?.hazard_text) || f.description),
+      h("div", { class: "small" }, t("insp.combinedElements", { n: f.elements.length })),
+      h("ul", { class: "elements" }, f.elements.map((code) => h("li", {}, tx(byCode.get(code)?.hazard_text || byCode.get(code)?.text)))),
+      standardLine(f),
+      h("div", { class: "small" }, t("insp.deadline", { n: f.deadline_days ?? "—" })));
+  }
+
   function reviewStep() {
     const answers = answersFor(definition, draft.answers);
-    const found = findings(definition, answers, draft.id);
+    const found = findings(definition, answers, draft.id, site?.kind ?? null);
     const { missing, missingPhotos } = problems(definition, draft.answers);
     const byCode = new Map(definition.items.map((i) => [i.code, i]));
+    for (const rule of definition.combined_rules || []) byCode.set(rule.id, rule);
+    const combined = found.filter((f) => f.elements.length);
+    const single = found.filter((f) => !f.elements.length);
     mount(root, header(),
+      combined.map((f) => combinedCard(f, byCode)),
       h("h2", { "data-test": "derived-title" }, found.length ? t("insp.derived", { n: found.length }) : t("insp.noDerived")),
-      h("ul", { class: "list", "data-test": "derived" }, found.map((f) => h("li", { class: `item ${f.severity !== "general" ? "is-major" : ""}`, "data-hazard": f.hazard_id },
-        h("div", { class: "q" }, tx(byCode.get(f.item)?.text)),
-        h("div", {}, severityTag(f.severity) || h("span", { class: "tag" }, t("insp.general")), ` ${f.item} · `,
-          t("insp.deadline", { n: f.deadline_days ?? "—" })),
-        standardLine(byCode.get(f.item) || {}),
-        f.note ? h("div", {}, f.note) : null,
-        thumbs(f.photos)))),
+      h("ul", { class: "list", "data-test": "derived" }, single.map((f) => derivedCard(f))),
       missing ? h("p", { class: "error" }, t("insp.missing", { n: missing })) : null,
       missingPhotos ? h("p", { class: "error" }, t("insp.missingPhotos", { n: missingPhotos })) : null,
       h("button", { type: "button", class: "btn primary block", "data-test": "to-sign", disabled: Boolean(missing || missingPhotos),

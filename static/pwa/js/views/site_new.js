@@ -6,14 +6,14 @@ import { createSite, regionsForNewSite } from "../sites.js";
 import { currentPosition } from "../geo.js";
 
 const KINDS = ["household", "restaurant", "shop", "small_venue", "self_built_commercial",
-  "rental_housing", "construction_site", "enterprise", "fireworks_point", "forest_area"];
+  "rental_housing", "construction_site", "enterprise", "fireworks_point", "forest_area", "gas_point"];
 const SECTORS = ["gas", "fire", "construction", "fireworks", "forest", "rural"];
 // The sectors a new site of each kind usually needs (editable).
 const DEFAULT_SECTORS = {
   household: ["gas", "rural"], restaurant: ["gas", "fire"], shop: ["fire"], small_venue: ["fire"],
   self_built_commercial: ["fire"], rental_housing: ["fire", "gas"],
   construction_site: ["construction", "fire"], enterprise: ["fire", "gas"],
-  fireworks_point: ["fireworks"], forest_area: ["forest"],
+  fireworks_point: ["fireworks"], forest_area: ["forest"], gas_point: ["gas"],
 };
 
 export async function render(root) {
