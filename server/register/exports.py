@@ -8,29 +8,22 @@ finder for the whole server); a missing font is an error, never a PDF of empty b
 
 from __future__ import annotations
 
-import functools
 import io
 import os
 from datetime import date, datetime
-from xml.sax.saxutils import escape
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
-from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Spacer, Table
 from sqlalchemy import select
 
 from server.auth.scope import get_in_scope, scoped
 from server.models import Bulletin, Hazard, Region
-from server.register import cells, queries, stats
+from server.register import cells, pdf, queries, stats
 from server.register.appconfig import setting
-from server.text import shown
 
 SEVERITY_ZH = {"general": "一般隐患", "major": "重大隐患"}
 SOURCE_ZH = {"self_check": "企业自查", "inspection": "监管检查", "cross_check": "交叉互检",
@@ -175,86 +168,13 @@ def _discard(ws) -> None:
             writer.cleanup()
 
 
-# --- PDF basics -------------------------------------------------------------------------
-
-@functools.cache
-def _font_name(path: str) -> str:
-    name = "XunchaRegisterCJK"
-    font = TTFont(name, path, subfontIndex=0) if path.lower().endswith(".ttc") \
-        else TTFont(name, path)
-    pdfmetrics.registerFont(font)
-    return name
-
-
-def cjk_font() -> str:
-    """The registered CJK font's name (found once per process)."""
-    from server.evidence.labels import find_cjk_font
-
-    return _font_name(str(find_cjk_font(setting("CJK_FONT", None))))
-
-
-def _styles(font: str) -> dict[str, ParagraphStyle]:
-    base = ParagraphStyle("body", fontName=font, fontSize=9.5, leading=13, wordWrap="CJK")
-    return {
-        "title": ParagraphStyle("title", parent=base, fontSize=16, leading=22, alignment=1,
-                                spaceAfter=4 * mm),
-        "h2": ParagraphStyle("h2", parent=base, fontSize=12, leading=17, spaceBefore=4 * mm,
-                             spaceAfter=2 * mm),
-        "body": base,
-        "small": ParagraphStyle("small", parent=base, fontSize=8, leading=11),
-    }
-
-
-def _p(text, style) -> Paragraph:
-    # shown(): a row stored before server.text's rule must not make the PDF fail.
-    return Paragraph(escape(shown(str(text if text is not None else ""))), style)
-
-
-def _grid(rows, widths, font, header=True) -> Table:
-    table = Table(rows, colWidths=widths, repeatRows=1 if header else 0)
-    style = [("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-             ("FONTNAME", (0, 0), (-1, -1), font), ("VALIGN", (0, 0), (-1, -1), "TOP")]
-    if header:
-        style.append(("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef5")))
-    table.setStyle(TableStyle(style))
-    return table
-
-
-def _build(story, pagesize=A4) -> bytes:
-    out = io.BytesIO()
-    doc = SimpleDocTemplate(out, pagesize=pagesize, leftMargin=15 * mm, rightMargin=15 * mm,
-                            topMargin=15 * mm, bottomMargin=15 * mm, title="xuncha",
-                            author="xuncha")
-    doc.build(story)
-    return out.getvalue()
-
-
 # --- one hazard, one file (一患一档) -----------------------------------------------------
-
-def _photo(read_photo, sha: str, width: float):
-    data = read_photo(sha) if read_photo else None
-    if not data:
-        return None
-    from PIL import Image as PILImage
-
-    with PILImage.open(io.BytesIO(data)) as img:
-        w, h = img.size
-    return Image(io.BytesIO(data), width=width, height=width * h / w)
-
-
-def _photo_row(read_photo, hashes, style, width=55 * mm):
-    row = []
-    for sha in hashes[:6]:
-        img = _photo(read_photo, sha, width)
-        row.append(img if img is not None else _p(f"照片未上传 {sha[:12]}…", style))
-    return row
-
 
 def hazard_pdf(session, actor, hazard_id, read_photo=None) -> bytes:
     """The hazard's file: facts, rectification, timeline, before/after photos."""
     hazard = queries.hazard_detail(session, actor, hazard_id)
-    font = cjk_font()
-    st = _styles(font)
+    font = pdf.cjk_font()
+    st = pdf.styles(font)
     region = _region_names(session, [hazard.region_code]).get(hazard.region_code, "")
     facts = [
         ("隐患编号", str(hazard.id)), ("场所", f"{hazard.site.name}({hazard.site.code})"),
@@ -272,11 +192,11 @@ def hazard_pdf(session, actor, hazard_id, read_photo=None) -> bytes:
         ("停产停业整改", f"是 {hazard.stop_work_order_no or ''}" if hazard.stop_work else "否"),
         ("燃气供应单位", hazard.supplier or "—"), ("销号时间", _local(hazard.closed_at) or "—"),
     ]
-    story = [_p("安全隐患档案(一患一档)", st["title"]),
-             _grid([[_p(k, st["body"]), _p(v, st["body"])] for k, v in facts],
+    story = [pdf.para("安全隐患档案(一患一档)", st["title"]),
+             pdf.grid([[pdf.para(k, st["body"]), pdf.para(v, st["body"])] for k, v in facts],
                    [32 * mm, 148 * mm], font, header=False),
-             _p("处置过程 Timeline", st["h2"])]
-    timeline = [[_p(h, st["body"]) for h in ("时间", "事项", "人员", "说明")]]
+             pdf.para("处置过程 Timeline", st["h2"])]
+    timeline = [[pdf.para(h, st["body"]) for h in ("时间", "事项", "人员", "说明")]]
     for event in hazard.events:
         data = event.data or {}
         note = data.get("note") or data.get("text") or data.get("reason") or ""
@@ -285,20 +205,20 @@ def hazard_pdf(session, actor, hazard_id, read_photo=None) -> bytes:
         if event.refused:
             note = f"(未生效:{event.error_code}){note}"
         who = event.actor.name if event.actor is not None else "系统"
-        timeline.append([_p(_local(event.at), st["small"]),
-                         _p(EVENT_ZH.get(event.type, event.type), st["small"]),
-                         _p(who, st["small"]), _p(note, st["small"])])
-    story.append(_grid(timeline, [30 * mm, 35 * mm, 30 * mm, 85 * mm], font))
+        timeline.append([pdf.para(_local(event.at), st["small"]),
+                         pdf.para(EVENT_ZH.get(event.type, event.type), st["small"]),
+                         pdf.para(who, st["small"]), pdf.para(note, st["small"])])
+    story.append(pdf.grid(timeline, [30 * mm, 35 * mm, 30 * mm, 85 * mm], font))
     for title, hashes in (("整改前照片 Before", hazard.before_photos),
                           ("整改后照片 After", hazard.after_photos)):
-        story.append(_p(title, st["h2"]))
-        row = _photo_row(read_photo, hashes or [], st["small"])
+        story.append(pdf.para(title, st["h2"]))
+        row = pdf.photo_row(read_photo, hashes or [], st["small"])
         if row:
             rows = [row[i:i + 3] for i in range(0, len(row), 3)]
             story.append(Table(rows, colWidths=[60 * mm] * 3))
         else:
-            story.append(_p("无", st["body"]))
-    return _build(story)
+            story.append(pdf.para("无", st["body"]))
+    return pdf.build(story)
 
 
 def blob_reader(blob_dir: str):
@@ -383,20 +303,20 @@ def bulletin_files(session, county: Region, start: date, end: date) -> tuple[byt
     xlsx = io.BytesIO()
     wb.save(xlsx)
 
-    font = cjk_font()
-    st = _styles(font)
+    font = pdf.cjk_font()
+    st = pdf.styles(font)
     width = (landscape(A4)[0] - 30 * mm) / len(header)
 
     def table(head, body):
-        return _grid([[_p(c, st["small"]) for c in head]]
-                     + [[_p(c, st["small"]) for c in r] for r in body], [width] * len(head), font)
+        return pdf.grid([[pdf.para(c, st["small"]) for c in head]]
+                     + [[pdf.para(c, st["small"]) for c in r] for r in body], [width] * len(head), font)
 
-    story = [_p(title, st["title"]), _p("一、分区域情况", st["h2"]), table(header, rows),
-             _p("二、分行业情况", st["h2"]), table(["行业"] + header[1:], sector_rows),
-             _p("三、预警提示", st["h2"])]
-    story += [_p(n, st["body"]) for n in notes or ["本期无异常提示。"]]
+    story = [pdf.para(title, st["title"]), pdf.para("一、分区域情况", st["h2"]), table(header, rows),
+             pdf.para("二、分行业情况", st["h2"]), table(["行业"] + header[1:], sector_rows),
+             pdf.para("三、预警提示", st["h2"])]
+    story += [pdf.para(n, st["body"]) for n in notes or ["本期无异常提示。"]]
     story.append(Spacer(1, 6 * mm))
-    return xlsx.getvalue(), _build(story, landscape(A4))
+    return xlsx.getvalue(), pdf.build(story, landscape(A4))
 
 
 def list_bulletins(session, actor, *, region: str | None = None) -> list[Bulletin]:

@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 from PIL import Image, ImageChops
 from reportlab.pdfgen.canvas import Canvas
 
-from server.register import exports
+from server.register import exports, pdf
 from tests.conftest import COUNTY1, TOWNSHIP1, TOWNSHIP3
 from tests.server.register.conftest import sha
 from tests.server.test_errors import assert_error
@@ -61,7 +61,7 @@ def _red(img: Image.Image) -> int:
 
 @needs_poppler
 def test_pdfs_draw_chinese_glyphs_not_boxes():
-    font = exports.cjk_font()
+    font = pdf.cjk_font()
     glyphs = [render(_text_pdf(ch, font), dpi=72) for ch in "隐患台"]
     assert all(_ink(g) > 50 for g in glyphs)
     # Tofu (missing glyphs) would be the same box for every character.

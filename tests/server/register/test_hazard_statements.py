@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 import forms
 from server.models import ChangeLog, Hazard, HazardEvent
-from server.register.queries import events_of
 from server.register.projection import STATE_FIELDS, event_dict, project
+from server.register.queries import events_of
 from tests.server.register.conftest import inspection_args, sha
 
 ROOT = Path(__file__).resolve().parents[3]
