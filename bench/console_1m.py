@@ -112,10 +112,8 @@ def seed_inspections(app, count: int) -> None:
     """Inspections (what the "far below peers" signal divides by) and a running campaign."""
     from sqlalchemy import func, select
 
-    from server.extensions import db
+    from server.extensions import db, register_settings
     from server.models import Campaign, Inspection, Site, User
-    from server.register.appconfig import local_today
-
     with app.app_context():
         have = db.session.scalar(select(func.count()).select_from(Inspection))
         if have < count:
@@ -150,7 +148,7 @@ def seed_inspections(app, count: int) -> None:
                 raw.close()
             print(f"seeded {count - have:,} inspections in {time.perf_counter() - t0:.1f} s")
         if db.session.scalar(select(func.count()).select_from(Campaign)) == 0:
-            today = local_today()
+            today = register_settings().today()
             county = db.session.scalar(select(User.region_code)
                                        .where(User.username == "county1"))
             db.session.add(Campaign(
@@ -163,7 +161,7 @@ def seed_inspections(app, count: int) -> None:
 def measure(app, repeat: int) -> list[tuple]:
     from sqlalchemy import select, text
 
-    from server.extensions import db
+    from server.extensions import db, register_settings
     from server.models import User
 
     out = []
@@ -190,7 +188,7 @@ def measure(app, repeat: int) -> list[tuple]:
     for username, name, url in pages:
         if username == "rollup":
             with app.app_context():
-                run = dashboard.refresh_rollup(db.session)
+                run = dashboard.refresh_rollup(db.session, register_settings())
                 db.session.commit()
                 out.append((f"rollup rebuild ({run.rows:,} rows)", "job", run.seconds * 1000,
                             run.seconds * 1000))
@@ -212,22 +210,23 @@ def measure(app, repeat: int) -> list[tuple]:
     # coverage of the running campaigns (live), and for comparison the register's live
     # signals (what the dashboard computed per view before the rollup held their counts).
     from server.campaigns import service as campaign_service
+    from server.extensions import register_settings
     from server.register import stats as register_stats
-    from server.register.appconfig import local_today
 
     def coverage(user):
-        today = local_today()
+        settings = register_settings()
+        today = settings.today()
         for c in campaign_service.list_campaigns(db.session, user):
             if c.starts_on <= today <= c.ends_on:
-                campaign_service.coverage(db.session, user, c)
+                campaign_service.coverage(db.session, user, c, settings.tz)
 
     with app.app_context():
         user = db.session.get(User, users["county1"])
         for name, call in (("  of which figures + signals (rollup)",
-                            lambda: dashboard.dashboard(db.session, user)),
+                            lambda: dashboard.dashboard(db.session, user, register_settings())),
                            ("  of which campaign coverage (live)", lambda: coverage(user)),
                            ("register signals live (30 days, API)",
-                            lambda: register_stats.signals(db.session, user))):
+                            lambda: register_stats.signals(db.session, user, register_settings()))):
             times = []
             for _ in range(repeat):
                 t0 = time.perf_counter()
@@ -235,7 +234,7 @@ def measure(app, repeat: int) -> list[tuple]:
                 times.append((time.perf_counter() - t0) * 1000)
                 db.session.rollback()
             out.append((name, "county1", statistics.median(times), max(times)))
-        board = dashboard.dashboard(db.session, user)
+        board = dashboard.dashboard(db.session, user, register_settings())
     return out, board
 
 

@@ -50,3 +50,11 @@ def blobstore():
                 store.sweep_orphans()
                 holder["blobstore"] = store
     return store
+
+
+def register_settings():
+    """The register's settings (`server.register.settings.RegisterSettings`) made from the
+    app's configuration, for a view or a job to hand to the services."""
+    from server.register.settings import RegisterSettings
+
+    return RegisterSettings.from_config(current_app.config)

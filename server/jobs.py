@@ -1,6 +1,7 @@
 """Scheduled jobs (定时任务) and the scheduler process that runs them.
 
-Jobs are plain functions of (session, today) that flush and let their runner commit.
+Jobs are plain functions of (session, settings, today) that flush and let their runner
+commit; the runner makes the settings from the app's configuration.
 Every one is idempotent: an event is appended only when the row says it has not
 happened yet, and every reminder or task carries a unique key, so running a job twice —
 or in two processes that both slipped past the lock — changes nothing the second time.
@@ -23,8 +24,8 @@ from sqlalchemy.exc import IntegrityError
 
 from server.models import Bulletin, Hazard, HazardEvent, Region, Task, User
 from server.register import lifecycle as lc
-from server.register.appconfig import local_day_start, local_today, setting
 from server.register.notifications import notify, people_over
+from server.register.settings import RegisterSettings
 from server.register.write import Needs, RegisterWrite
 
 log = logging.getLogger("xuncha.jobs")
@@ -126,7 +127,7 @@ def _propose(uow: RegisterWrite, people: _People, hazard: Hazard, level: str,
 _LEVEL_ZH = {"county": "县级", "city": "市级", "province": "省级"}
 
 
-def escalate(session, today: date) -> int:
+def escalate(session, settings: RegisterSettings, today: date) -> int:
     """Propose overdue major hazards for listing, and long-listed ones one level up."""
     people = _People(session)
     created = 0
@@ -137,8 +138,8 @@ def escalate(session, today: date) -> int:
     for hazard in overdue_major:
         created += _propose(uow, people, hazard, "county",
                             "重大隐患逾期未整改 A major hazard is past its deadline.")
-    days = int(setting("ESCALATION_DAYS", 180))
-    cutoff = local_day_start(today - timedelta(days=days))
+    days = settings.escalation_days
+    cutoff = settings.day_start(today - timedelta(days=days))
     stale = []
     for current, level in NEXT_LEVEL.items():
         stale += session.scalars(select(Hazard).where(
@@ -152,12 +153,12 @@ def escalate(session, today: date) -> int:
     return created
 
 
-def follow_up(session, today: date) -> int:
+def follow_up(session, settings: RegisterSettings, today: date) -> int:
     """A follow-up visit (回头看) task for the site some days after a hazard closed."""
-    days = int(setting("FOLLOW_UP_DAYS", 30))
-    due_before = local_day_start(today - timedelta(days=days) + timedelta(days=1))
+    days = settings.follow_up_days
+    due_before = settings.day_start(today - timedelta(days=days) + timedelta(days=1))
     # Closures older than this were handled by earlier runs (or are too old to chase).
-    window_start = local_day_start(today - timedelta(days=days + 90))
+    window_start = settings.day_start(today - timedelta(days=days + 90))
     closed = session.scalars(select(Hazard).where(
         Hazard.status == lc.CLOSED, Hazard.closed_at < due_before,
         Hazard.closed_at >= window_start).order_by(Hazard.closed_at, Hazard.id)).all()
@@ -188,20 +189,20 @@ def _chunks(items: list, size: int):
         yield items[i:i + size]
 
 
-def nightly(session, today: date | None = None) -> dict:
-    today = today or local_today()
+def nightly(session, settings: RegisterSettings, today: date | None = None) -> dict:
+    today = today or settings.today()
     return {"overdue_reminders": flag_overdue(session, today),
-            "escalations": escalate(session, today),
-            "follow_ups": follow_up(session, today)}
+            "escalations": escalate(session, settings, today),
+            "follow_ups": follow_up(session, settings, today)}
 
 
 # --- weekly bulletin --------------------------------------------------------------------
 
-def weekly_bulletin(session, today: date | None = None) -> int:
+def weekly_bulletin(session, settings: RegisterSettings, today: date | None = None) -> int:
     """Last week's bulletin (定期通报) for every county, made once, as XLSX and PDF."""
     from server.register import exports
 
-    today = today or local_today()
+    today = today or settings.today()
     start = today - timedelta(days=today.weekday() + 7)  # last week's Monday
     end = start + timedelta(days=6)
     made = 0
@@ -211,7 +212,7 @@ def weekly_bulletin(session, today: date | None = None) -> int:
             Bulletin.region_code == county.code, Bulletin.period_start == start))
         if done is not None:
             continue
-        xlsx, pdf = exports.bulletin_files(session, county, start, end)
+        xlsx, pdf = exports.bulletin_files(session, county, start, end, settings)
         bulletin = Bulletin(region_code=county.code, period_start=start, period_end=end,
                             xlsx=xlsx, pdf=pdf)
         try:
@@ -229,13 +230,13 @@ def weekly_bulletin(session, today: date | None = None) -> int:
 
 # --- running ----------------------------------------------------------------------------
 
-def dashboard_rollup(session, today: date | None = None) -> dict:
+def dashboard_rollup(session, settings: RegisterSettings, today: date | None = None) -> dict:
     """Rebuild the dashboard's pre-aggregated counts (charts and signals), so the console
     reads small tables instead of scanning the register on every page view."""
     from server.models.rollup import HazardSignalRollup
     from server.register.dashboard import refresh_rollup
 
-    run = refresh_rollup(session)
+    run = refresh_rollup(session, settings)
     signal_rows = session.scalar(select(func.count()).select_from(HazardSignalRollup)
                                  .where(HazardSignalRollup.run_id == run.id))
     return {"rows": run.rows, "signal_rows": signal_rows, "seconds": round(run.seconds, 3)}
@@ -251,7 +252,7 @@ def run_job(app, name: str, today: date | None = None):
 
     with app.app_context():
         try:
-            result = JOBS[name](db.session, today)
+            result = JOBS[name](db.session, RegisterSettings.from_config(app.config), today)
             db.session.commit()
         except Exception:
             db.session.rollback()

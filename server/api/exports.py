@@ -9,7 +9,7 @@ from marshmallow import Schema, fields
 
 from server.api.decorators import arguments, doc, response
 from server.auth import current_user, login_required
-from server.extensions import db
+from server.extensions import db, register_settings
 from server.register import exports
 from server.schemas.hazards import HazardQuerySchema
 
@@ -53,7 +53,7 @@ class BulletinQuerySchema(Schema):
 def ledger(args):
     for key in ("page", "per_page"):
         args.pop(key, None)
-    content = exports.ledger_xlsx(db.session, current_user(), **args)
+    content = exports.ledger_xlsx(db.session, current_user(), register_settings(), **args)
     return _file(content, "隐患台账.xlsx", XLSX)
 
 
@@ -63,7 +63,8 @@ def ledger(args):
 @login_required
 def hazard_file(hazard_id):
     reader = exports.blob_reader(current_app.config["BLOB_DIR"])
-    content = exports.hazard_pdf(db.session, current_user(), hazard_id, reader)
+    content = exports.hazard_pdf(db.session, current_user(), register_settings(), hazard_id,
+                                 reader)
     return _file(content, f"一患一档_{hazard_id}.pdf", "application/pdf")
 
 

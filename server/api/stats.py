@@ -6,7 +6,7 @@ from flask import Blueprint
 
 from server.api.decorators import arguments, doc, response
 from server.auth import current_user, login_required
-from server.extensions import db
+from server.extensions import db, register_settings
 from server.register import stats
 from server.schemas.stats import SignalsQuerySchema, SignalsSchema, StatsQuerySchema, SummarySchema
 
@@ -20,7 +20,7 @@ bp = Blueprint("stats", __name__)
 @arguments(StatsQuerySchema(), location="query")
 @response(SummarySchema())
 def summary(args):
-    return stats.summary(db.session, current_user(), **args)
+    return stats.summary(db.session, current_user(), register_settings(), **args)
 
 
 @bp.get("/stats/signals")
@@ -31,4 +31,4 @@ def summary(args):
 @arguments(SignalsQuerySchema(), location="query")
 @response(SignalsSchema())
 def signals(args):
-    return stats.signals(db.session, current_user(), **args)
+    return stats.signals(db.session, current_user(), register_settings(), **args)

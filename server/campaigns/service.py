@@ -20,7 +20,7 @@ from server.errors import Invalid, NotAllowed, NotFound
 from server.models import Inspection, Region, Site, Task, User
 from server.models.campaign import Campaign, CampaignAssignment
 from server.models.user import INSPECTOR_ROLES
-from server.register.appconfig import local_day_start
+from server.register.settings import day_start
 
 
 def _visible(actor: User):
@@ -139,13 +139,13 @@ class Coverage:
         return self.inspected / self.sites if self.sites else 0.0
 
 
-def coverage(session, actor: User, campaign: Campaign) -> list[Coverage]:
+def coverage(session, actor: User, campaign: Campaign, tz) -> list[Coverage]:
     """Per village: target sites, how many were inspected inside the window, assigned."""
     targets = target_sites(session, actor, campaign).subquery()
     totals = dict(session.execute(select(targets.c.region_code, func.count())
                                   .group_by(targets.c.region_code)).all())
-    start = local_day_start(campaign.starts_on)
-    end = local_day_start(date.fromordinal(campaign.ends_on.toordinal() + 1))
+    start = day_start(campaign.starts_on, tz)
+    end = day_start(date.fromordinal(campaign.ends_on.toordinal() + 1), tz)
     inspected = dict(session.execute(
         select(targets.c.region_code, func.count(func.distinct(targets.c.id)))
         .join(Inspection, and_(Inspection.site_id == targets.c.id,

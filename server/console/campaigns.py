@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import redirect, render_template, request, url_for
+from flask import current_app, redirect, render_template, request, url_for
 from marshmallow import Schema, fields, validate
 
 from server.campaigns import service as campaigns
@@ -52,7 +52,7 @@ def create_campaign():
 def campaign(campaign_id):
     staff = current_staff()
     item = campaigns.get_campaign(db.session, staff, campaign_id)
-    rows = campaigns.coverage(db.session, staff, item)
+    rows = campaigns.coverage(db.session, staff, item, current_app.config["TZ"])
     chart = charts.bar_chart(translate("覆盖率"), [r.region.name for r in rows], [
         (translate("应查"), [r.sites for r in rows]),
         (translate("已查"), [r.inspected for r in rows])]) if rows else None

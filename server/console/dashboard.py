@@ -9,15 +9,14 @@ from server.console import charts
 from server.console.blueprint import bp
 from server.console.i18n import label, translate
 from server.console.session import current_staff
-from server.extensions import db
+from server.extensions import db, register_settings
 from server.register import dashboard as figures
-from server.register.appconfig import local_today
 from server.suppliers import service as suppliers
 
 
 @bp.get("/dashboard")
 def dashboard():
-    board = figures.dashboard(db.session, current_staff())
+    board = figures.dashboard(db.session, current_staff(), register_settings())
     return render_template("console/dashboard.html", b=board, svg=_charts(board),
                            signals=board.signals, campaigns=_campaign_chart(),
                            suppliers=[r for r in suppliers.per_supplier(db.session, current_staff())
@@ -26,14 +25,15 @@ def dashboard():
 
 def _campaign_chart():
     """Coverage (应查尽查) of the campaigns running today, in the staff member's scope."""
-    today = local_today()
+    settings = register_settings()
+    today = settings.today()
     running = [c for c in campaigns.list_campaigns(db.session, current_staff())
                if c.starts_on <= today <= c.ends_on]
     if not running:
         return None
     totals = []
     for campaign in running:
-        rows = campaigns.coverage(db.session, current_staff(), campaign)
+        rows = campaigns.coverage(db.session, current_staff(), campaign, settings.tz)
         totals.append((sum(r.sites for r in rows), sum(r.inspected for r in rows)))
     return charts.bar_chart(translate("专项行动覆盖"), [c.name for c in running], [
         (translate("应查"), [t[0] for t in totals]), (translate("已查"), [t[1] for t in totals])])

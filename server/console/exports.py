@@ -13,7 +13,7 @@ from server.console.blueprint import bp
 from server.console.forms import parse
 from server.console.register import HazardQuery
 from server.console.session import current_staff
-from server.extensions import db
+from server.extensions import db, register_settings
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -29,7 +29,7 @@ def export_ledger():
 
     args = parse(LedgerQuery(), request.args)
     args.pop("page"), args.pop("per_page")
-    data = exports.ledger_xlsx(db.session, current_staff(), **args)
+    data = exports.ledger_xlsx(db.session, current_staff(), register_settings(), **args)
     return send_file(io.BytesIO(data), as_attachment=True, download_name="隐患台账.xlsx",
                      mimetype=XLSX)
 
@@ -38,7 +38,7 @@ def export_ledger():
 def hazard_pdf(hazard_id):
     from server.register import exports
 
-    data = exports.hazard_pdf(db.session, current_staff(), hazard_id,
+    data = exports.hazard_pdf(db.session, current_staff(), register_settings(), hazard_id,
                               exports.blob_reader(current_app.config["BLOB_DIR"]))
     return send_file(io.BytesIO(data), mimetype="application/pdf",
                      download_name=f"hazard-{hazard_id}.pdf")

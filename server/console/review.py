@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl
 
-from flask import redirect, render_template, request, url_for
+from flask import current_app, redirect, render_template, request, url_for
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from werkzeug.datastructures import MultiDict
 
@@ -59,7 +59,7 @@ def _queue_args() -> dict:
 def review_queue():
     args = parse(QUEUE_QUERY, request.args)
     staff = current_staff()
-    page = service.review_queue(db.session, staff, **args)
+    page = service.review_queue(db.session, staff, tz=current_app.config["TZ"], **args)
     return render_template("console/review_queue.html", page=page, args=args,
                            townships=service.townships(db.session, staff),
                            checklists=service.checklist_codes(), all_flags=service.QUEUE_FLAGS,
@@ -72,7 +72,8 @@ def inspection(inspection_id):
     filters = _queue_args()
     view = service.inspection_view(db.session, current_staff(), inspection_id)
     prev_id, next_id = service.queue_neighbours(db.session, current_staff(),
-                                                view.inspection, **filters)
+                                                view.inspection, tz=current_app.config["TZ"],
+                                                **filters)
     return render_template("console/inspection.html", v=view, prev_id=prev_id,
                            next_id=next_id, queue=request.args.get("q", ""))
 

@@ -17,7 +17,7 @@ import forms
 from server.auth.scope import region_in_scope, scoped
 from server.inspections import service as inspections
 from server.models import Hazard, Inspection, Region, User
-from server.register.appconfig import local_day_start
+from server.register.settings import day_start
 from server.sites.service import Page
 
 QUEUE_FLAGS = ("gps_far", "clock_skew", "no_qr_scan", "qr_invalid", "too_fast",
@@ -41,7 +41,7 @@ def _subtree(session, actor: User, code: str):
 
 def queue_select(session, actor: User, *, township=None, sector=None, checklist=None,
                  flag=None, awaiting=None, state="submitted", date_from: date | None = None,
-                 date_to: date | None = None, **_page):
+                 date_to: date | None = None, tz=None, **_page):
     stmt = scoped(select(Inspection), Inspection.region_code, actor)
     if state:
         stmt = stmt.where(Inspection.review_state == state)
@@ -58,9 +58,9 @@ def queue_select(session, actor: User, *, township=None, sector=None, checklist=
     if awaiting is not None:
         stmt = stmt.where(Inspection.awaiting_media.is_(awaiting))
     if date_from:
-        stmt = stmt.where(Inspection.received_at >= local_day_start(date_from))
+        stmt = stmt.where(Inspection.received_at >= day_start(date_from, tz))
     if date_to:
-        stmt = stmt.where(Inspection.received_at < local_day_start(date_to + timedelta(days=1)))
+        stmt = stmt.where(Inspection.received_at < day_start(date_to + timedelta(days=1), tz))
     return stmt
 
 

@@ -24,7 +24,7 @@ from server.models import Hazard, Region, User
 from server.models.rollup import HazardRollup, HazardRollupRun, HazardSignalRollup
 from server.models.types import utcnow
 from server.register import stats as register_stats
-from server.register.appconfig import setting
+from server.register.settings import RegisterSettings
 
 # Transaction-level advisory lock of a rollup rebuild: two rebuilds at once (the
 # scheduler and `xuncha job`, say) would each delete the rows they can see and insert
@@ -70,16 +70,15 @@ class Dashboard:
     signals: dict | None = None
 
 
-def _month(column, dialect: str):
+def _month(column, dialect: str, tz: str):
     # Local calendar months: a hazard found at 07:00 on the 1st (Beijing) is in that month.
-    tz = str(setting("TIMEZONE", "Asia/Shanghai"))
     if dialect == "postgresql":
         return func.to_char(func.timezone(tz, column), "YYYY-MM")
     return func.strftime("%Y-%m", column, "+8 hours" if tz == "Asia/Shanghai" else "+0 hours")
 
 
-def _last_months(n: int) -> list[str]:
-    now = datetime.now(setting("TZ", None) or UTC)
+def _last_months(n: int, tz) -> list[str]:
+    now = datetime.now(tz or UTC)
     y, m = now.year, now.month
     out = []
     for _ in range(n):
@@ -88,7 +87,7 @@ def _last_months(n: int) -> list[str]:
     return out[::-1]
 
 
-def _live_counts(session, actor: User, labels: list[str]):
+def _live_counts(session, actor: User, labels: list[str], timezone: str):
     """Counts straight from the register (exact, costs a scan of the scoped hazards)."""
     listed = Hazard.listing_level.isnot(None)
     closed = Hazard.status == "closed"
@@ -100,7 +99,7 @@ def _live_counts(session, actor: User, labels: list[str]):
     dialect = session.get_bind().dialect.name
     series = []
     for column in (Hazard.found_at, Hazard.closed_at):
-        month = _month(column, dialect)
+        month = _month(column, dialect, timezone)
         stmt = scoped(select(month, func.count()).where(column.isnot(None))
                       .group_by(month), Hazard.region_code, actor)
         counts = dict(session.execute(stmt).all())
@@ -123,22 +122,21 @@ def _rollup_counts(session, actor: User, labels: list[str]):
     return rows, series
 
 
-def fresh_run(session) -> HazardRollupRun | None:
-    """The newest rollup run, if recent enough for the dashboard to use it."""
+def fresh_run(session, max_age: int) -> HazardRollupRun | None:
+    """The newest rollup run, if at most `max_age` seconds old."""
     run = session.scalar(select(HazardRollupRun).order_by(HazardRollupRun.id.desc()).limit(1))
-    max_age = int(setting("DASHBOARD_ROLLUP_MAX_AGE_SECONDS", 900))
     if run is None or (datetime.now(UTC) - run.refreshed_at).total_seconds() > max_age:
         return None
     return run
 
 
-def rollup_as_of(session) -> datetime | None:
+def rollup_as_of(session, settings: RegisterSettings) -> datetime | None:
     """When the rollup was rebuilt, if recently enough for the dashboard to use it."""
-    run = fresh_run(session)
+    run = fresh_run(session, settings.rollup_max_age_seconds)
     return run.refreshed_at if run is not None else None
 
 
-def refresh_rollup(session) -> HazardRollupRun:
+def refresh_rollup(session, settings: RegisterSettings) -> HazardRollupRun:
     """Rebuild the rollup in a few statements (for the scheduler, every few minutes)."""
     t0 = time.perf_counter()
     dialect = session.get_bind().dialect.name
@@ -147,7 +145,8 @@ def refresh_rollup(session) -> HazardRollupRun:
     listed = Hazard.listing_level.isnot(None)
     closed = Hazard.status == "closed"
     major = Hazard.severity == "major"
-    found, closed_month = _month(Hazard.found_at, dialect), _month(Hazard.closed_at, dialect)
+    found = _month(Hazard.found_at, dialect, settings.timezone)
+    closed_month = _month(Hazard.closed_at, dialect, settings.timezone)
     keys = (Hazard.region_code, Hazard.sector, closed, major, listed, Hazard.overdue, found,
             closed_month)
     session.execute(delete(HazardRollup))
@@ -156,7 +155,7 @@ def refresh_rollup(session) -> HazardRollupRun:
          "closed_month", "n"], select(*keys, func.count()).group_by(*keys)))
     rows = session.scalar(select(func.count()).select_from(HazardRollup))
     # The signals' default period (the last 30 local days), as the register's API counts it.
-    p = register_stats.period(None, None)
+    p = register_stats.period(None, None, settings.tz)
     counts = register_stats.signal_counts(session, p)
     # Keep the previous run's rows: a page that read that run a moment ago still finds
     # its rows (by run id) after this rebuild commits; older ones go.
@@ -177,7 +176,8 @@ def refresh_rollup(session) -> HazardRollupRun:
     return run
 
 
-def _rollup_signals(session, actor: User, run: HazardRollupRun) -> dict:
+def _rollup_signals(session, actor: User, run: HazardRollupRun,
+                    settings: RegisterSettings) -> dict:
     """The register's signals, fed the counts this run stored (scoped to the actor)."""
     s = HazardSignalRollup
     counts = {}
@@ -186,23 +186,24 @@ def _rollup_signals(session, actor: User, run: HazardRollupRun) -> dict:
             .where(s.run_id == run.id), s.region_code, actor)):
         counts[(code, sector)] = register_stats.Figures(found=found, major=major,
                                                         inspections=inspections)
-    p = register_stats.Period(run.signals_from, run.signals_to)
-    return register_stats.signals_for(session, actor.region, p, counts=counts)
+    p = register_stats.Period(run.signals_from, run.signals_to, settings.tz)
+    return register_stats.signals_for(session, actor.region, p, settings, counts=counts)
 
 
-def dashboard(session, actor: User, *, months: int = 12) -> Dashboard:
-    labels = _last_months(months)
-    run = fresh_run(session)
+def dashboard(session, actor: User, settings: RegisterSettings, *,
+              months: int = 12) -> Dashboard:
+    labels = _last_months(months, settings.tz)
+    run = fresh_run(session, settings.rollup_max_age_seconds)
     # A run from before the signals were rolled up (0006) has no signal period.
     if run is not None and run.signals_from is not None:
         as_of = run.refreshed_at
         rows, series = _rollup_counts(session, actor, labels)
-        signals = _rollup_signals(session, actor, run)
+        signals = _rollup_signals(session, actor, run, settings)
     else:
         as_of = None
-        rows, series = _live_counts(session, actor, labels)
-        signals = register_stats.signals_for(session, actor.region,
-                                             register_stats.period(None, None))
+        rows, series = _live_counts(session, actor, labels, settings.timezone)
+        signals = register_stats.signals_for(
+            session, actor.region, register_stats.period(None, None, settings.tz), settings)
     regions = session.execute(scoped(select(Region.code, Region.name, Region.level, Region.path),
                                      Region.code, actor)).all()
     names = {code: name for code, name, _level, _path in regions}

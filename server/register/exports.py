@@ -23,7 +23,7 @@ from sqlalchemy import select
 from server.auth.scope import get_in_scope, scoped
 from server.models import Bulletin, Hazard, Region
 from server.register import cells, pdf, queries, stats
-from server.register.appconfig import setting
+from server.register.settings import RegisterSettings
 
 SEVERITY_ZH = {"general": "一般隐患", "major": "重大隐患"}
 SOURCE_ZH = {"self_check": "企业自查", "inspection": "监管检查", "cross_check": "交叉互检",
@@ -52,10 +52,9 @@ LEDGER_COLUMNS = (
 )
 
 
-def _local(dt: datetime | None) -> str:
+def _local(dt: datetime | None, tz) -> str:
     if dt is None:
         return ""
-    tz = setting("TZ", None)
     return (dt.astimezone(tz) if tz else dt).strftime("%Y-%m-%d %H:%M")
 
 
@@ -65,7 +64,7 @@ def _region_names(session, codes) -> dict[str, str]:
 
 # --- ledger (XLSX) ----------------------------------------------------------------------
 
-def ledger_rows(session, actor, **filters):
+def ledger_rows(session, actor, settings: RegisterSettings, **filters):
     """The ledger's rows for the list filters, in the list's order, loaded in batches.
 
     Scope and filters are checked here, at the call, not at the first row: a region
@@ -73,13 +72,13 @@ def ledger_rows(session, actor, **filters):
     The ids come first (one narrow query), then the hazards 500 at a time: memory stays
     flat without a server-side cursor, which not every driver/transaction mode allows.
     """
-    stmt = queries.filtered(session, actor, tz=setting("TZ", None), **filters).order_by(
+    stmt = queries.filtered(session, actor, tz=settings.tz, **filters).order_by(
         *queries.SORTS[filters.get("sort") or "-found_at"], Hazard.id)
     ids = list(session.scalars(stmt.with_only_columns(Hazard.id)))
-    return _ledger_rows(session, ids)
+    return _ledger_rows(session, ids, settings.tz)
 
 
-def _ledger_rows(session, ids: list):
+def _ledger_rows(session, ids: list, tz):
     names: dict[str, str] = {}
     for n, hazard in enumerate(_in_batches(session, ids), 1):
         if hazard.region_code not in names:
@@ -89,13 +88,13 @@ def _ledger_rows(session, ids: list):
             SECTOR_ZH.get(hazard.sector, hazard.sector), hazard.item or "",
             hazard.description, SEVERITY_ZH[hazard.severity] + ("；燃气企业重大隐患线索（待认定）"
                                                                 if hazard.supplier_major else ""),
-            SOURCE_ZH.get(hazard.source, hazard.source), _local(hazard.found_at),
+            SOURCE_ZH.get(hazard.source, hazard.source), _local(hazard.found_at, tz),
             hazard.deadline.isoformat() if hazard.deadline else "", hazard.measures or "",
             hazard.responsible_name or "", hazard.responsible_phone or "",
             STATUS_ZH[hazard.status], "是" if hazard.overdue else "否",
             LEVEL_ZH.get(hazard.listing_level, "") if hazard.listing_level else "否",
             ("是 " + (hazard.stop_work_order_no or "")).strip() if hazard.stop_work else "否",
-            hazard.supplier or "", _local(hazard.closed_at),
+            hazard.supplier or "", _local(hazard.closed_at, tz),
         )
 
 
@@ -109,9 +108,9 @@ def _in_batches(session, ids: list, size: int = 500):
             session.expunge(hazard)
 
 
-def ledger_xlsx(session, actor, **filters) -> bytes:
+def ledger_xlsx(session, actor, settings: RegisterSettings, **filters) -> bytes:
     """The register as a township office files it: one row per hazard, Chinese headers."""
-    rows = ledger_rows(session, actor, **filters)  # NotFound etc. before any file exists
+    rows = ledger_rows(session, actor, settings, **filters)  # NotFound etc. before any file
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("隐患台账")
     try:
@@ -119,7 +118,7 @@ def ledger_xlsx(session, actor, **filters) -> bytes:
             ws.column_dimensions[get_column_letter(i)].width = width
         ws.freeze_panes = "A3"
         cells.append(ws, [f"安全隐患排查治理台账({actor.region.name}) 导出时间 "
-                   f"{_local(datetime.now(setting('TZ', None)))}"])
+                   f"{_local(datetime.now(settings.tz), settings.tz)}"])
         cells.append(ws, [title for title, _ in LEDGER_COLUMNS])
         for row in rows:
             cells.append(ws, list(row))
@@ -170,10 +169,12 @@ def _discard(ws) -> None:
 
 # --- one hazard, one file (一患一档) -----------------------------------------------------
 
-def hazard_pdf(session, actor, hazard_id, read_photo=None) -> bytes:
+def hazard_pdf(session, actor, settings: RegisterSettings, hazard_id,
+               read_photo=None) -> bytes:
     """The hazard's file: facts, rectification, timeline, before/after photos."""
     hazard = queries.hazard_detail(session, actor, hazard_id)
-    font = pdf.cjk_font()
+    tz = settings.tz
+    font = pdf.cjk_font(settings.cjk_font)
     st = pdf.styles(font)
     region = _region_names(session, [hazard.region_code]).get(hazard.region_code, "")
     facts = [
@@ -183,14 +184,15 @@ def hazard_pdf(session, actor, hazard_id, read_photo=None) -> bytes:
         ("检查项", hazard.item or "—"), ("隐患描述", hazard.description),
         ("隐患等级", SEVERITY_ZH[hazard.severity]), ("隐患来源", SOURCE_ZH.get(hazard.source, "")),
         ("判定依据", " ".join(str(v) for v in (hazard.standard or {}).values()) or "—"),
-        ("发现时间", _local(hazard.found_at)), ("状态", STATUS_ZH[hazard.status]),
+        ("发现时间", _local(hazard.found_at, tz)), ("状态", STATUS_ZH[hazard.status]),
         ("整改期限", hazard.deadline.isoformat() if hazard.deadline else "—"),
         ("整改措施", hazard.measures or "—"),
         ("整改责任人", f"{hazard.responsible_name or '—'} {hazard.responsible_phone or ''}"),
-        ("挂牌督办", f"{LEVEL_ZH[hazard.listing_level]} {_local(hazard.listed_at)}"
+        ("挂牌督办", f"{LEVEL_ZH[hazard.listing_level]} {_local(hazard.listed_at, tz)}"
          if hazard.listing_level else "否"),
         ("停产停业整改", f"是 {hazard.stop_work_order_no or ''}" if hazard.stop_work else "否"),
-        ("燃气供应单位", hazard.supplier or "—"), ("销号时间", _local(hazard.closed_at) or "—"),
+        ("燃气供应单位", hazard.supplier or "—"),
+        ("销号时间", _local(hazard.closed_at, tz) or "—"),
     ]
     story = [pdf.para("安全隐患档案(一患一档)", st["title"]),
              pdf.grid([[pdf.para(k, st["body"]), pdf.para(v, st["body"])] for k, v in facts],
@@ -205,7 +207,7 @@ def hazard_pdf(session, actor, hazard_id, read_photo=None) -> bytes:
         if event.refused:
             note = f"(未生效:{event.error_code}){note}"
         who = event.actor.name if event.actor is not None else "系统"
-        timeline.append([pdf.para(_local(event.at), st["small"]),
+        timeline.append([pdf.para(_local(event.at, tz), st["small"]),
                          pdf.para(EVENT_ZH.get(event.type, event.type), st["small"]),
                          pdf.para(who, st["small"]), pdf.para(note, st["small"])])
     story.append(pdf.grid(timeline, [30 * mm, 35 * mm, 30 * mm, 85 * mm], font))
@@ -263,11 +265,12 @@ def _fmt(key: str, value) -> str:
     return str(value)
 
 
-def bulletin_files(session, county: Region, start: date, end: date) -> tuple[bytes, bytes]:
+def bulletin_files(session, county: Region, start: date, end: date,
+                   settings: RegisterSettings) -> tuple[bytes, bytes]:
     """The bulletin's XLSX and PDF for one county and one week."""
-    p = stats.Period(start, end)
+    p = stats.Period(start, end, settings.tz)
     summary = stats.summary_for(session, county, p)
-    signals = stats.signals_for(session, county, p)
+    signals = stats.signals_for(session, county, p, settings)
     title = f"{county.name}安全隐患排查治理情况通报({start}至{end})"
     header = ["区域"] + [zh for _k, zh in FIGURE_COLUMNS]
     rows = [[r["region"]["name"]] + [_fmt(k, r[k]) for k, _zh in FIGURE_COLUMNS]
@@ -303,7 +306,7 @@ def bulletin_files(session, county: Region, start: date, end: date) -> tuple[byt
     xlsx = io.BytesIO()
     wb.save(xlsx)
 
-    font = pdf.cjk_font()
+    font = pdf.cjk_font(settings.cjk_font)
     st = pdf.styles(font)
     width = (landscape(A4)[0] - 30 * mm) / len(header)
 

@@ -16,7 +16,6 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Table, TableStyle
 
-from server.register.appconfig import setting
 from server.text import shown
 
 
@@ -29,11 +28,12 @@ def font_name(path: str) -> str:
     return name
 
 
-def cjk_font() -> str:
-    """The registered CJK font's name (found once per process)."""
+def cjk_font(path: str | None = None) -> str:
+    """The registered CJK font's name (the file at `path`, else the first installed one;
+    found once per process)."""
     from server.evidence.labels import find_cjk_font
 
-    return font_name(str(find_cjk_font(setting("CJK_FONT", None))))
+    return font_name(str(find_cjk_font(path)))
 
 
 def styles(font: str) -> dict[str, ParagraphStyle]:

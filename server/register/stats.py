@@ -12,14 +12,14 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, timedelta, tzinfo
 
 from sqlalchemy import case, func, select
 
 import forms
 from server.auth.scope import region_in_scope
 from server.models import Hazard, Inspection, Region, Site, User
-from server.register.appconfig import local_day_start, local_today, setting
+from server.register.settings import RegisterSettings, day_start, today_in
 
 METRICS = ("found", "major", "closed", "rectification_rate", "overdue", "major_listed",
            "listed_rate", "median_days_to_close", "inspections", "sites_covered", "sites")
@@ -65,15 +65,17 @@ def _rate(part: int, whole: int) -> float | None:
 class Period:
     start: date
     end: date  # inclusive
+    tz: tzinfo | None = None  # whose calendar days these are
 
     @property
     def bounds(self):
-        return local_day_start(self.start), local_day_start(self.end + timedelta(days=1))
+        return day_start(self.start, self.tz), day_start(self.end + timedelta(days=1), self.tz)
 
 
-def period(date_from: date | None, date_to: date | None) -> Period:
-    end = date_to or local_today()
-    return Period(date_from or end - timedelta(days=29), end)
+def period(date_from: date | None, date_to: date | None, tz: tzinfo | None) -> Period:
+    """The days from `date_from` to `date_to` (default: the last 30 local days)."""
+    end = date_to or today_in(tz)
+    return Period(date_from or end - timedelta(days=29), end, tz)
 
 
 def _subtree(session, root: Region) -> dict[str, Region]:
@@ -163,11 +165,12 @@ def _root(session, actor: User, region: str | None) -> Region:
     return region_in_scope(session, actor, region) if region else actor.region
 
 
-def summary(session, actor: User, *, region: str | None = None, sector: str | None = None,
-            date_from: date | None = None, date_to: date | None = None) -> dict:
+def summary(session, actor: User, settings: RegisterSettings, *, region: str | None = None,
+            sector: str | None = None, date_from: date | None = None,
+            date_to: date | None = None) -> dict:
     """The figures of a region and of each of its children, plus by sector."""
-    return summary_for(session, _root(session, actor, region), period(date_from, date_to),
-                       sector=sector)
+    return summary_for(session, _root(session, actor, region),
+                       period(date_from, date_to, settings.tz), sector=sector)
 
 
 def summary_for(session, root: Region, p: Period, *, sector: str | None = None) -> dict:
@@ -196,10 +199,11 @@ def summary_for(session, root: Region, p: Period, *, sector: str | None = None) 
     }
 
 
-def signals(session, actor: User, *, region: str | None = None, date_from: date | None = None,
-            date_to: date | None = None) -> dict:
+def signals(session, actor: User, settings: RegisterSettings, *, region: str | None = None,
+            date_from: date | None = None, date_to: date | None = None) -> dict:
     """Areas worth a question from the city: shallow inspection patterns among peers."""
-    return signals_for(session, _root(session, actor, region), period(date_from, date_to))
+    return signals_for(session, _root(session, actor, region),
+                       period(date_from, date_to, settings.tz), settings)
 
 
 def signal_counts(session, p: Period, codes: list[str] | None = None) -> dict:
@@ -265,7 +269,8 @@ def shallow_inspection(counts: dict, children: set[str], sectors: list[str], *,
     return no_major, low_rate
 
 
-def signals_for(session, root: Region, p: Period, *, counts: dict | None = None) -> dict:
+def signals_for(session, root: Region, p: Period, settings: RegisterSettings, *,
+                counts: dict | None = None) -> dict:
     """`signals` for any region, without a user's scope (bulletins).
 
     `counts` are `signal_counts` of the period (the dashboard passes its rollup's copy);
@@ -288,9 +293,8 @@ def signals_for(session, root: Region, p: Period, *, counts: dict | None = None)
 
     no_major, low_rate = shallow_inspection(
         by_child, set(children), sorted(set(_checklist_sectors().values())),
-        min_found=int(setting("SIGNAL_MIN_HAZARDS", 20)),
-        min_inspections=int(setting("SIGNAL_MIN_INSPECTIONS", 10)),
-        low_ratio=float(setting("SIGNAL_LOW_RATIO", 0.3)))
+        min_found=settings.signal_min_hazards, min_inspections=settings.signal_min_inspections,
+        low_ratio=settings.signal_low_ratio)
     return {"region": {"code": root.code, "name": root.name, "level": root.level},
             "period": {"from": p.start, "to": p.end},
             "many_found_no_major": [{"region": ref(code), "found": found, "major": 0}

@@ -141,9 +141,11 @@ def _closed_hazard(server, site) -> str:
 
 def _follow_up_job(server) -> None:
     """The nightly job's follow-up step, with follow-ups due the day a hazard closes."""
-    script = ("from server.app import create_app\nfrom server.extensions import db\n"
-              "from server.jobs import follow_up, local_today\napp = create_app()\n"
-              "with app.app_context():\n    print(follow_up(db.session, local_today()))\n"
+    script = ("from server.app import create_app\n"
+              "from server.extensions import db, register_settings\n"
+              "from server.jobs import follow_up\napp = create_app()\n"
+              "with app.app_context():\n    settings = register_settings()\n"
+              "    print(follow_up(db.session, settings, settings.today()))\n"
               "    db.session.commit()\n")
     done = subprocess.run([sys.executable, "-c", script],
                           env={**server.env, "XUNCHA_FOLLOW_UP_DAYS": "0"}, capture_output=True,

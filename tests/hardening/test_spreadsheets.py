@@ -74,6 +74,7 @@ def test_the_console_ledger_holds_text_not_formulas(console, attacked_register):
 
 
 def test_the_bulletin_holds_text_not_formulas(session, regions):
+    from server.extensions import register_settings
     from server.register.exports import bulletin_files
 
     session.execute(text("UPDATE regions SET name = :n WHERE code = :c"),
@@ -81,7 +82,7 @@ def test_the_bulletin_holds_text_not_formulas(session, regions):
     session.commit()
     county = session.get(Region, COUNTY1)
     xlsx, _pdf = bulletin_files(session, county, date.today() - timedelta(days=7),
-                                date.today())
+                                date.today(), register_settings())
     assert "=1+1" in {c.value for c in _formula_free(xlsx)}
 
 

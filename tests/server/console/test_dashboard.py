@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from server.console import charts
+from server.extensions import register_settings
 from tests.conftest import CITY
 
 
@@ -46,7 +47,7 @@ def test_rollup_gives_the_same_figures_and_says_when(console, world, session, ma
     c = console("city_admin", CITY)
     live = c.get("/console/dashboard").get_data(as_text=True)
     assert 'data-as-of="live"' in live
-    run = dashboard.refresh_rollup(session)
+    run = dashboard.refresh_rollup(session, register_settings())
     session.commit()
     assert run.rows >= 2
     rolled = c.get("/console/dashboard").get_data(as_text=True)

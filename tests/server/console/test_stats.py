@@ -12,9 +12,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from server.extensions import register_settings
 from server.models import Hazard, Inspection, User
 from server.models.rollup import HazardRollup, HazardRollupRun, HazardSignalRollup
-from server.register.appconfig import local_day_start, local_today
 from tests.conftest import CITY, COUNTY1, PG, TOWNSHIP1, TOWNSHIP2
 
 VILLAGES = ["330502101201", "330502101202", "330502101203", "330502102201", "330502102202",
@@ -29,9 +29,10 @@ def _seed(session, make_user, make_site, rng: random.Random, *, hazards=300, ins
     finds few gas hazards per gas inspection: where the signals can fire."""
     inspector = make_user(region=TOWNSHIP1)
     sites = {v: make_site(region=v, name=f"场所{v[-3:]}") for v in VILLAGES}
-    today = local_today()
-    start = local_day_start(today - timedelta(days=29))
-    now = local_day_start(today) + timedelta(hours=10)
+    settings = register_settings()
+    today = settings.today()
+    start = settings.day_start(today - timedelta(days=29))
+    now = settings.day_start(today) + timedelta(hours=10)
     edges = [start, start - timedelta(microseconds=1), start + timedelta(microseconds=1)]
     for n in range(hazards):
         village = rng.choice(VILLAGES)
@@ -74,12 +75,12 @@ def _live_and_rolled(session, actors):
     from server.register import dashboard
     from server.register import stats as register_stats
 
-    assert dashboard.fresh_run(session) is None
-    live = [dashboard.dashboard(session, a) for a in actors]
-    api = [register_stats.signals(session, a) for a in actors]
-    dashboard.refresh_rollup(session)
+    assert dashboard.fresh_run(session, register_settings().rollup_max_age_seconds) is None
+    live = [dashboard.dashboard(session, a, register_settings()) for a in actors]
+    api = [register_stats.signals(session, a, register_settings()) for a in actors]
+    dashboard.refresh_rollup(session, register_settings())
     session.commit()
-    rolled = [dashboard.dashboard(session, a) for a in actors]
+    rolled = [dashboard.dashboard(session, a, register_settings()) for a in actors]
     assert all(b.as_of is None for b in live) and all(b.as_of for b in rolled)
     for board, signals in zip(live, api, strict=True):
         assert board.signals == signals  # the live dashboard shows the API's signals
@@ -114,7 +115,7 @@ def test_rollup_equals_live_where_the_signals_do_not_fire(app, session, make_use
 
     app.config.update(SIGNAL_MIN_HAZARDS=3, SIGNAL_MIN_INSPECTIONS=2, SIGNAL_LOW_RATIO=0.5)
     county = session.get(User, _actors(make_user)[1].id)
-    assert dashboard.dashboard(session, county).signals["many_found_no_major"]
+    assert dashboard.dashboard(session, county, register_settings()).signals["many_found_no_major"]
 
 
 def test_the_signal_period_is_the_runs(app, session, make_user, make_site):
@@ -123,11 +124,11 @@ def test_the_signal_period_is_the_runs(app, session, make_user, make_site):
 
     _seed(session, make_user, make_site, random.Random(5), hazards=40, inspections=20)
     county = make_user(role="county_reviewer", region=COUNTY1)
-    run = dashboard.refresh_rollup(session)
+    run = dashboard.refresh_rollup(session, register_settings())
     run.signals_from -= timedelta(days=1)
     run.signals_to -= timedelta(days=1)
     session.commit()
-    board = dashboard.dashboard(session, county)
+    board = dashboard.dashboard(session, county, register_settings())
     assert board.signals["period"] == {"from": run.signals_from, "to": run.signals_to}
 
 
@@ -135,10 +136,11 @@ def test_an_old_run_without_signals_falls_back_to_live(session, make_user, make_
     from server.register import dashboard
 
     _seed(session, make_user, make_site, random.Random(6), hazards=20, inspections=10)
-    run = dashboard.refresh_rollup(session)
+    run = dashboard.refresh_rollup(session, register_settings())
     run.signals_from = run.signals_to = None  # as a run made before migration 0006
     session.commit()
-    assert dashboard.dashboard(session, make_user(role="city_admin", region=CITY)).as_of is None
+    city_admin = make_user(role="city_admin", region=CITY)
+    assert dashboard.dashboard(session, city_admin, register_settings()).as_of is None
 
 
 def _rollup_rows(session):
@@ -180,14 +182,14 @@ def test_a_page_reading_a_run_keeps_its_rows_through_a_rebuild(app, session, mak
     app.config.update(SIGNAL_MIN_HAZARDS=3, SIGNAL_MIN_INSPECTIONS=2, SIGNAL_LOW_RATIO=0.5)
     _seed(session, make_user, make_site, random.Random(9))
     county = make_user(role="county_reviewer", region=COUNTY1)
-    dashboard.refresh_rollup(session)
+    dashboard.refresh_rollup(session, register_settings())
     session.commit()
-    run = dashboard.fresh_run(session)
-    before = dashboard._rollup_signals(session, county, run)
+    run = dashboard.fresh_run(session, register_settings().rollup_max_age_seconds)
+    before = dashboard._rollup_signals(session, county, run, register_settings())
     assert before["many_found_no_major"]
-    dashboard.refresh_rollup(session)  # commits between the page's two reads
+    dashboard.refresh_rollup(session, register_settings())  # commits between the page's two reads
     session.commit()
-    assert dashboard._rollup_signals(session, county, run) == before
+    assert dashboard._rollup_signals(session, county, run, register_settings()) == before
 
 
 @pytest.mark.skipif(not PG, reason="overlapping rebuilds need PostgreSQL's row locking")
@@ -198,7 +200,7 @@ def test_overlapping_rebuilds_do_not_double_the_counts(app, session, make_user, 
     from server.register import dashboard
 
     _seed(session, make_user, make_site, random.Random(8), hazards=60, inspections=30)
-    dashboard.refresh_rollup(session)
+    dashboard.refresh_rollup(session, register_settings())
     session.commit()
     expected = _rollup_rows(session)
     session.commit()
@@ -212,7 +214,7 @@ def test_overlapping_rebuilds_do_not_double_the_counts(app, session, make_user, 
                 if not first:
                     first_built.wait(10)
                     second_started.set()
-                dashboard.refresh_rollup(own)
+                dashboard.refresh_rollup(own, register_settings())
                 if first:  # hold the first rebuild open while the second one starts
                     first_built.set()
                     second_started.wait(10)

@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 from PIL import Image, ImageChops
 from reportlab.pdfgen.canvas import Canvas
 
+from server.extensions import register_settings
 from server.register import exports, pdf
 from tests.conftest import COUNTY1, TOWNSHIP1, TOWNSHIP3
 from tests.server.register.conftest import sha
@@ -141,7 +142,7 @@ def test_ledger_failing_between_rows_closes_its_sheet(session, make_user, make_s
     monkeypatch.setattr(exports, "_in_batches", broken)
     left = _unclosed_sheets(monkeypatch)
     with pytest.raises(ConnectionError, match="mid-export"):
-        exports.ledger_xlsx(session, inspector)
+        exports.ledger_xlsx(session, inspector, register_settings())
     assert left() == ([], [])
 
 

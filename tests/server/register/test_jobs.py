@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from server import jobs
+from server.extensions import register_settings
 from server.models import Bulletin, HazardEvent, Notification, Task
 from server.register.settings import today_in
 from tests.conftest import CITY, COUNTY1, COUNTY2, TOWNSHIP1
@@ -34,12 +35,12 @@ def test_overdue_is_flagged_once_and_reminds_inspector_and_reviewer(session, mak
     hazard = report(inspector, make_site())
     later = hazard.deadline + timedelta(days=1)
     assert jobs.flag_overdue(session, hazard.deadline) == 0  # due today is not overdue
-    first = jobs.nightly(session, later)
+    first = jobs.nightly(session, register_settings(), later)
     session.commit()
     assert first["overdue_reminders"] == 2 and hazard.overdue and hazard.version == 2
     recipients = set(session.scalars(select(Notification.recipient_id)))
     assert recipients == {inspector.id, reviewer.id}
-    again = jobs.nightly(session, later + timedelta(days=1))
+    again = jobs.nightly(session, register_settings(), later + timedelta(days=1))
     session.commit()
     assert again["overdue_reminders"] == 0 and _events(session, "overdue_flagged") == 1
     assert _count(session, Notification) == 2
@@ -58,8 +59,8 @@ def test_escalation_proposes_listing_then_the_next_level(app, session, make_user
     reviewer, admin = make_user("county_reviewer", COUNTY1), make_user("city_admin", CITY)
     major = report(inspector, make_site(), severity="major")
     today = major.deadline + timedelta(days=1)
-    jobs.nightly(session, today)
-    jobs.nightly(session, today)
+    jobs.nightly(session, register_settings(), today)
+    jobs.nightly(session, register_settings(), today)
     session.commit()
     assert _events(session, "listing_proposed") == 1
     proposal = session.scalar(select(Notification).where(Notification.kind == "listing_proposed"))
@@ -67,10 +68,10 @@ def test_escalation_proposes_listing_then_the_next_level(app, session, make_user
     register.act(reviewer, major.id, "list", {"level": "county"})
     session.commit()
     days, listed_on = app.config["ESCALATION_DAYS"], _today()
-    jobs.escalate(session, listed_on + timedelta(days=days - 1))
+    jobs.escalate(session, register_settings(), listed_on + timedelta(days=days - 1))
     assert _count(session, Notification, Notification.recipient_id == admin.id) == 0
-    jobs.escalate(session, listed_on + timedelta(days=days + 1))
-    jobs.escalate(session, listed_on + timedelta(days=days + 2))
+    jobs.escalate(session, register_settings(), listed_on + timedelta(days=days + 1))
+    jobs.escalate(session, register_settings(), listed_on + timedelta(days=days + 2))
     session.commit()
     [up] = session.scalars(select(Notification).where(Notification.recipient_id == admin.id))
     assert up.data == {"level": "city"} and _events(session, "listing_proposed") == 2
@@ -83,9 +84,9 @@ def test_follow_up_task_after_closure_once(app, session, make_user, make_site, r
     session.commit()
     closed_on = hazard.closed_at.date()
     days = app.config["FOLLOW_UP_DAYS"]
-    assert jobs.follow_up(session, closed_on + timedelta(days=days - 2)) == 0
-    assert jobs.follow_up(session, closed_on + timedelta(days=days + 1)) == 1
-    assert jobs.follow_up(session, closed_on + timedelta(days=days + 2)) == 0
+    assert jobs.follow_up(session, register_settings(), closed_on + timedelta(days=days - 2)) == 0
+    assert jobs.follow_up(session, register_settings(), closed_on + timedelta(days=days + 1)) == 1
+    assert jobs.follow_up(session, register_settings(), closed_on + timedelta(days=days + 2)) == 0
     session.commit()
     [task] = session.scalars(select(Task)).all()
     assert (task.kind, task.site_id, task.hazard_id) == ("follow_up", hazard.site_id, hazard.id)
@@ -97,8 +98,8 @@ def test_weekly_bulletin_is_made_once_per_county_and_downloadable(client, auth, 
     inspector = make_user()
     report(inspector, make_site(), severity="major")
     today = _today() + timedelta(days=7)
-    assert jobs.weekly_bulletin(session, today) == 2
-    assert jobs.weekly_bulletin(session, today) == 0
+    assert jobs.weekly_bulletin(session, register_settings(), today) == 2
+    assert jobs.weekly_bulletin(session, register_settings(), today) == 0
     session.commit()
     assert _count(session, Bulletin) == 2
     headers = auth("county_reviewer", COUNTY1)
@@ -135,12 +136,12 @@ def test_dashboard_rollup_job_feeds_the_console_dashboard(app, session, make_use
 
     report(make_user(), make_site())
     session.commit()
-    assert rollup_as_of(session) is None
+    assert rollup_as_of(session, register_settings()) is None
     session.commit()  # end our read: the job's own session needs the write lock
     result = jobs.run_job(app, "dashboard_rollup")
     assert result["rows"] >= 1
     session.expire_all()
-    assert rollup_as_of(session) is not None
+    assert rollup_as_of(session, register_settings()) is not None
     assert session.scalar(select(func.sum(HazardRollup.n))) == 1
 
 
