@@ -48,9 +48,10 @@ def _usable(row: AuthToken | None) -> AuthToken:
     return row
 
 
-def login_required(*roles: str, lock_device: bool = False):
-    """Require a valid bearer token, and one of `roles` when given. `lock_device`: read
-    the token's device `FOR UPDATE` (where the database has row locks)."""
+def login_required(*roles: str, lock_device=False):
+    """Require a valid bearer token, and one of `roles` when given. `lock_device` (a bool,
+    or a function of no arguments asked per request): read the token's device `FOR
+    UPDATE` (where the database has row locks)."""
 
     def decorator(func):
         func._apidoc = getattr(func, "_apidoc", {})
@@ -58,7 +59,8 @@ def login_required(*roles: str, lock_device: bool = False):
 
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
-            row = _authenticate(lock_device=lock_device)
+            row = _authenticate(lock_device=lock_device() if callable(lock_device)
+                                else lock_device)
             g.token = row
             g.user = row.user
             if roles and row.user.role not in roles:
