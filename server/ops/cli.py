@@ -73,14 +73,30 @@ def check_text_cmd(info: ScriptInfo):
 @cli.command("backup", with_appcontext=False)
 @click.argument("archive", type=click.Path(dir_okay=False))
 @_key_options
+@click.option("--without-secret-key", is_flag=True,
+              help="Write the archive without the secret key (a restore onto a new machine "
+                   "then breaks every printed QR tag).")
 @pass_script_info
-def backup_cmd(info: ScriptInfo, archive, key_file, passphrase_file):
+def backup_cmd(info: ScriptInfo, archive, key_file, passphrase_file, without_secret_key):
     """Back up the database, blobs and (encrypted) secret key into ARCHIVE (.tar.gz)
-    while the server runs."""
+    while the server runs.
+
+    The secret key signs every printed tag, so a backup carries it, encrypted with the
+    operator's key file or passphrase file (or XUNCHA_BACKUP_KEY_FILE). Without one the
+    backup is refused, unless --without-secret-key says to leave the key out.
+    """
     from server.ops.backup import BackupError, backup
 
+    app = info.load_app()
+    key = _backup_key(key_file, passphrase_file)
+    if key is None and not app.config.get("BACKUP_KEY_FILE") and not without_secret_key:
+        click.echo("error: no --key-file, --passphrase-file or XUNCHA_BACKUP_KEY_FILE to "
+                   "encrypt the secret key with; the key is never written unencrypted. "
+                   "Give one, or --without-secret-key to leave the key out (a restore onto "
+                   "a new machine then breaks every printed QR tag).", err=True)
+        sys.exit(2)
     try:
-        m = backup(info.load_app(), archive, key=_backup_key(key_file, passphrase_file))
+        m = backup(app, archive, key=key)
     except BackupError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
@@ -88,9 +104,8 @@ def backup_cmd(info: ScriptInfo, archive, key_file, passphrase_file):
     if m.secret_key_id:
         click.echo(f"  secret key {m.secret_key_id}: in the archive, encrypted")
     else:
-        click.echo("warning: no --key-file, --passphrase-file or XUNCHA_BACKUP_KEY_FILE: "
-                   "the archive holds no secret key, so a restore onto a new machine "
-                   "breaks every printed QR tag", err=True)
+        click.echo("warning: --without-secret-key: the archive holds no secret key, so a "
+                   "restore onto a new machine breaks every printed QR tag", err=True)
     if m.audit_head:
         click.echo(f"  audit chain head: seq {m.audit_head['seq']} "
                    f"{m.audit_head['hash'] or '-'}")

@@ -85,7 +85,7 @@ def _backup_then_more(page, server, tmp_path):
     page.evaluate("login('inspector1')")
     _sync_sites(page, BEFORE)                      # mutation 1, in the backup
     archive = tmp_path / "xuncha.tar.gz"
-    server.xuncha("backup", str(archive))
+    server.xuncha("backup", str(archive), "--without-secret-key")
     _sync_sites(page, AFTER1, AFTER2)              # 2 and 3, pushed after it
     # 1 is held by a backup: gone from the phone. 2-3 are kept until one holds them.
     assert _held(page) == [{"id": 2, "status": "acknowledged", "kept": True},
@@ -111,7 +111,7 @@ def test_kept_mutations_go_again_after_a_restore_and_apply_once(page, server, tm
     assert epoch > 0  # acknowledged in the restored server's epoch
 
     # A backup of the restored server holds everything: the phone lets its copies go.
-    server.xuncha("backup", str(tmp_path / "again.tar.gz"))
+    server.xuncha("backup", str(tmp_path / "again.tar.gz"), "--without-secret-key")
     assert page.evaluate("trySync()") is None
     assert _held(page) == []
     # Sending the same again changes nothing on the server (a lost answer, a second tap).

@@ -206,7 +206,7 @@ def test_a_passphrase_works_too_and_the_manifest_anchors_the_audit_chain(
     assert oct((tmp_path / "p" / "instance" / "secret_key").stat().st_mode)[-3:] == "600"
 
 
-def test_cli_backup_refuses_a_weak_key_and_warns_without_one(app, make_site, tmp_path):
+def test_cli_backup_refuses_a_weak_key_and_refuses_without_one(app, make_site, tmp_path):
     make_site()
     runner = app.test_cli_runner()
     weak = tmp_path / "weak.key"
@@ -214,7 +214,11 @@ def test_cli_backup_refuses_a_weak_key_and_warns_without_one(app, make_site, tmp
     result = runner.invoke(args=["backup", str(tmp_path / "a.tar.gz"), "--key-file", str(weak)])
     assert result.exit_code == 1 and "at least 32" in result.output
     result = runner.invoke(args=["backup", str(tmp_path / "b.tar.gz")])
+    assert result.exit_code == 2 and "never written unencrypted" in result.output
+    assert not (tmp_path / "b.tar.gz").exists()
+    result = runner.invoke(args=["backup", str(tmp_path / "b.tar.gz"), "--without-secret-key"])
     assert result.exit_code == 0 and "holds no secret key" in result.output
+    assert read_manifest(tmp_path / "b.tar.gz").secret_key_id is None
     good = tmp_path / "good.key"
     good.write_bytes(os.urandom(32))
     result = runner.invoke(args=["backup", str(tmp_path / "c.tar.gz"), "--key-file", str(good)])
