@@ -66,6 +66,10 @@ class Defaults:
 
     # Sync: a push carries at most this many mutations; a pull page at most PULL_MAX.
     PUSH_MAX_MUTATIONS = 100
+    # Where writers go one at a time (SQLite), a push of at least this many mutations is
+    # worked out before the write lock (sync.push); a smaller one is applied in the write
+    # transaction its token check begins, which reads less.
+    PUSH_PLAN_MIN_MUTATIONS = 5
     PULL_DEFAULT_LIMIT = 500
     PULL_MAX_LIMIT = 1000
 

@@ -56,25 +56,28 @@ Mutations and their `args` are those of design/API-CONTRACT.md, with these exten
 @response(PushResponseSchema())
 @arguments(PushSchema(), deferred=lambda path: path[::2] == ("mutations", "args"),
            defer_errors=True)
-@login_required(lock_device=lambda: not _plans())
+@login_required(lock_device=lambda body: body is not None and not _plans(body))
 @reads_first
 def push(body):
-    # The body is parsed before any database work. The token check reads (and, where
-    # rows lock, locks) the device's counter in the same query; where writers go one at
-    # a time (SQLite) it is a read, the push is worked out on it, and `_relock` begins
-    # the write transaction and reads the caller again there.
+    # The body is parsed before any database work (a body refused by its schema arrives
+    # as None and its error is raised once the caller is known). The token check reads the device's
+    # counter and locks it (a row lock, or SQLite's write lock) in the same query; only
+    # where a larger push is planned (SQLite) is it a read: the push is worked out on it,
+    # and `_relock` begins the write transaction and reads the caller again there.
     settings = push_engine.Settings.from_config(current_app.config)
-    plans = _plans()
+    plans = _plans(body)
     caller = push_engine.Caller(current_user(), current_device(),
                                 functools.partial(_relock, new_transaction=plans),
                                 plans_ahead=plans)
     return push_engine.push(db.session, caller, body, settings)
 
 
-def _plans() -> bool:
-    """Whether pushes are worked out before their write transaction: where writers go one
-    at a time (SQLite). Then the token check is a read; elsewhere it locks the counter."""
-    return one_writer_at_a_time(db.session.get_bind())
+def _plans(body) -> bool:
+    """Whether this push is worked out before its write transaction: where writers go one
+    at a time (SQLite), when it carries enough mutations for the lock time it saves to
+    pay for reading twice. Then the token check is a read; else it locks the counter."""
+    return (len(body["mutations"]) >= current_app.config["PUSH_PLAN_MIN_MUTATIONS"]
+            and one_writer_at_a_time(db.session.get_bind()))
 
 
 def _relock(*, new_transaction: bool):

@@ -13,6 +13,7 @@ from sqlalchemy import bindparam, inspect, select
 from sqlalchemy.orm import contains_eager
 
 from server.auth.tokens import token_hash
+from server.database import begin_write
 from server.errors import NotAllowed, Unauthorized
 from server.extensions import db
 from server.models import AuthToken, Device, User
@@ -33,7 +34,10 @@ _TOKEN_LOCKING_DEVICE = _TOKEN.with_for_update(of=Device)
 
 
 def _read_token(hashed: str, *, lock_device: bool) -> AuthToken | None:
-    """The token, its user and device; the device row locked when asked (a push's counter)."""
+    """The token, its user and device; the device row locked when asked (a push's counter):
+    where writers go one at a time, that is the read begins the write transaction."""
+    if lock_device:
+        begin_write(db.session)
     return db.session.scalar(_TOKEN_LOCKING_DEVICE if lock_device else _TOKEN,
                              {"hashed": hashed})
 
@@ -50,8 +54,9 @@ def _usable(row: AuthToken | None) -> AuthToken:
 
 def login_required(*roles: str, lock_device=False):
     """Require a valid bearer token, and one of `roles` when given. `lock_device` (a bool,
-    or a function of no arguments asked per request): read the token's device `FOR
-    UPDATE` (where the database has row locks)."""
+    or a function of the view's arguments asked per request): read the token's device
+    `FOR UPDATE` where the database has row locks, in the write transaction where it has
+    one writer at a time."""
 
     def decorator(func):
         func._apidoc = getattr(func, "_apidoc", {})
@@ -59,8 +64,8 @@ def login_required(*roles: str, lock_device=False):
 
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
-            row = _authenticate(lock_device=lock_device() if callable(lock_device)
-                                else lock_device)
+            row = _authenticate(lock_device=lock_device(*args, **kwargs)
+                                if callable(lock_device) else lock_device)
             g.token = row
             g.user = row.user
             if roles and row.user.role not in roles:

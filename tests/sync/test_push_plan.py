@@ -31,11 +31,13 @@ FAILS = failable_items()[:2]
 
 
 @pytest.fixture(autouse=True)
-def plan_ahead(monkeypatch):
-    """Plan on both databases here (by default only SQLite does: see the last test)."""
+def plan_ahead(app, monkeypatch):
+    """Plan every push on both databases here (by default only SQLite plans, and only a
+    push of PUSH_PLAN_MIN_MUTATIONS or more: see the last tests)."""
     from server.api import sync as sync_api
 
     monkeypatch.setattr(sync_api, "one_writer_at_a_time", lambda _bind: True)
+    monkeypatch.setitem(app.config, "PUSH_PLAN_MIN_MUTATIONS", 1)
 
 
 @pytest.fixture
@@ -310,13 +312,15 @@ def test_a_user_moved_to_another_township_meanwhile(client, field_auth, session,
     assert result["results"][0]["error"]["code"] == "not_found"
 
 
-def test_by_default_only_a_one_writer_database_plans(client, field_auth, make_site,
-                                                     monkeypatch):
-    """Without the fixture's override: SQLite plans, PostgreSQL (row locks, writers side
-    by side) applies in its one transaction."""
+def test_by_default_only_a_one_writer_database_plans_and_only_a_larger_push(
+        app, client, field_auth, make_site, monkeypatch):
+    """Without the fixture's override: SQLite plans a push of PUSH_PLAN_MIN_MUTATIONS or
+    more; PostgreSQL (row locks, writers side by side) applies in its one transaction."""
     from server.api import sync as sync_api
 
     monkeypatch.undo()
+    least = app.config["PUSH_PLAN_MIN_MUTATIONS"]
+    assert least > 1
     seen = []
     real_plan = push_engine._plan
     monkeypatch.setattr(push_engine, "_plan", lambda *a: seen.append(1) or real_plan(*a))
@@ -325,4 +329,38 @@ def test_by_default_only_a_one_writer_database_plans(client, field_auth, make_si
     resp = push(client, headers, [mutation(1, "inspection.submit",
                                            inspection_args(make_site(), fail=FAILS))])
     assert resp.get_json()["results"][0]["status"] == "applied"
+    assert seen == []
+    resp = push(client, headers, [mutation(i, "inspection.submit",
+                                           inspection_args(make_site(), fail=FAILS))
+                                  for i in range(2, 2 + least)])
+    assert [r["status"] for r in resp.get_json()["results"]] == ["applied"] * least
     assert len(seen) == (1 if db.engine.dialect.name == "sqlite" else 0)
+
+
+def test_a_push_too_small_to_plan_takes_the_write_lock_with_its_token_check(
+        app, client, field_auth, make_site, monkeypatch):
+    """SQLite: one write transaction, begun IMMEDIATE by the token check, and no read
+    transaction before it; the token is read once."""
+    from sqlalchemy import event
+
+    monkeypatch.undo()
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("one writer at a time is SQLite's")
+    headers = field_auth()
+    body = [mutation(1, "inspection.submit", inspection_args(make_site(), fail=FAILS))]
+    db.session.remove()
+    log = []
+
+    def record(_conn, _cursor, statement, *_):
+        log.append(statement.split()[0].upper() + " " + statement.split()[1].upper())
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        resp = push(client, headers, body)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert resp.get_json()["results"][0]["status"] == "applied"
+    begins = [s for s in log if s.startswith("BEGIN")]
+    assert begins == ["BEGIN IMMEDIATE"], log
+    assert log[0] == "BEGIN IMMEDIATE"
+    assert sum(1 for s in log if s.startswith("SELECT DEVICES")) == 1, log
