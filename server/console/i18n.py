@@ -10,6 +10,14 @@ from flask import session
 LANGS = ("zh", "en")
 
 EN = {
+    "燃气企业重大隐患及线索": "Gas company major hazards and clues", "已认定": "confirmed",
+    "待认定": "awaiting judgement",
+    "燃气企业重大隐患（已认定）": "Gas company major hazard (confirmed)",
+    "燃气企业重大隐患线索（不予认定）": "Gas company major-hazard clue (not confirmed)",
+    "认定燃气企业重大隐患": "Confirm as the gas company's major hazard",
+    "不予认定燃气企业重大隐患": "Do not confirm as the gas company's major hazard",
+    "认定依据": "Grounds", "认定": "Confirm", "不予认定": "Not confirmed",
+    "重大隐患线索（待认定）": "Clues (awaiting judgement)", "已认定重大隐患": "Confirmed major hazards",
     "巡查审核后台": "Xuncha review console",
     "判定依据": "Basis", "综合判定要素": "Elements of the combined judgement",
     "燃气企业": "Gas companies", "县区": "County", "其中未销号": "Of which open",
@@ -120,7 +128,10 @@ LABELS = {
               "stop_work_ordered": ("责令停产停业", "Stop-work ordered"),
               "stop_work_lifted": ("解除停产", "Stop-work lifted"), "comment": ("评论", "Comment"),
               "conflict": ("同步冲突", "Sync conflict"), "overdue_flagged": ("逾期", "Overdue"),
-              "listing_proposed": ("建议挂牌", "Listing proposed")},
+              "listing_proposed": ("建议挂牌", "Listing proposed"),
+              "supplier_clue_confirmed": ("认定燃气企业重大隐患", "Supplier hazard confirmed"),
+              "supplier_clue_dismissed": ("不予认定燃气企业重大隐患",
+                                          "Supplier hazard not confirmed")},
 }
 
 

@@ -19,6 +19,7 @@ from server.models.site import SECTORS
 from server.register import actions, queries
 from server.register.settings import RegisterSettings
 from server.schemas.hazards import HazardQuerySchema
+from server.suppliers.clues import clue_label
 
 PER_PAGE = (25, 50, 100, 200)
 
@@ -50,6 +51,8 @@ ACTION_FORMS = {
         required=True, validate=validate.Length(min=1, max=64))),
     "lift_stop_work": _action_form(reason=_text),
     "comment": _action_form(text=_text),
+    "confirm_supplier_clue": _action_form(reason=_text),
+    "dismiss_supplier_clue": _action_form(reason=_text),
 }
 HAZARD_QUERY = HazardQuery()
 
@@ -76,7 +79,7 @@ def hazard(hazard_id):
     elements = [forms.load_all().statement(code) or code for code in detail.elements or []]
     return render_template("console/hazard.html", h=detail, levels=LISTING_LEVELS,
                            severities=SEVERITIES, resolved=resolved_conflicts(detail.events),
-                           elements=elements)
+                           elements=elements, clue=clue_label(detail))
 
 
 @bp.post("/hazards/<uuid:hazard_id>/actions/<any(" + ",".join(ACTION_FORMS) + "):action>")

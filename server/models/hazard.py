@@ -59,6 +59,8 @@ class Hazard(db.Model):
     # major hazard (建城规〔2023〕4号 Art 9) while only a general one of the household.
     supplier: Mapped[str | None] = mapped_column(String(200))
     supplier_major: Mapped[bool] = mapped_column(default=False)
+    # The county's judgement of that clue: None while 待认定, True 已认定, False 不予认定.
+    supplier_confirmed: Mapped[bool | None] = mapped_column()
     # The supplier as an entity of the county (server.suppliers.supplier_id of the name).
     supplier_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
     # A combined judgement (综合判定): the item codes of its failed elements (contract 1.1).

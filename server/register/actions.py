@@ -29,6 +29,8 @@ ACTIONS = {
     "stop_work": lc.STOP_WORK_ORDERED,
     "lift_stop_work": lc.STOP_WORK_LIFTED,
     "comment": lc.COMMENT,
+    "confirm_supplier_clue": lc.SUPPLIER_CLUE_CONFIRMED,
+    "dismiss_supplier_clue": lc.SUPPLIER_CLUE_DISMISSED,
 }
 
 

@@ -24,6 +24,7 @@ from server.auth.scope import get_in_scope, scoped
 from server.models import Bulletin, Hazard, Region
 from server.register import cells, pdf, queries, stats
 from server.register.settings import RegisterSettings
+from server.suppliers.clues import clue_label
 
 SEVERITY_ZH = {"general": "一般隐患", "major": "重大隐患"}
 SOURCE_ZH = {"self_check": "企业自查", "inspection": "监管检查", "cross_check": "交叉互检",
@@ -41,6 +42,8 @@ EVENT_ZH = {
     "stop_work_ordered": "责令停产停业整改", "stop_work_lifted": "解除停产停业",
     "comment": "备注", "conflict": "离线修改冲突", "overdue_flagged": "逾期",
     "listing_proposed": "建议挂牌督办",
+    "supplier_clue_confirmed": "认定燃气企业重大隐患",
+    "supplier_clue_dismissed": "不予认定燃气企业重大隐患",
 }
 
 LEDGER_COLUMNS = (
@@ -86,8 +89,8 @@ def _ledger_rows(session, ids: list, tz):
         yield (
             n, str(hazard.id), hazard.site.name, hazard.site.code, names[hazard.region_code],
             SECTOR_ZH.get(hazard.sector, hazard.sector), hazard.item or "",
-            hazard.description, SEVERITY_ZH[hazard.severity] + ("；燃气企业重大隐患线索（待认定）"
-                                                                if hazard.supplier_major else ""),
+            hazard.description, SEVERITY_ZH[hazard.severity] + (
+                f"；{clue_label(hazard)}" if hazard.supplier_major else ""),
             SOURCE_ZH.get(hazard.source, hazard.source), _local(hazard.found_at, tz),
             hazard.deadline.isoformat() if hazard.deadline else "", hazard.measures or "",
             hazard.responsible_name or "", hazard.responsible_phone or "",
@@ -140,11 +143,11 @@ def _supplier_sheet(session, actor, wb) -> None:
     if not rows:
         return
     sheet = wb.create_sheet("燃气企业")
-    cells.append(sheet, ["燃气企业", "县区", "燃气企业重大隐患线索（待认定）", "其中未销号",
-                         "关联隐患", "已合并的名称"])
+    cells.append(sheet, ["燃气企业", "县区", "重大隐患线索（待认定）", "已认定重大隐患",
+                         "其中未销号", "不予认定", "关联隐患", "已合并的名称"])
     for r in rows:  # names typed in the field: data cells, never a formula
-        cells.append(sheet, [r["name"], r["county"], r["clues"], r["open_clues"], r["hazards"],
-                             "、".join(r["merged"])])
+        cells.append(sheet, [r["name"], r["county"], r["clues"], r["confirmed"], r["open_clues"],
+                             r["dismissed"], r["hazards"], "、".join(r["merged"])])
 
 
 def _discard(ws) -> None:

@@ -37,13 +37,18 @@ STOP_WORK_ORDERED = "stop_work_ordered"
 STOP_WORK_LIFTED = "stop_work_lifted"
 COMMENT = "comment"
 CONFLICT = "conflict"
+# A gas supplier's major-hazard clue (建城规〔2023〕4号 Art 9) judged by the county: the
+# standard (Art 3) leaves the verdict to the county-level gas authority.
+SUPPLIER_CLUE_CONFIRMED = "supplier_clue_confirmed"
+SUPPLIER_CLUE_DISMISSED = "supplier_clue_dismissed"
 # Events the scheduler causes (role None = the system).
 OVERDUE_FLAGGED = "overdue_flagged"
 LISTING_PROPOSED = "listing_proposed"
 
 EVENTS = (FOUND, REFOUND, PLANNED, FIX_REPORTED, VERIFIED_RECTIFIED, VERIFIED_NOT_RECTIFIED,
           SIGNED_OFF, SEVERITY_SET, LISTED, DELISTED, STOP_WORK_ORDERED, STOP_WORK_LIFTED,
-          COMMENT, CONFLICT, OVERDUE_FLAGGED, LISTING_PROPOSED)
+          COMMENT, CONFLICT, OVERDUE_FLAGGED, LISTING_PROPOSED, SUPPLIER_CLUE_CONFIRMED,
+          SUPPLIER_CLUE_DISMISSED)
 
 # Who may cause what. None in a set means the system (scheduler, inspection derivation).
 ANYONE = frozenset(ROLE_RANK)
@@ -70,6 +75,8 @@ ROLES_FOR = {
     CONFLICT: ANYONE | SYSTEM,
     OVERDUE_FLAGGED: SYSTEM,
     LISTING_PROPOSED: SYSTEM,
+    SUPPLIER_CLUE_CONFIRMED: REVIEWERS,
+    SUPPLIER_CLUE_DISMISSED: REVIEWERS,
 }
 
 
@@ -102,12 +109,13 @@ def _wrong_state(state, event) -> Decision:
 
 def decide(state: str | None, event: str, role: str | None, *, severity: str = "general",
            photos: int = 0, plan_complete: bool = False, listed: bool = False,
-           stop_work: bool = False) -> Decision:
+           stop_work: bool = False, clue_pending: bool = False) -> Decision:
     """The next status for `event` by `role` in `state`, or a refusal.
 
     Facts the rules need besides (state, event, role): the hazard's `severity`, the
     number of `photos` the event brings, whether the plan is complete after the event
-    (`plan_complete`: deadline and measures set), and the `listed` / `stop_work` flags.
+    (`plan_complete`: deadline and measures set), the `listed` / `stop_work` flags, and
+    whether a gas supplier's clue waits for the county's judgement (`clue_pending`).
     """
     if event not in ROLES_FOR:
         return _refuse("unknown_event", f"Unknown hazard event {event!r}.")
@@ -123,6 +131,13 @@ def decide(state: str | None, event: str, role: str | None, *, severity: str = "
     if event == DELISTED:
         if not listed:
             return _refuse("not_listed", "The hazard is not listed. 该隐患未挂牌督办。")
+        return _allow(state)
+    if event in (SUPPLIER_CLUE_CONFIRMED, SUPPLIER_CLUE_DISMISSED):
+        # Judged once, whatever the hazard's status: a closed hazard still counts against
+        # the gas company that left it.
+        if not clue_pending:
+            return _refuse("no_pending_clue", "The hazard holds no gas supplier clue waiting "
+                           "for judgement. 该隐患没有待认定的燃气企业重大隐患线索。")
         return _allow(state)
     if event == STOP_WORK_LIFTED:
         if not stop_work:

@@ -21,7 +21,7 @@ STATE_FIELDS = (
     "id", "site_id", "region_code", "sector", "item", "description", "severity", "grade",
     "source", "standard", "status", "overdue", "deadline", "measures", "responsible_name",
     "responsible_phone", "listing_level", "listed_at", "stop_work", "stop_work_order_no",
-    "supplier", "supplier_id", "supplier_major", "elements", "before_photos", "after_photos", "inspection_id",
+    "supplier", "supplier_id", "supplier_major", "supplier_confirmed", "elements", "before_photos", "after_photos", "inspection_id",
     "found_by", "found_at", "closed_at", "version",
 )
 PLAN_FIELDS = ("deadline", "measures", "responsible_name", "responsible_phone")
@@ -63,6 +63,8 @@ def decision_for(state: dict | None, event: dict) -> lc.Decision:
         plan_complete=plan_complete,
         listed=bool(state and state.get("listing_level")),
         stop_work=bool(state and state.get("stop_work")),
+        clue_pending=bool(state and state.get("supplier_major")
+                          and state.get("supplier_confirmed") is None),
     )
 
 
@@ -119,6 +121,10 @@ def _apply(s: dict, event: dict, status: str) -> dict:
         s["stop_work"], s["stop_work_order_no"] = False, None
     elif kind == lc.OVERDUE_FLAGGED:
         s["overdue"] = True
+    elif kind == lc.SUPPLIER_CLUE_CONFIRMED:
+        s["supplier_confirmed"] = True
+    elif kind == lc.SUPPLIER_CLUE_DISMISSED:
+        s["supplier_confirmed"] = False
     if status == lc.CLOSED and s.get("status") != lc.CLOSED:
         s["closed_at"], s["overdue"] = at, False
     s["status"] = status

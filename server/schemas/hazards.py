@@ -68,7 +68,11 @@ class HazardSchema(Schema):
         dump_only=True, allow_none=True, metadata={
             "description": "Contract 1.1: the gas supplier named, an entity of its county."})
     supplier_major = fields.Boolean(dump_only=True, metadata={
-        "description": "A gas company major-hazard clue (燃气企业重大隐患线索, 待认定)."})
+        "description": "A gas company major-hazard clue (燃气企业重大隐患线索)."})
+    supplier_confirmed = fields.Boolean(dump_only=True, allow_none=True, metadata={
+        "description": "Contract 1.1: the county's judgement of that clue: null while it "
+                       "waits (待认定), true confirmed (已认定), false dismissed (不予认定); "
+                       "actions `confirm_supplier_clue` / `dismiss_supplier_clue` (reason)."})
     before_photos = fields.List(fields.String(), dump_only=True)
     after_photos = fields.List(fields.String(), dump_only=True)
     inspection_id = fields.UUID(dump_only=True, allow_none=True)
@@ -115,6 +119,8 @@ ACTION_FIELDS = {
     "stop_work": ({"order_no"}, set()),
     "lift_stop_work": ({"reason"}, set()),
     "comment": ({"text"}, set()),
+    "confirm_supplier_clue": ({"reason"}, set()),
+    "dismiss_supplier_clue": ({"reason"}, set()),
 }
 
 

@@ -41,22 +41,25 @@ def members(session, supplier_id) -> list[uuid.UUID]:
 
 def per_supplier(session, actor: User) -> list[dict]:
     """The suppliers named in the actor's scope, merged ones counted under the one they
-    were merged into: name, county, hazards, clues (燃气企业重大隐患线索) and open clues."""
+    were merged into: name, county, hazards; clues (燃气企业重大隐患线索) waiting for the
+    county's judgement, confirmed and dismissed ones; and the open ones of the first two."""
     stmt = scoped(select(Hazard.supplier_id, Hazard.supplier, Hazard.supplier_major,
-                         Hazard.status, Region.path)
+                         Hazard.supplier_confirmed, Hazard.status, Region.path)
                   .join(Site, Site.id == Hazard.site_id).join(Region, Region.code == Site.region_code)
                   .where(Hazard.supplier_id.is_not(None)), Hazard.region_code, actor)
     merges = _merged(session)
     rows: dict[uuid.UUID, dict] = {}
     names: dict[uuid.UUID, Counter] = defaultdict(Counter)
-    for supplier_id, name, clue, status, path in session.execute(stmt):
+    for supplier_id, name, clue, confirmed, status, path in session.execute(stmt):
         key = root(merges, supplier_id)
-        entry = rows.setdefault(key, {"id": key, "hazards": 0, "clues": 0, "open_clues": 0,
-                                      "county": county_code(path),
-                                      "merged": set()})
+        entry = rows.setdefault(key, {"id": key, "hazards": 0, "clues": 0, "confirmed": 0,
+                                      "dismissed": 0, "open_clues": 0,
+                                      "county": county_code(path), "merged": set()})
         entry["hazards"] += 1
-        entry["clues"] += bool(clue)
-        entry["open_clues"] += bool(clue) and status != lc.CLOSED
+        entry["clues"] += bool(clue) and confirmed is None
+        entry["confirmed"] += bool(clue) and confirmed is True
+        entry["dismissed"] += bool(clue) and confirmed is False
+        entry["open_clues"] += bool(clue) and confirmed is not False and status != lc.CLOSED
         names[key][name] += 1
         if supplier_id != key:
             entry["merged"].add(name)
@@ -66,7 +69,8 @@ def per_supplier(session, actor: User) -> list[dict]:
         entry["name"] = names[key].most_common(1)[0][0]
         entry["merged"] = sorted(entry["merged"] - {entry["name"]})
         entry["county"] = county_names.get(entry["county"], "")
-    return sorted(rows.values(), key=lambda r: (-r["clues"], -r["hazards"], r["name"]))
+    return sorted(rows.values(),
+                  key=lambda r: (-r["confirmed"] - r["clues"], -r["hazards"], r["name"]))
 
 
 def _county_of(session, actor: User, supplier_id: uuid.UUID) -> tuple[str, str]:
@@ -104,7 +108,10 @@ def merge(session, actor: User, source, target) -> SupplierMerge:
 
 
 def count_clues(session, actor: User) -> int:
-    """Open gas company clues in the actor's scope (for the dashboard's headline)."""
+    """Open gas company clues in the actor's scope, waiting or confirmed (for the
+    dashboard's headline)."""
     stmt = scoped(select(func.count()).select_from(Hazard).where(
-        Hazard.supplier_major.is_(True), Hazard.status != lc.CLOSED), Hazard.region_code, actor)
+        Hazard.supplier_major.is_(True), Hazard.supplier_confirmed.is_not(False),
+        Hazard.status != lc.CLOSED), Hazard.region_code, actor)
     return session.scalar(stmt) or 0
+

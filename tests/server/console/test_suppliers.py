@@ -107,8 +107,59 @@ def test_console_page_dashboard_and_ledger_count_per_supplier(gas, console):
     book = load_workbook(io.BytesIO(ledger.data))
     sheet = book["燃气企业"]
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][2] == "燃气企业重大隐患线索（待认定）"
+    assert rows[0][2:6] == ("重大隐患线索（待认定）", "已认定重大隐患", "其中未销号", "不予认定")
     by_name = {r[0]: r for r in rows[1:]}
-    assert by_name["某某燃气"][2:5] == (1, 1, 1)
+    assert by_name["某某燃气"][2:7] == (1, 0, 1, 0, 1)
     cell = next(c for c in sheet["A"] if c.value and str(c.value).startswith("=HYPERLINK"))
     assert cell.data_type == "s"
+
+
+def _act(client, headers, hazard, action, **args):
+    return client.post(f"/api/v1/hazards/{hazard.id}/actions", headers=headers,
+                       json={"action": action, **args})
+
+
+def test_a_clue_waits_for_the_county_and_is_judged_once(gas, client, auth, session):
+    """建城规〔2023〕4号 Art 3: the county-level gas authority judges; the register says
+    待认定 until a county reviewer confirms or dismisses, with a reason, once."""
+    (confirmed,), (dismissed,) = gas(VILLAGE1, "某某燃气"), gas(VILLAGE2, "某某燃气")
+    reviewer = auth("county_reviewer", COUNTY1)
+    body = client.get(f"/api/v1/hazards/{confirmed.id}", headers=reviewer).get_json()
+    assert body["supplier_major"] is True and body["supplier_confirmed"] is None
+
+    # Not by a township inspector, not without a reason.
+    inspector = auth("township_inspector", TOWNSHIP1)
+    assert _act(client, inspector, confirmed, "confirm_supplier_clue",
+                reason="入户安检未书面告知").status_code == 403
+    assert _act(client, reviewer, confirmed, "confirm_supplier_clue").status_code == 422
+
+    resp = _act(client, reviewer, confirmed, "confirm_supplier_clue", reason="入户安检未书面告知")
+    assert resp.status_code == 200, resp.get_json()
+    assert resp.get_json()["supplier_confirmed"] is True
+    resp = _act(client, reviewer, dismissed, "dismiss_supplier_clue", reason="企业已书面告知用户")
+    assert resp.get_json()["supplier_confirmed"] is False
+
+    # Judged once: a second judgement is refused either way.
+    again = _act(client, reviewer, confirmed, "dismiss_supplier_clue", reason="改判")
+    assert again.status_code == 409 and again.get_json()["error"]["code"] == "invalid_transition"
+    # A hazard that is no clue cannot be judged as one.
+    (plain,) = gas(VILLAGE4, "某某燃气", fail=("GAS-R-01",))
+    assert not plain.supplier_major
+    refused = _act(client, reviewer, plain, "confirm_supplier_clue", reason="x")
+    assert refused.status_code == 409, refused.get_json()
+
+    session.expire_all()
+    events = [e["type"] for e in client.get(f"/api/v1/hazards/{confirmed.id}",
+                                            headers=reviewer).get_json()["events"]]
+    assert events[-1] == "supplier_clue_confirmed"
+    rows = {r["name"]: r for r in suppliers.per_supplier(session, reviewer.user)}
+    assert (rows["某某燃气"]["clues"], rows["某某燃气"]["confirmed"],
+            rows["某某燃气"]["dismissed"], rows["某某燃气"]["open_clues"]) == (0, 1, 1, 1)
+
+
+def test_the_console_shows_the_judgement_and_offers_it_while_waiting(gas, console, session):
+    (hazard,) = gas(VILLAGE1, "某某燃气")
+    page = console().get(f"/console/hazards/{hazard.id}").get_data(as_text=True)
+    assert "燃气企业重大隐患线索（待认定）" in page
+    assert 'data-action="confirm_supplier_clue"' in page
+    assert 'data-action="dismiss_supplier_clue"' in page
