@@ -17,6 +17,9 @@ import * as verify from "./views/verify.js";
 import * as returned from "./views/returned.js";
 import * as outbox from "./views/outbox.js";
 import * as settings from "./views/settings.js";
+import * as hazardReport from "./views/hazard_report.js";
+import * as hazardActions from "./views/hazard_actions.js";
+import * as siteEdit from "./views/site_edit.js";
 
 const ROUTES = [
   [/^$/, home, "home"],
@@ -24,6 +27,9 @@ const ROUTES = [
   [/^sites$/, sites, "sites"],
   [/^sites\/new$/, siteNew, "sites"],
   [/^site\/([\w-]+)$/, site, "sites"],
+  [/^site\/([\w-]+)\/edit$/, siteEdit, "sites"],
+  [/^report\/([\w-]+)$/, hazardReport, "sites"],
+  [/^hazard\/([\w-]+)\/(plan|fix|comment)$/, hazardActions, "sites"],
   [/^tag\/(.+)$/, scan, "scan"],
   [/^scan$/, scan, "scan"],
   [/^inspect\/([\w-]+)$/, inspect, "sites"],
