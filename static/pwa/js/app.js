@@ -20,6 +20,8 @@ import * as settings from "./views/settings.js";
 import * as hazardReport from "./views/hazard_report.js";
 import * as hazardActions from "./views/hazard_actions.js";
 import * as siteEdit from "./views/site_edit.js";
+import * as notifications from "./views/notifications.js";
+import { unreadCount, onChange as onRemindersChange } from "./notifications.js";
 
 const ROUTES = [
   [/^$/, home, "home"],
@@ -36,6 +38,7 @@ const ROUTES = [
   [/^verify\/([\w-]+)$/, verify, "sites"],
   [/^returned$/, returned, "home"],
   [/^outbox$/, outbox, "outbox"],
+  [/^notifications$/, notifications, null],
   [/^settings$/, settings, null],
 ];
 
@@ -91,7 +94,20 @@ async function route() {
     mount(root, h("p", { class: "error", role: "alert" }, t("err.unknown", { msg: err.message })));
   }
   if (seq === renderSeq) root.focus({ preventScroll: true });
+  showBadge().catch(() => {});
   window.scrollTo(0, 0);
+}
+
+/** The unread reminders' count in the top bar (none: no badge). */
+async function showBadge() {
+  const badge = document.getElementById("notif-badge");
+  const link = document.getElementById("menu-notif");
+  if (!badge || !link) return;
+  const session = await currentSession();
+  link.hidden = !session;
+  const n = session ? await unreadCount() : 0;
+  badge.textContent = n > 99 ? "99+" : String(n);
+  badge.hidden = n === 0;
 }
 
 function showNet(status) {
@@ -156,6 +172,9 @@ async function boot() {
   }
   window.addEventListener("hashchange", route);
   onSyncStatus(showNet);
+  // After each sync run (new reminders pulled) and after a reminder is read.
+  onSyncStatus((status) => { if (!status.running) showBadge().catch(() => {}); });
+  onRemindersChange(() => showBadge().catch(() => {}));
   await route();
   registerServiceWorker();
   startBackgroundSync();
