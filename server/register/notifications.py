@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from server.errors import NotFound
-from server.models import Notification, Region, User
+from server.models import Bulletin, Hazard, Notification, Region, User
 from server.models.types import utcnow
 from server.sites.service import Page
 
@@ -106,3 +106,17 @@ def unread_counts(session, actor: User) -> dict:
         .group_by(Notification.kind)).all()
     by_kind = {kind: n for kind, n in rows}
     return {"unread": sum(by_kind.values()), "by_kind": by_kind}
+
+
+def what_they_are_about(session, items) -> dict:
+    """The hazards and bulletins these reminders name, with the bulletins' region names:
+    {"hazards": {id: Hazard}, "bulletins": {id str: Bulletin}, "regions": {code: name}}."""
+    hazard_ids = {n.hazard_id for n in items if n.hazard_id}
+    bulletin_ids = {uuid.UUID(str(n.data["bulletin_id"])) for n in items
+                    if n.kind == "bulletin" and (n.data or {}).get("bulletin_id")}
+    hazards = {h.id: h for h in session.scalars(select(Hazard).where(Hazard.id.in_(hazard_ids)))}
+    bulletins = {str(b.id): b for b in session.scalars(
+        select(Bulletin).where(Bulletin.id.in_(bulletin_ids)))}
+    codes = {b.region_code for b in bulletins.values()}
+    regions = dict(session.execute(select(Region.code, Region.name).where(Region.code.in_(codes))).all())
+    return {"hazards": hazards, "bulletins": bulletins, "regions": regions}
