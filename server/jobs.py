@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from server.models import Bulletin, Hazard, HazardEvent, Region, Task, User
 from server.register import lifecycle as lc
 from server.register.notifications import notify, people_over
+from server.register.reminders import remind
 from server.register.settings import RegisterSettings
 from server.register.write import Needs, RegisterWrite
 
@@ -242,8 +243,13 @@ def dashboard_rollup(session, settings: RegisterSettings, today: date | None = N
     return {"rows": run.rows, "signal_rows": signal_rows, "seconds": round(run.seconds, 3)}
 
 
+def reminders(session, settings: RegisterSettings, today: date | None = None) -> dict:
+    """The field's reminders (server.register.reminders), every few minutes."""
+    return remind(session, settings, today)
+
+
 JOBS = {"nightly": nightly, "weekly_bulletin": weekly_bulletin,
-        "dashboard_rollup": dashboard_rollup}
+        "dashboard_rollup": dashboard_rollup, "reminders": reminders}
 
 
 def run_job(app, name: str, today: date | None = None):
@@ -332,5 +338,8 @@ def build_scheduler(app):
                       max_instances=1, misfire_grace_time=6 * 3600)
     scheduler.add_job(run_job, "interval", minutes=int(app.config.get("ROLLUP_EVERY_MINUTES", 10)),
                       args=(app, "dashboard_rollup"), id="dashboard_rollup", coalesce=True,
+                      max_instances=1, misfire_grace_time=600)
+    scheduler.add_job(run_job, "interval", minutes=int(app.config.get("REMINDERS_EVERY_MINUTES", 10)),
+                      args=(app, "reminders"), id="reminders", coalesce=True,
                       max_instances=1, misfire_grace_time=600)
     return scheduler

@@ -45,6 +45,10 @@ Mutations and their `args` are those of design/API-CONTRACT.md, with these exten
   the evidence stays on the hazard as a refused event.
 - The `too_fast` flag measures the time against the answers given plus the hazards
   verified.
+- `notification.read` `{ids: [uuid, …]}` (1–200): the phone marks the caller's reminders
+  read offline. An id that is not one of the caller's reminders rejects the mutation
+  with `not_found` and marks nothing. Reminders come in the pull as `type:
+  "notification"` (to their recipient only), `read_at` set once read.
 """
 
 

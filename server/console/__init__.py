@@ -33,6 +33,7 @@ def register_console(app: Flask) -> None:
         errors,
         exports,
         headers,
+        notifications,
         people,
         register,
         review,

@@ -76,6 +76,10 @@ EN = {
     "重置密码": "Set password",
     "重置密码后，该用户的后台登录会话全部失效。确定吗？":
         "Setting a password ends every console session of this user. Go on?", "发现": "Found", "定期通报": "Bulletins", "数据截至": "Figures as of", "实时数据": "Live figures", "已销号": "Closed", "中文": "中文", "每页": "Per page",
+    "消息提醒": "Reminders", "未读": "Unread", "全部标为已读": "Mark all read",
+    "标为已读": "Mark read", "类别": "Kind", "内容": "About", "时间": "When",
+    "建议挂牌督办": "Proposed for listing", "同意挂牌": "Accept: list it",
+    "不予挂牌": "Decline", "不予挂牌的理由": "Why not list it", "已同意挂牌": "Listed on accept",
 }
 
 
@@ -113,6 +117,10 @@ LABELS = {
              "awaiting_media": ("等待照片", "Awaiting photos")},
     "review": {"submitted": ("待审核", "Submitted"), "approved": ("已通过", "Approved"),
                "returned": ("已退回", "Returned"), "rejected": ("未采纳", "Rejected")},
+    "reminder": {"listing_proposed": ("挂牌督办建议", "Listing proposals"),
+                 "overdue": ("逾期隐患", "Overdue hazards"), "bulletin": ("定期通报", "Bulletins"),
+                 "due_soon": ("本周到期", "Due this week"), "task": ("任务", "Tasks"),
+                 "returned": ("退回修改", "Returned inspections")},
     "level": {"county": ("县级", "County"), "city": ("市级", "City"),
               "province": ("省级", "Province")},
     "role": {"village_cadre": ("村干部", "Village cadre"),

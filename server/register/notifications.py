@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from server.errors import NotFound
-from server.models import Notification, Region, User
+from server.models import Bulletin, Hazard, Notification, Region, User
 from server.models.types import utcnow
 from server.sites.service import Page
 
@@ -44,9 +44,11 @@ def people_over(session, region_code: str, roles: tuple[str, ...]) -> list[User]
         .order_by(User.username)))
 
 
-def list_notifications(session, actor: User, *, unread: bool | None = None, page: int = 1,
-                       per_page: int = 50) -> Page:
+def list_notifications(session, actor: User, *, unread: bool | None = None,
+                       kind: str | None = None, page: int = 1, per_page: int = 50) -> Page:
     stmt = select(Notification).where(Notification.recipient_id == actor.id)
+    if kind:
+        stmt = stmt.where(Notification.kind == kind)
     if unread is not None:
         stmt = stmt.where(Notification.read_at.is_(None) if unread
                           else Notification.read_at.isnot(None))
@@ -64,3 +66,57 @@ def mark_read(session, actor: User, notification_id) -> Notification:
         notification.read_at = utcnow()
         session.flush()
     return notification
+
+
+def mark_read_many(session, actor: User, ids) -> int:
+    """Mark these reminders of the actor's read; any id not theirs: NotFound, none marked.
+    Returns how many were unread."""
+    wanted = {uuid.UUID(str(i)) for i in ids}
+    found = session.scalars(select(Notification).where(
+        Notification.id.in_(wanted), Notification.recipient_id == actor.id)).all()
+    if len(found) != len(wanted):
+        missing = sorted(str(i) for i in wanted - {n.id for n in found})
+        raise NotFound("No such notification.", details={"ids": missing})
+    now, marked = utcnow(), 0
+    for notification in found:
+        if notification.read_at is None:
+            notification.read_at = now
+            marked += 1
+    session.flush()
+    return marked
+
+
+def mark_all_read(session, actor: User, kind: str | None = None) -> int:
+    stmt = select(Notification).where(Notification.recipient_id == actor.id,
+                                      Notification.read_at.is_(None))
+    if kind:
+        stmt = stmt.where(Notification.kind == kind)
+    found = session.scalars(stmt).all()
+    now = utcnow()
+    for notification in found:
+        notification.read_at = now
+    session.flush()
+    return len(found)
+
+
+def unread_counts(session, actor: User) -> dict:
+    """{"unread": n, "by_kind": {kind: n}} of the actor's unread reminders."""
+    rows = session.execute(select(Notification.kind, func.count()).where(
+        Notification.recipient_id == actor.id, Notification.read_at.is_(None))
+        .group_by(Notification.kind)).all()
+    by_kind = {kind: n for kind, n in rows}
+    return {"unread": sum(by_kind.values()), "by_kind": by_kind}
+
+
+def what_they_are_about(session, items) -> dict:
+    """The hazards and bulletins these reminders name, with the bulletins' region names:
+    {"hazards": {id: Hazard}, "bulletins": {id str: Bulletin}, "regions": {code: name}}."""
+    hazard_ids = {n.hazard_id for n in items if n.hazard_id}
+    bulletin_ids = {uuid.UUID(str(n.data["bulletin_id"])) for n in items
+                    if n.kind == "bulletin" and (n.data or {}).get("bulletin_id")}
+    hazards = {h.id: h for h in session.scalars(select(Hazard).where(Hazard.id.in_(hazard_ids)))}
+    bulletins = {str(b.id): b for b in session.scalars(
+        select(Bulletin).where(Bulletin.id.in_(bulletin_ids)))}
+    codes = {b.region_code for b in bulletins.values()}
+    regions = dict(session.execute(select(Region.code, Region.name).where(Region.code.in_(codes))).all())
+    return {"hazards": hazards, "bulletins": bulletins, "regions": regions}

@@ -1,5 +1,5 @@
 """Mutation families, one module each; they register themselves in `sync.registry`."""
 
-from sync.mutations import hazards, inspections, sites
+from sync.mutations import hazards, inspections, notifications, sites
 
-__all__ = ["hazards", "inspections", "sites"]
+__all__ = ["hazards", "inspections", "notifications", "sites"]

@@ -183,10 +183,15 @@ def test_every_ui_string_is_in_chinese_and_english():
     """Chinese first, English selectable: the two dictionaries hold the same keys, and
     every key a screen asks for by name is there."""
     app_dir = Path(__file__).resolve().parents[2] / "static" / "pwa" / "js"
-    source = (app_dir / "i18n.js").read_text(encoding="utf-8")
-    zh_part, en_part = source.split("\n  en: {", 1)
     key = re.compile(r'"([a-zA-Z][\w.]*)":\s*"')
-    zh, en = set(key.findall(zh_part)), set(key.findall(en_part.split("\n};", 1)[0]))
+    zh, en = set(), set()
+    # i18n.js, and the string tables it merges in (strings_*.js), each {zh: …, en: …}.
+    for path in [app_dir / "i18n.js", *sorted(app_dir.glob("strings_*.js"))]:
+        zh_part, en_part = path.read_text(encoding="utf-8").split("\n  en: {", 1)
+        part_zh, part_en = set(key.findall(zh_part)), set(key.findall(en_part.split("\n};", 1)[0]))
+        assert part_zh == part_en, {path.name: sorted(part_zh ^ part_en)}
+        zh |= part_zh
+        en |= part_en
     assert zh and zh == en, {"zh only": sorted(zh - en), "en only": sorted(en - zh)}
     used = set()
     for path in [*app_dir.glob("*.js"), *app_dir.glob("views/*.js")]:

@@ -17,6 +17,11 @@ import * as verify from "./views/verify.js";
 import * as returned from "./views/returned.js";
 import * as outbox from "./views/outbox.js";
 import * as settings from "./views/settings.js";
+import * as hazardReport from "./views/hazard_report.js";
+import * as hazardActions from "./views/hazard_actions.js";
+import * as siteEdit from "./views/site_edit.js";
+import * as notifications from "./views/notifications.js";
+import { unreadCount, onChange as onRemindersChange } from "./notifications.js";
 
 const ROUTES = [
   [/^$/, home, "home"],
@@ -24,12 +29,16 @@ const ROUTES = [
   [/^sites$/, sites, "sites"],
   [/^sites\/new$/, siteNew, "sites"],
   [/^site\/([\w-]+)$/, site, "sites"],
+  [/^site\/([\w-]+)\/edit$/, siteEdit, "sites"],
+  [/^report\/([\w-]+)$/, hazardReport, "sites"],
+  [/^hazard\/([\w-]+)\/(plan|fix|comment)$/, hazardActions, "sites"],
   [/^tag\/(.+)$/, scan, "scan"],
   [/^scan$/, scan, "scan"],
   [/^inspect\/([\w-]+)$/, inspect, "sites"],
   [/^verify\/([\w-]+)$/, verify, "sites"],
   [/^returned$/, returned, "home"],
   [/^outbox$/, outbox, "outbox"],
+  [/^notifications$/, notifications, null],
   [/^settings$/, settings, null],
 ];
 
@@ -85,7 +94,20 @@ async function route() {
     mount(root, h("p", { class: "error", role: "alert" }, t("err.unknown", { msg: err.message })));
   }
   if (seq === renderSeq) root.focus({ preventScroll: true });
+  showBadge().catch(() => {});
   window.scrollTo(0, 0);
+}
+
+/** The unread reminders' count in the top bar (none: no badge). */
+async function showBadge() {
+  const badge = document.getElementById("notif-badge");
+  const link = document.getElementById("menu-notif");
+  if (!badge || !link) return;
+  const session = await currentSession();
+  link.hidden = !session;
+  const n = session ? await unreadCount() : 0;
+  badge.textContent = n > 99 ? "99+" : String(n);
+  badge.hidden = n === 0;
 }
 
 function showNet(status) {
@@ -150,6 +172,9 @@ async function boot() {
   }
   window.addEventListener("hashchange", route);
   onSyncStatus(showNet);
+  // After each sync run (new reminders pulled) and after a reminder is read.
+  onSyncStatus((status) => { if (!status.running) showBadge().catch(() => {}); });
+  onRemindersChange(() => showBadge().catch(() => {}));
   await route();
   registerServiceWorker();
   startBackgroundSync();

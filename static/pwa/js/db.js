@@ -21,6 +21,10 @@ const STEPS = [
     db.createObjectStore("blobs", { keyPath: "sha256" }).createIndex("by_uploaded", "uploaded");
     db.createObjectStore("drafts", { keyPath: "id" }).createIndex("by_site", "site_id");
   },
+  // 2: the user's reminders (消息提醒), pulled like the rest and kept for offline reading.
+  (db) => {
+    db.createObjectStore("notifications", { keyPath: "id" });
+  },
 ];
 
 export const DB_VERSION = STEPS.length;

@@ -1,5 +1,6 @@
 // Every string the user reads goes through t(): Chinese first, English selectable.
 // Checklist texts come as {zh, en} pairs and go through tx().
+import { LOOP_STRINGS } from "./strings_loop.js";
 
 const STRINGS = {
   zh: {
@@ -183,6 +184,8 @@ const STRINGS = {
     "back": "Back", "save": "Save", "cancel": "Cancel", "loading": "Loading…", "yes": "Yes", "no": "No",
   },
 };
+
+for (const code of ["zh", "en"]) Object.assign(STRINGS[code], LOOP_STRINGS[code]);
 
 const KEY = "xuncha.lang";
 let current = (() => {

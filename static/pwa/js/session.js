@@ -33,7 +33,7 @@ export async function login(username, password) {
   if (previous && previous !== answer.user.id) {
     // Another user's area: drop the pulled copy (their outbox stays, keyed by client_id).
     const database = await db();
-    const stores = ["sites", "hazards", "inspections", "tasks"];
+    const stores = ["sites", "hazards", "inspections", "tasks", "notifications"];
     const tx = database.transaction(stores, "readwrite");
     await Promise.all(stores.map((s) => tx.objectStore(s).clear()));
     await tx.done;

@@ -13,7 +13,8 @@ const TIMER_MS = 5 * 60 * 1000;
 // must not all come back in the same second), capped; a server's Retry-After wins.
 const BACKOFF_BASE_MS = 2000;
 const BACKOFF_MAX_MS = 5 * 60 * 1000;
-const STORES = { site: "sites", hazard: "hazards", inspection: "inspections", checklist: "checklists", task: "tasks" };
+const STORES = { site: "sites", hazard: "hazards", inspection: "inspections", checklist: "checklists", task: "tasks",
+  notification: "notifications" };
 
 const listeners = new Set();
 // `online` starts unknown-but-hopeful: navigator.onLine is only a hint, a request decides.

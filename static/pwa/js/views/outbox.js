@@ -11,6 +11,7 @@ const NAMES = {
   "site.update": { zh: "修改场所", en: "Site change" }, "hazard.report": { zh: "上报隐患", en: "Hazard report" },
   "hazard.update": { zh: "修改隐患", en: "Hazard change" }, "hazard.comment": { zh: "隐患备注", en: "Hazard comment" },
   "hazard.rectification_reported": { zh: "报告已整改", en: "Fix reported" },
+  "notification.read": { zh: "消息已读", en: "Reminders read" },
 };
 
 export async function render(root) {

@@ -4,6 +4,7 @@ import { h, mount, fmtDate, fmtDateTime, link, button } from "../ui.js";
 import { getSite } from "../sites.js";
 import { hazardsOfSite, inspectionsOfSite } from "../register.js";
 import { checklistRef, draftsForSite, newDraft, takeScan } from "../drafts.js";
+import { pendingKinds } from "../field.js";
 
 export function hazardTags(hazard) {
   return [
@@ -12,16 +13,29 @@ export function hazardTags(hazard) {
     h("span", { class: "tag" }, t(`status.${hazard.status}`)),
     hazard.verification_pending ? h("span", { class: "tag warn" }, t("verify.pending")) : null,
     hazard.local ? h("span", { class: "tag warn" }, t("site.pending")) : null,
+    pendingKinds(hazard).map((kind) => h("span", { class: "tag warn", "data-test": `pending-${kind}` },
+      t(`pending.${kind}`))),
   ];
 }
 
 export function hazardCard(hazard, site = null) {
   return h("a", { class: "card", href: `#/verify/${hazard.id}`, "data-test": "hazard-card",
     "data-hazard": hazard.id },
-  h("div", { class: "title" }, hazard.item ? `${hazard.item} ` : "", hazardTags(hazard)),
+  // The item's code is for the server; a person reads the tags and the statement.
+  h("div", { class: "title" }, hazardTags(hazard)),
   h("div", {}, hazard.description || ""),
   site ? h("div", { class: "meta" }, site.name) : null,
   h("div", { class: "meta" }, t("site.deadline", { d: fmtDate(hazard.deadline) })));
+}
+
+/** The row of actions under an open hazard: plan, fix reported, comment. */
+export function hazardActionRow(hazard) {
+  const base = `#/hazard/${hazard.id}`;
+  if (hazard.local) return null;
+  return h("div", { class: "row actions", "data-test": "hazard-actions" },
+    link(t("hazard.plan"), `${base}/plan`, "btn"),
+    link(t("hazard.fixed"), `${base}/fix`, "btn"),
+    link(t("hazard.comment"), `${base}/comment`, "btn"));
 }
 
 export async function render(root, siteId) {
@@ -35,7 +49,8 @@ export async function render(root, siteId) {
   ]);
   const open = hazards.filter((z) => z.status !== "closed");
   mount(root,
-    h("h1", { "data-test": "site-name" }, site.name),
+    h("h1", { "data-test": "site-name" }, site.name,
+      pendingKinds(site).map((kind) => h("span", { class: "tag warn" }, t(`pending.${kind}`)))),
     h("dl", { class: "kv" },
       h("dt", {}, t("site.code")), h("dd", {}, site.code || "—"),
       h("dt", {}, t("site.kind")), h("dd", {}, t(`kind.${site.kind}`)),
@@ -48,8 +63,11 @@ export async function render(root, siteId) {
       const draft = await newDraft(site, { scan: takeScan(site.code) });
       location.hash = `#/inspect/${draft.id}`;
     }, "btn primary block", { "data-test": "start-inspection" }),
+    h("div", { class: "row" },
+      link(t("report.open"), `#/report/${site.id}`, "btn"),
+      link(t("siteedit.open"), `#/site/${site.id}/edit`, "btn")),
     h("h2", {}, t("site.openHazards"), ` (${open.length})`),
-    open.length ? h("ul", { class: "list" }, open.map((z) => h("li", {}, hazardCard(z))))
+    open.length ? h("ul", { class: "list" }, open.map((z) => h("li", {}, hazardCard(z), hazardActionRow(z))))
       : h("p", { class: "muted" }, t("site.noHazards")),
     h("h2", {}, t("site.history")),
     history.length ? h("ul", { class: "list" }, history.map((insp) => h("li", { class: "card" },
