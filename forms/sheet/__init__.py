@@ -11,13 +11,16 @@ problems are placed in the sheet (page, row, column) and worded in Chinese.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from forms.definition import Checklist
 from forms.loader import DefinitionError, from_dict
 from forms.sheet.problems import placed
 from forms.sheet.read import SheetProblem, SheetRefused, open_book, read_book
 from forms.sheet.write import template, to_xlsx
 
-__all__ = ["SheetError", "SheetProblem", "read_checklist", "template", "to_xlsx"]
+__all__ = ["SheetChecklist", "SheetError", "SheetProblem", "read_checklist", "read_sheet", "template",
+           "to_xlsx"]
 
 
 class SheetError(ValueError):
@@ -28,9 +31,23 @@ class SheetError(ValueError):
         super().__init__("\n".join(map(str, self.problems)))
 
 
+@dataclass(frozen=True)
+class SheetChecklist:
+    """A checklist read from a sheet, and the row of each of its items (检查项 page)."""
+
+    checklist: Checklist
+    rows: dict[str, int]
+    definition: dict  # the loader's table, as a TOML file would give it
+
+
 def read_checklist(data: bytes, filename: str, *, version: int | None = None) -> Checklist:
     """The checklist a sheet defines; `version` (when given) replaces the sheet's own, as
     a publication numbers it. Raises SheetError."""
+    return read_sheet(data, filename, version=version).checklist
+
+
+def read_sheet(data: bytes, filename: str, *, version: int | None = None) -> SheetChecklist:
+    """read_checklist, with where each item is in the sheet."""
     try:
         book = open_book(filename, data)
     except SheetRefused as refused:
@@ -57,4 +74,4 @@ def read_checklist(data: bytes, filename: str, *, version: int | None = None) ->
                for item in checklist.items if item.fail is not None and item.hazard_text is None]
     if sheet.problems or missing:
         raise SheetError(sheet.problems + missing)
-    return checklist
+    return SheetChecklist(checklist, dict(sheet.items), raw)
