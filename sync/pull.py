@@ -24,6 +24,7 @@ from sqlalchemy import inspect, or_, select
 import forms
 from server import restore_epoch as epoch
 from server.auth.scope import scoped
+from server.checklists import catalogue as published
 from server.errors import Conflict
 from server.models import ChangeLog, MutationResult, User
 from server.models.changelog import safe_point
@@ -104,9 +105,9 @@ def pull(session, actor: User, client_id, token: str | None, limit: int,
     rows = rows[:limit]
 
     changes: list[dict] = []
-    fingerprint = checklist_fingerprint()
+    fingerprint = published.fingerprint(session, actor, checklist_fingerprint())
     if pos.checklists != fingerprint:
-        changes.extend(_checklist_changes())
+        changes.extend(_checklist_changes(session, actor))
     changes.extend(_serialize(session, rows))
 
     top = epoch.current_top(session)
@@ -126,9 +127,11 @@ def _last_mutation_id(session, client_id, safe: int) -> int:
         .order_by(MutationResult.mutation_id.desc()).limit(1)) or 0
 
 
-def _checklist_changes() -> list[dict]:
+def _checklist_changes(session, actor: User) -> list[dict]:
+    """The repository's versions and those published for the caller's area."""
     return [{"type": "checklist", "id": f"{c.code}:{c.version}", "op": "put",
-             "version": c.version, "data": forms.served(c)} for c in forms.published()]
+             "version": c.version, "data": forms.served(c)}
+            for c in published.served(session, actor)]
 
 
 def _serialize(session, rows) -> list[dict]:

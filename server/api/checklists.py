@@ -1,4 +1,5 @@
-"""Sector checklists: the latest of each, and any version a submission may name."""
+"""Sector checklists: the latest of each in the caller's area, and any version a submission
+may name (the repository's, or one published for the caller's area)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ from flask import Blueprint
 import forms
 from server.api.decorators import doc, response
 from server.auth import login_required
+from server.auth.guard import current_user
+from server.checklists import catalogue
 from server.errors import NotFound
+from server.extensions import db
 from server.schemas.checklists import ChecklistListSchema, ChecklistSchema
 
 bp = Blueprint("checklists", __name__)
@@ -18,7 +22,8 @@ bp = Blueprint("checklists", __name__)
 @login_required
 @response(ChecklistListSchema())
 def list_checklists():
-    return {"checklists": [forms.summary(checklist) for checklist in forms.latest()]}
+    region = current_user().region
+    return {"checklists": [forms.summary(c) for c in catalogue.latest(db.session, region)]}
 
 
 @bp.get("/checklists/<string:code>/<int:version>")
@@ -28,6 +33,9 @@ def list_checklists():
 @response(ChecklistSchema())
 def get_checklist(code, version):
     try:
-        return forms.served(forms.get(code, version))
+        checklist, scope = catalogue.lookup(code, version)
     except forms.UnknownChecklist:
-        raise NotFound(f"There is no checklist {code} version {version}.") from None
+        checklist = scope = None
+    if checklist is None or not catalogue.visible(scope, current_user().region):
+        raise NotFound(f"There is no checklist {code} version {version}.")
+    return forms.served(checklist)

@@ -134,7 +134,9 @@ def inspection_view(session, actor: User, inspection_id) -> InspectionView:
 
     inspection = inspections.get_inspection(session, actor, inspection_id)
     try:
-        checklist = forms.get(inspection.checklist_code, inspection.checklist_version)
+        from server.checklists import catalogue
+
+        checklist = catalogue.get(inspection.checklist_code, inspection.checklist_version)
     except forms.UnknownChecklist:
         checklist = None
     answers = []

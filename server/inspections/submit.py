@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import forms
+from server.checklists import catalogue
 from server.errors import DomainError, Invalid
 from server.inspections.media import referenced_media
 from server.models.types import jsonable, utcnow
@@ -36,12 +37,13 @@ class AnswersRead:
     partial: bool  # checked as a verification (复查): required items may be left out
     errors: list
     findings: list
+    scope: catalogue.Scope | None = None  # a published version's region, kinds, retirement
 
 
 def read_answers(args: dict) -> AnswersRead | None:
     """The answers read against the named checklist; None for an unknown checklist."""
     try:
-        checklist = forms.get(args["checklist"]["code"], int(args["checklist"]["version"]))
+        checklist, scope = catalogue.lookup(args["checklist"]["code"], int(args["checklist"]["version"]))
     except forms.UnknownChecklist:
         return None
     # The Answer schema converts nothing (strings, a raw JSON value, hash strings): the
@@ -50,7 +52,7 @@ def read_answers(args: dict) -> AnswersRead | None:
     partial = args["kind"] == "verification"
     return AnswersRead(args.get("answers"), checklist, answers, partial,
                        forms.validate(checklist, answers, partial=partial),
-                       forms.findings(checklist, answers))
+                       forms.findings(checklist, answers), scope)
 
 
 def needs(args: dict, read: AnswersRead | None) -> Needs:
@@ -88,6 +90,7 @@ def submit(uow: RegisterWrite, actor, args: dict, *, flags: list[str], client_id
     inspection_id = uuid.UUID(str(args["id"]))
     uow.check_inspection_free(inspection_id)
     read = _accepted(args, read)
+    _in_scope(read, site, args)
     row = _row(uow, actor, args, site, inspection_id, read, flags=flags, client_id=client_id,
                device_sent_at=device_sent_at)
     # Read before the site was known: every combined judgement; the site's own kind
@@ -132,6 +135,23 @@ def _accepted(args: dict, read: AnswersRead | None) -> AnswersRead:
         raise Invalid("The answers do not fit the checklist. 检查表填写有误。",
                       details={"answers": read.errors})
     return read
+
+
+def _in_scope(read: AnswersRead, site: SiteRef, args: dict) -> None:
+    """A published version takes inspections at sites of its kinds in its region, made
+    before it retired (one made offline before that stays valid whenever it arrives)."""
+    scope = read.scope
+    if scope is None:
+        return
+    code, version = read.checklist.code, read.checklist.version
+    if not scope.takes(site.kind, site.region_path):
+        raise Invalid(f"Checklist {code} v{version} does not apply to this site. "
+                      "该检查表版本不适用于本场所。",
+                      details={"checklist": ["not published for this site's region or kind"]})
+    if scope.retired(args["started_at"]):
+        raise Invalid(f"Checklist {code} v{version} was retired before this inspection began. "
+                      "该检查表版本已停用。",
+                      details={"checklist": [f"retired at {scope.retires_at.isoformat()}"]})
 
 
 def _row(uow, actor, args: dict, site: SiteRef, inspection_id, read: AnswersRead, *,

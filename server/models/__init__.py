@@ -7,6 +7,7 @@ from server.models.audit import AuditEntry, ContentSeal, SigningKey
 from server.models.blob import Blob, BlobRef, BlobUpload
 from server.models.bulletin import Bulletin
 from server.models.campaign import Campaign, CampaignAssignment
+from server.models.checklist import PublishedChecklist
 from server.models.hazard import Hazard, HazardAlias, HazardEvent
 from server.models.inspection import Inspection
 from server.models.notification import Notification
@@ -26,4 +27,4 @@ __all__ = ["AuditEntry", "Blob", "BlobRef", "Bulletin", "Hazard", "HazardAlias",
            "SiteRevision", "Device", "LoginFailure", "Region", "Site", "User", "Campaign",
            "CampaignAssignment", "HazardRollup", "HazardRollupRun",
            "HazardSignalRollup", "BlobUpload", "ConsoleSession", "ContentSeal",
-           "SigningKey", "SupplierMerge"]
+           "SigningKey", "SupplierMerge", "PublishedChecklist"]

@@ -93,8 +93,13 @@ def _rollup_map(root: Region, regions: dict[str, Region]) -> dict[str, str]:
     return out
 
 
-def _checklist_sectors() -> dict[str, str]:
-    return {c.code: c.sector for c in forms.latest()}
+def _checklist_sectors(session) -> dict[str, str]:
+    """Each checklist code's sector, the repository's and those published from the console."""
+    from server.models import PublishedChecklist
+
+    published = {code: raw.get("sector") for code, raw in session.execute(
+        select(PublishedChecklist.code, PublishedChecklist.definition))}
+    return {**published, **{c.code: c.sector for c in forms.latest()}}
 
 
 def collect(session, root: Region, p: Period, *, sector: str | None = None,
@@ -141,7 +146,7 @@ def collect(session, root: Region, p: Period, *, sector: str | None = None,
             figures[bucket(region_code, row_sector)].days_to_close.append(
                 (closed_at - found_at).total_seconds() / 86400)
 
-    sectors = _checklist_sectors()
+    sectors = _checklist_sectors(session)
     insp = select(Inspection.region_code, Inspection.checklist_code, Inspection.site_id).where(
         Inspection.region_code.in_(codes), Inspection.finished_at >= lo,
         Inspection.finished_at < hi, Inspection.review_state != "rejected")
@@ -227,7 +232,7 @@ def signal_counts(session, p: Period, codes: list[str] | None = None) -> dict:
         f = counts[(region_code, sector)]
         f.found += found
         f.major += int(major or 0)
-    sectors = _checklist_sectors()
+    sectors = _checklist_sectors(session)
     insp = select(Inspection.region_code, Inspection.checklist_code, func.count()).where(
         Inspection.finished_at >= lo, Inspection.finished_at < hi,
         Inspection.review_state != "rejected")
@@ -292,7 +297,7 @@ def signals_for(session, root: Region, p: Period, settings: RegisterSettings, *,
         return {"code": c.code, "name": c.name, "level": c.level}
 
     no_major, low_rate = shallow_inspection(
-        by_child, set(children), sorted(set(_checklist_sectors().values())),
+        by_child, set(children), sorted(set(_checklist_sectors(session).values())),
         min_found=settings.signal_min_hazards, min_inspections=settings.signal_min_inspections,
         low_ratio=settings.signal_low_ratio)
     return {"region": {"code": root.code, "name": root.name, "level": root.level},
