@@ -68,6 +68,7 @@ EN = {
     "重置密码": "Set password",
     "重置密码后，该用户的后台登录会话全部失效。确定吗？":
         "Setting a password ends every console session of this user. Go on?", "发现": "Found", "定期通报": "Bulletins", "数据截至": "Figures as of", "实时数据": "Live figures", "已销号": "Closed", "中文": "中文", "每页": "Per page",
+    "重新打开": "Reopen", "检查类型": "Kind", "整改通知书": "Rectification notice",
 }
 
 
@@ -102,6 +103,7 @@ LABELS = {
              "future_timestamp": ("时间超前", "Future time"),
              "before_account": ("早于账号", "Before account"),
              "supersedes_invalid": ("重提无效", "Invalid resubmission"),
+             "no_site_signature": ("场所未签字", "No site signature"),
              "awaiting_media": ("等待照片", "Awaiting photos")},
     "review": {"submitted": ("待审核", "Submitted"), "approved": ("已通过", "Approved"),
                "returned": ("已退回", "Returned"), "rejected": ("未采纳", "Rejected")},
@@ -120,7 +122,12 @@ LABELS = {
               "stop_work_ordered": ("责令停产停业", "Stop-work ordered"),
               "stop_work_lifted": ("解除停产", "Stop-work lifted"), "comment": ("评论", "Comment"),
               "conflict": ("同步冲突", "Sync conflict"), "overdue_flagged": ("逾期", "Overdue"),
-              "listing_proposed": ("建议挂牌", "Listing proposed")},
+              "listing_proposed": ("建议挂牌", "Listing proposed"),
+              "reopened": ("重新打开", "Reopened"),
+              "verification_voided": ("复查作废", "Verification voided")},
+    "kind": {"routine": ("日常检查", "Routine"), "verification": ("复查", "Verification"),
+             "cross_check": ("交叉检查", "Cross-check"), "follow_up": ("回头看", "Follow-up"),
+             "unannounced": ("暗查暗访", "Unannounced")},
 }
 
 

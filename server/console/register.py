@@ -50,6 +50,7 @@ ACTION_FORMS = {
         required=True, validate=validate.Length(min=1, max=64))),
     "lift_stop_work": _action_form(reason=_text),
     "comment": _action_form(text=_text),
+    "reopen": _action_form(reason=_text),
 }
 HAZARD_QUERY = HazardQuery()
 

@@ -63,6 +63,7 @@ def decision_for(state: dict | None, event: dict) -> lc.Decision:
         plan_complete=plan_complete,
         listed=bool(state and state.get("listing_level")),
         stop_work=bool(state and state.get("stop_work")),
+        back_to=data.get("status_before"),
     )
 
 
@@ -119,6 +120,8 @@ def _apply(s: dict, event: dict, status: str) -> dict:
         s["stop_work"], s["stop_work_order_no"] = False, None
     elif kind == lc.OVERDUE_FLAGGED:
         s["overdue"] = True
+    elif kind in (lc.REOPENED, lc.VERIFICATION_VOIDED):
+        s["closed_at"] = None
     if status == lc.CLOSED and s.get("status") != lc.CLOSED:
         s["closed_at"], s["overdue"] = at, False
     s["status"] = status
@@ -133,6 +136,27 @@ def project(events) -> dict | None:
             continue
         state, _ = step(state, event)
     return state
+
+
+def status_before(events, inspection_id) -> str | None:
+    """The status a hazard had just before the last accepted `verified_rectified` event
+    of `inspection_id` in `events` (server order); None when that inspection did not
+    close it (or send it to sign-off), or a later verification or reopening overtook it."""
+    state: dict | None = None
+    before = None
+    for event in events:
+        if event.get("refused"):
+            continue
+        kind = event["type"]
+        if kind == lc.VERIFIED_RECTIFIED:
+            before = state["status"] if str(event.get("inspection_id")) == str(inspection_id) \
+                else None
+        elif kind in (lc.REOPENED, lc.VERIFICATION_VOIDED, lc.VERIFIED_NOT_RECTIFIED):
+            before = None
+        state, _ = step(state, event)
+    if state is None or state["status"] not in (lc.CLOSED, lc.PENDING_CLOSURE):
+        return None
+    return before
 
 
 def event_dict(row: Any) -> dict:

@@ -115,6 +115,7 @@ ACTION_FIELDS = {
     "stop_work": ({"order_no"}, set()),
     "lift_stop_work": ({"reason"}, set()),
     "comment": ({"text"}, set()),
+    "reopen": ({"reason"}, set()),
 }
 
 
