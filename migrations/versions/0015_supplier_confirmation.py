@@ -1,7 +1,7 @@
 """hazards: the county's judgement of a gas supplier's major-hazard clue
 
 Revision ID: 0015
-Revises: 0010
+Revises: 0014
 Create Date: 2026-12-03
 
 A hazard that is a gas supplier's major-hazard clue (`supplier_major`, 建城规〔2023〕4号
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0015'
-down_revision = '0010'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 

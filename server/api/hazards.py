@@ -41,7 +41,7 @@ def get_hazard(hazard_id):
 
 @bp.post("/hazards/<uuid:hazard_id>/actions")
 @doc(summary="A staff action: plan, set_severity, sign_off, list, delist, stop_work, "
-             "lift_stop_work, comment", tags=["hazards"],
+             "lift_stop_work, comment, reopen (contract 1.1)", tags=["hazards"],
      errors=["invalid_transition", "conflict", "forbidden", "not_found", "validation_error"])
 @login_required
 @arguments(HazardActionSchema())

@@ -80,6 +80,7 @@ EN = {
     "标为已读": "Mark read", "类别": "Kind", "内容": "About", "时间": "When",
     "建议挂牌督办": "Proposed for listing", "同意挂牌": "Accept: list it",
     "不予挂牌": "Decline", "不予挂牌的理由": "Why not list it", "已同意挂牌": "Listed on accept",
+    "重新打开": "Reopen", "检查类型": "Kind", "整改通知书": "Rectification notice",
 }
 
 
@@ -114,6 +115,7 @@ LABELS = {
              "future_timestamp": ("时间超前", "Future time"),
              "before_account": ("早于账号", "Before account"),
              "supersedes_invalid": ("重提无效", "Invalid resubmission"),
+             "no_site_signature": ("场所未签字", "No site signature"),
              "awaiting_media": ("等待照片", "Awaiting photos")},
     "review": {"submitted": ("待审核", "Submitted"), "approved": ("已通过", "Approved"),
                "returned": ("已退回", "Returned"), "rejected": ("未采纳", "Rejected")},
@@ -139,7 +141,12 @@ LABELS = {
               "listing_proposed": ("建议挂牌", "Listing proposed"),
               "supplier_clue_confirmed": ("认定燃气企业重大隐患", "Supplier hazard confirmed"),
               "supplier_clue_dismissed": ("不予认定燃气企业重大隐患",
-                                          "Supplier hazard not confirmed")},
+                                          "Supplier hazard not confirmed"),
+              "reopened": ("重新打开", "Reopened"),
+              "verification_voided": ("复查作废", "Verification voided")},
+    "kind": {"routine": ("日常检查", "Routine"), "verification": ("复查", "Verification"),
+             "cross_check": ("交叉检查", "Cross-check"), "follow_up": ("回头看", "Follow-up"),
+             "unannounced": ("暗查暗访", "Unannounced")},
 }
 
 

@@ -53,6 +53,7 @@ ACTION_FORMS = {
     "comment": _action_form(text=_text),
     "confirm_supplier_clue": _action_form(reason=_text),
     "dismiss_supplier_clue": _action_form(reason=_text),
+    "reopen": _action_form(reason=_text),
 }
 HAZARD_QUERY = HazardQuery()
 

@@ -14,6 +14,8 @@ from server.errors import InvalidTransition, NotFound
 from server.inspections.media import referenced_media
 from server.models import Blob, Inspection, Region, User
 from server.models.types import utcnow
+from server.register.actions import void_verifications
+from server.register.write import RegisterWrite
 from server.sites.service import Page
 
 __all__ = ["get_inspection", "media_arrived", "referenced_media", "review",
@@ -66,6 +68,8 @@ def review(session, actor: User, inspection_id, decision: str, comment: str | No
             details={"review_state": inspection.review_state})
     if inspection.superseded_by is not None:  # pragma: no cover - superseded ones are returned
         raise InvalidTransition("The inspection was superseded.")
+    if decision == "reject":
+        _void_verifications(session, actor, inspection.id)
     inspection.review_state = REVIEW_STATES[decision]
     inspection.review_comment = comment
     inspection.reviewer_id = actor.id
@@ -74,6 +78,14 @@ def review(session, actor: User, inspection_id, decision: str, comment: str | No
     audit.record(session, f"inspection.{decision}", actor=actor, target_type="inspection",
                  target_id=inspection.id, details={"comment": comment})
     return inspection
+
+
+def _void_verifications(session, actor: User, inspection_id) -> None:
+    """What a rejected inspection's verifications closed opens again, through the
+    register's unit of work (the hazards' one write path)."""
+    uow = RegisterWrite(session)
+    if void_verifications(uow, actor, inspection_id):
+        uow.write()
 
 
 def search_inspections(session, actor: User, *, review_state=None, kind=None, region=None,

@@ -24,6 +24,7 @@ from server.register.write import Needs, RegisterWrite, SiteRef
 
 # Flags (from sync.flags) that mean the QR tag was not scanned or did not verify.
 _SCAN_FAILED = {"no_qr_scan", "qr_invalid"}
+NO_SITE_SIGNATURE = "no_site_signature"
 
 
 @dataclass(frozen=True)
@@ -159,7 +160,13 @@ def _row(uow, actor, args: dict, site: SiteRef, inspection_id, read: AnswersRead
     """The columns of a new inspection."""
     location = args.get("location") or {}
     scan = args.get("scan") or {}
-    all_flags = sorted(set(flags or []) | set(forms.flags(read.checklist, read.answers)))
+    all_flags = set(flags or []) | set(forms.flags(read.checklist, read.answers))
+    signatures = args.get("signatures") or {}
+    # 暗查暗访 leaves no trace on site; every other visit has the site sign or refuse.
+    if args["kind"] != "unannounced" and not (signatures.get("site")
+                                              or signatures.get("refusal")):
+        all_flags.add(NO_SITE_SIGNATURE)
+    all_flags = sorted(all_flags)
     now = utcnow()
     return dict(
         id=inspection_id, site_id=site.id, region_code=site.region_code,

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from server.extensions import db
 from server.models.types import JSONDoc, UTCDateTime, utcnow
 
-KINDS = ("routine", "verification", "cross_check", "follow_up")
+KINDS = ("routine", "verification", "cross_check", "follow_up", "unannounced")
 REVIEW_STATES = ("submitted", "approved", "returned", "rejected")
 
 

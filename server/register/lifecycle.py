@@ -41,6 +41,11 @@ CONFLICT = "conflict"
 # standard (Art 3) leaves the verdict to the county-level gas authority.
 SUPPLIER_CLUE_CONFIRMED = "supplier_clue_confirmed"
 SUPPLIER_CLUE_DISMISSED = "supplier_clue_dismissed"
+# A reviewer takes a closed hazard back (contract 1.1): the closure was wrong.
+REOPENED = "reopened"
+# A reviewer rejected the inspection whose verification closed the hazard (or sent it to
+# sign-off): the hazard goes back to the status it had before that verification.
+VERIFICATION_VOIDED = "verification_voided"
 # Events the scheduler causes (role None = the system).
 OVERDUE_FLAGGED = "overdue_flagged"
 LISTING_PROPOSED = "listing_proposed"
@@ -48,7 +53,7 @@ LISTING_PROPOSED = "listing_proposed"
 EVENTS = (FOUND, REFOUND, PLANNED, FIX_REPORTED, VERIFIED_RECTIFIED, VERIFIED_NOT_RECTIFIED,
           SIGNED_OFF, SEVERITY_SET, LISTED, DELISTED, STOP_WORK_ORDERED, STOP_WORK_LIFTED,
           COMMENT, CONFLICT, OVERDUE_FLAGGED, LISTING_PROPOSED, SUPPLIER_CLUE_CONFIRMED,
-          SUPPLIER_CLUE_DISMISSED)
+          SUPPLIER_CLUE_DISMISSED, REOPENED, VERIFICATION_VOIDED)
 
 # Who may cause what. None in a set means the system (scheduler, inspection derivation).
 ANYONE = frozenset(ROLE_RANK)
@@ -73,6 +78,8 @@ ROLES_FOR = {
     STOP_WORK_LIFTED: REVIEWERS,
     COMMENT: ANYONE,
     CONFLICT: ANYONE | SYSTEM,
+    REOPENED: REVIEWERS,
+    VERIFICATION_VOIDED: REVIEWERS,
     OVERDUE_FLAGGED: SYSTEM,
     LISTING_PROPOSED: SYSTEM,
     SUPPLIER_CLUE_CONFIRMED: REVIEWERS,
@@ -109,13 +116,15 @@ def _wrong_state(state, event) -> Decision:
 
 def decide(state: str | None, event: str, role: str | None, *, severity: str = "general",
            photos: int = 0, plan_complete: bool = False, listed: bool = False,
-           stop_work: bool = False, clue_pending: bool = False) -> Decision:
+           stop_work: bool = False, clue_pending: bool = False,
+           back_to: str | None = None) -> Decision:
     """The next status for `event` by `role` in `state`, or a refusal.
 
     Facts the rules need besides (state, event, role): the hazard's `severity`, the
     number of `photos` the event brings, whether the plan is complete after the event
     (`plan_complete`: deadline and measures set), the `listed` / `stop_work` flags, and
-    whether a gas supplier's clue waits for the county's judgement (`clue_pending`).
+    whether a gas supplier's clue waits for the county's judgement (`clue_pending`), and
+    for a voided verification the status the hazard had before it (`back_to`).
     """
     if event not in ROLES_FOR:
         return _refuse("unknown_event", f"Unknown hazard event {event!r}.")
@@ -143,6 +152,14 @@ def decide(state: str | None, event: str, role: str | None, *, severity: str = "
         if not stop_work:
             return _refuse("no_stop_work", "No stop-work order is in force. 未责令停产停业。")
         return _allow(state)
+    if event == REOPENED:
+        return _allow(RECTIFYING) if state == CLOSED else _wrong_state(state, event)
+    if event == VERIFICATION_VOIDED:
+        # Only a closure (or a wait for sign-off) is undone, and only back to a status
+        # from which a verification could have started.
+        if state not in (CLOSED, PENDING_CLOSURE) or back_to not in VERIFIABLE:
+            return _wrong_state(state, event)
+        return _allow(back_to)
     if state == CLOSED:
         return _wrong_state(state, event)
     # From here on the hazard is not closed.

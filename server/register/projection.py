@@ -65,6 +65,7 @@ def decision_for(state: dict | None, event: dict) -> lc.Decision:
         stop_work=bool(state and state.get("stop_work")),
         clue_pending=bool(state and state.get("supplier_major")
                           and state.get("supplier_confirmed") is None),
+        back_to=data.get("status_before"),
     )
 
 
@@ -125,6 +126,8 @@ def _apply(s: dict, event: dict, status: str) -> dict:
         s["supplier_confirmed"] = True
     elif kind == lc.SUPPLIER_CLUE_DISMISSED:
         s["supplier_confirmed"] = False
+    elif kind in (lc.REOPENED, lc.VERIFICATION_VOIDED):
+        s["closed_at"] = None
     if status == lc.CLOSED and s.get("status") != lc.CLOSED:
         s["closed_at"], s["overdue"] = at, False
     s["status"] = status
@@ -139,6 +142,27 @@ def project(events) -> dict | None:
             continue
         state, _ = step(state, event)
     return state
+
+
+def status_before(events, inspection_id) -> str | None:
+    """The status a hazard had just before the last accepted `verified_rectified` event
+    of `inspection_id` in `events` (server order); None when that inspection did not
+    close it (or send it to sign-off), or a later verification or reopening overtook it."""
+    state: dict | None = None
+    before = None
+    for event in events:
+        if event.get("refused"):
+            continue
+        kind = event["type"]
+        if kind == lc.VERIFIED_RECTIFIED:
+            before = state["status"] if str(event.get("inspection_id")) == str(inspection_id) \
+                else None
+        elif kind in (lc.REOPENED, lc.VERIFICATION_VOIDED, lc.VERIFIED_NOT_RECTIFIED):
+            before = None
+        state, _ = step(state, event)
+    if state is None or state["status"] not in (lc.CLOSED, lc.PENDING_CLOSURE):
+        return None
+    return before
 
 
 def event_dict(row: Any) -> dict:

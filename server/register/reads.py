@@ -56,6 +56,12 @@ _HAZARDS = (_HAZARD.add_columns(_A.c.alias_id)
 _INSPECTION = (select(Inspection.review_state, Inspection.site_id, Inspection.superseded_by,
                       Region.path).join(Region, Region.code == Inspection.region_code)
                .where(Inspection.id == bindparam("id")).with_for_update(of=Inspection.__table__))
+_HISTORY = (select(_E.c.type, _E.c.at, _E.c.actor_id, _E.c.actor_role, _E.c.inspection_id,
+                   _E.c.data, _E.c.refused)
+            .where(_E.c.hazard_id == bindparam("id")).order_by(_E.c.seq))
+_VERIFIED_BY = (select(_E.c.hazard_id).distinct()
+                .where(_E.c.inspection_id == bindparam("id"),
+                       _E.c.type == lc.VERIFIED_RECTIFIED, _E.c.refused.is_(False)))
 _EVENTS_SINCE = (select(_E.c.type, _E.c.data)
                  .where(_E.c.hazard_id == bindparam("id"), _E.c.version > bindparam("version"),
                         _E.c.refused.is_(False)).order_by(_E.c.seq))
@@ -312,6 +318,16 @@ class UnitReads:
             return []
         return [{"type": t, "data": d or {}}
                 for t, d in self._rows(_EVENTS_SINCE, id=record.id, version=version)]
+
+
+    def history(self, record: HazardRecord) -> list[dict]:
+        """The hazard's stored events, oldest first, as `projection.step` reads them."""
+        return [dict(row._mapping, data=row.data or {})
+                for row in self._rows(_HISTORY, id=record.id)]
+
+    def closed_by(self, inspection_id) -> list[uuid.UUID]:
+        """The hazards a stored inspection's verifications closed (or sent to sign-off)."""
+        return [row[0] for row in self._rows(_VERIFIED_BY, id=uuid.UUID(str(inspection_id)))]
 
 
 def _same_rows(now: list, then: list) -> bool:

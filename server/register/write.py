@@ -142,6 +142,16 @@ class RegisterWrite(UnitReads):
         return Outcome(record, row, None if decision.ok else refusal_error(decision, record.state))
 
     def _change(self, record: HazardRecord, state: dict) -> None:
+        pair = (state["site_id"], state["item"])
+        if state["item"] and record.state["status"] == lc.CLOSED != state["status"]:
+            # Reopened: it becomes the open hazard of its item again, if it can.
+            other = self.open_hazard(*pair)
+            if other is not None and other.id != record.id:
+                raise Conflict("The site has another open hazard of the same item; it "
+                               "cannot be reopened. 该场所同一检查项已有未销号隐患，不能重新打开。",
+                               details={"hazard_id": str(record.id),
+                                        "open_hazard_id": str(other.id)})
+            self._set(self._open, pair, record.id)
         old_state, old_dirty = record.state, record.dirty
         record.state, record.dirty = state, True
 
@@ -149,7 +159,6 @@ class RegisterWrite(UnitReads):
             record.state, record.dirty = old_state, old_dirty
 
         self._journal.append(back)
-        pair = (state["site_id"], state["item"])
         if state["item"] and state["status"] == lc.CLOSED and self._open.get(pair) == record.id:
             self._set(self._open, pair, None)
 

@@ -121,6 +121,7 @@ ACTION_FIELDS = {
     "comment": ({"text"}, set()),
     "confirm_supplier_clue": ({"reason"}, set()),
     "dismiss_supplier_clue": ({"reason"}, set()),
+    "reopen": ({"reason"}, set()),
 }
 
 

@@ -8,6 +8,7 @@ from marshmallow import ValidationError as MarshmallowValidationError
 
 from server.evidence.qr import verify as verify_tag
 from server.inspections import submit as submission
+from server.models.inspection import KINDS
 from server.register.write import Needs
 from server.schemas.plain import plain_loader
 from sync import flags as plausibility
@@ -92,8 +93,7 @@ class InspectionSubmitArgs(_Strict):
     id = fields.UUID(required=True)
     site_id = fields.UUID(required=True)
     checklist = fields.Nested(ChecklistRef, required=True)
-    kind = fields.String(required=True, validate=validate.OneOf(
-        ("routine", "verification", "cross_check", "follow_up")))
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
     started_at = fields.AwareDateTime(required=True)
     finished_at = fields.AwareDateTime(required=True)
     location = fields.Nested(Location, load_default=None, allow_none=True)

@@ -58,7 +58,8 @@ def failable_items(code="gas-restaurant", version=1) -> list[str]:
 
 def inspection_args(site, *, code="gas-restaurant", version=1, fail=(), inspection_id=None,
                     started=None, minutes=15, location="site", scan=None, photo_seed="p",
-                    verifications=None, kind="routine", supersedes=None) -> dict:
+                    verifications=None, kind="routine", supersedes=None,
+                    site_signature=True) -> dict:
     checklist = forms.get(code, version)
     inspection_id = inspection_id or uuid.uuid4()
     answers = []
@@ -78,6 +79,8 @@ def inspection_args(site, *, code="gas-restaurant", version=1, fail=(), inspecti
         "answers": answers,
         "signatures": {"inspector": sha(f"sig:{inspection_id}")},
     }
+    if site_signature:  # the household signs (双签字); without it: flag no_site_signature
+        args["signatures"]["site"] = sha(f"site-sig:{inspection_id}")
     if location == "site" and site.lat is not None:
         args["location"] = {"lat": site.lat, "lon": site.lon, "accuracy_m": 12}
     elif isinstance(location, dict):

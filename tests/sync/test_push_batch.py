@@ -275,4 +275,5 @@ def test_a_push_writes_each_table_once(client, field_auth, session, make_site, e
     assert sorted(inserts) == sorted(["inspections", "hazards", "hazard_events", "blob_refs",
                                       "sync_change_log", "sync_mutation_results"])
     assert _count(session, HazardEvent) == 6 + (0 if exclusive else 1)
-    assert _count(session, BlobRef) == 15
+    # Each inspection refers to 2 photos, 2 signatures (inspector, site); each hazard to 1.
+    assert _count(session, BlobRef) == 18

@@ -56,7 +56,8 @@ def _verification(app, site, verifications, answers=(), seconds=90, **extra) -> 
             "finished_at": finished.isoformat(),
             "location": {"lat": site.lat, "lon": site.lon, "accuracy_m": 10},
             "scan": _scan(app, site), "answers": list(answers),
-            "signatures": {"inspector": sha(f"sig:{inspection_id}")}}
+            "signatures": {"inspector": sha(f"sig:{inspection_id}"),
+                           "site": sha(f"site-sig:{inspection_id}")}}
     if verifications is not None:
         args["verifications"] = verifications
     args.update(extra)

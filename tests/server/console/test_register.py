@@ -192,3 +192,62 @@ def test_sync_conflicts_are_shown_and_resolved(console, world, session):
     again = c.post(f"/console/hazards/{h.id}/conflicts/{seq}/resolve",
                    {"choice": "keep", "version": h.version})
     assert again.status_code == 409
+
+
+def test_a_closed_hazard_offers_reopen_with_a_reason(console, world, submit):
+    h = _hazard(world["inspection1"].hazard_ids[0])
+    submit(world["inspector1"], world["site1"], kind="verification", verifications=[
+        {"hazard_id": str(h.id), "result": "rectified", "photos": [sha("after")]}])
+    h = _hazard(h.id)
+    assert h.status == "closed"
+    c = console()
+    html = c.get(f"/console/hazards/{h.id}").get_data(as_text=True)
+    assert 'data-action="reopen"' in html and "重新打开" in html
+    assert 'data-action="plan"' not in html  # nothing else to do on a closed hazard
+    missing = c.post(f"/console/hazards/{h.id}/actions/reopen", {"version": h.version})
+    assert missing.status_code == 422 and _hazard(h.id).status == "closed"
+    resp = c.post(f"/console/hazards/{h.id}/actions/reopen",
+                  {"version": h.version, "reason": "群众反映软管仍未更换"})
+    assert resp.status_code == 302
+    h = _hazard(h.id)
+    assert h.status == "rectifying"
+    html = c.get(f"/console/hazards/{h.id}").get_data(as_text=True)
+    assert 'data-type="reopened"' in html and "群众反映软管仍未更换" in html
+    assert 'data-action="reopen"' not in html
+
+
+def test_rejecting_a_verification_in_the_console_reopens_its_hazard(console, world, submit):
+    h = _hazard(world["inspection1"].hazard_ids[0])
+    done = submit(world["inspector1"], world["site1"], kind="verification", verifications=[
+        {"hazard_id": str(h.id), "result": "rectified", "photos": [sha("after")]}])
+    assert _hazard(h.id).status == "closed"
+    c = console()
+    resp = c.post(f"/console/inspections/{done.inspection.id}/review",
+                  {"decision": "reject", "comment": "照片与场所不符"})
+    assert resp.status_code == 302, resp.get_data(as_text=True)
+    assert _hazard(h.id).status == "open"
+    html = c.get(f"/console/hazards/{h.id}").get_data(as_text=True)
+    assert 'data-type="verification_voided"' in html and "复查作废" in html
+
+
+def test_an_unannounced_inspection_and_a_missing_signature_read_as_words(console, world,
+                                                                        session):
+    from server.inspections import submit as submission
+    from tests.server.register.conftest import inspection_args, unit
+
+    args = inspection_args(world["site1"], kind="unannounced")
+    del args["signatures"]["site"]
+    uow = unit(session)
+    submission.submit(uow, world["inspector1"], args, flags=[])
+    uow.write()
+    unsigned = inspection_args(world["site1"])
+    del unsigned["signatures"]["site"]
+    uow = unit(session)
+    submission.submit(uow, world["inspector1"], unsigned, flags=[])
+    uow.write()
+    session.commit()
+    c = console()
+    html = c.get(f"/console/inspections/{args['id']}").get_data(as_text=True)
+    assert "暗查暗访" in html and "场所未签字" not in html
+    html = c.get(f"/console/inspections/{unsigned['id']}").get_data(as_text=True)
+    assert "日常检查" in html and "场所未签字" in html and ">no_site_signature<" not in html

@@ -55,6 +55,11 @@ TABLE = {
     "listing_proposed": ({SYS}, dict(open="open", rectifying="rectifying",
                          pending_verification="pending_verification",
                          pending_closure="pending_closure", closed=X), {}),
+    "reopened": ({C, A}, dict(open=X, rectifying=X, pending_verification=X,
+                 pending_closure=X, closed="rectifying"), {}),
+    "verification_voided": ({C, A}, dict(open=X, rectifying=X, pending_verification=X,
+                            pending_closure="rectifying", closed="rectifying"),
+                            {"back_to": "rectifying"}),
 }
 
 CASES = [(state, event, role) for event in TABLE
@@ -106,3 +111,11 @@ def test_facts_refuse_listing_delisting_and_lifting():
 def test_events_need_a_hazard_and_a_known_name():
     assert decide(None, "comment", T).reason == "no_hazard"
     assert decide("open", "teleported", T).reason == "unknown_event"
+
+
+@pytest.mark.parametrize("back_to", [None, "closed", "pending_closure", "bogus"])
+def test_a_voided_verification_goes_back_only_to_a_verifiable_status(back_to):
+    for state in ("closed", "pending_closure"):
+        assert decide(state, "verification_voided", C, back_to=back_to).code == \
+            "invalid_transition"
+    assert decide("closed", "verification_voided", C, back_to="open").state == "open"

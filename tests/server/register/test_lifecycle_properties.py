@@ -60,3 +60,26 @@ def test_closure_only_through_verification_and_sign_off(severity, history):
             assert state is before  # a refusal changes nothing
         assert state["version"] >= before["version"]
     assert project(log) == state  # replay gives the same state
+
+
+def test_status_before_names_the_closing_verification_only():
+    from server.register.projection import status_before
+
+    def ev(kind, role="township_inspector", inspection=None, **data):
+        return {"type": kind, "at": AT, "actor_id": None, "actor_role": role,
+                "inspection_id": inspection, "data": data, "refused": False}
+
+    found = ev(lc.FOUND, data=None)
+    found["data"] = {"id": None, "site_id": "6f1c3c52-5a4e-4f4e-9a38-7d0c2b1e8a11",
+                     "region_code": "1", "sector": "gas", "severity": "general",
+                     "source": "inspection"}
+    plan = ev(lc.PLANNED, fields={"measures": "m", "deadline": "2030-01-01"})
+    closing = ev(lc.VERIFIED_RECTIFIED, inspection="I1", photos=["a" * 64])
+    assert status_before([found, plan, closing], "I1") == lc.RECTIFYING
+    assert status_before([found, closing], "I1") == lc.OPEN
+    assert status_before([found, closing], "I2") is None
+    reopened = ev(lc.REOPENED, role="county_reviewer", reason="r")
+    assert status_before([found, closing, reopened], "I1") is None
+    again = ev(lc.VERIFIED_RECTIFIED, inspection="I2", photos=["b" * 64])
+    assert status_before([found, closing, reopened, again], "I1") is None
+    assert status_before([found, closing, reopened, again], "I2") == lc.RECTIFYING
