@@ -5,6 +5,7 @@ import { db, getMeta, setMeta } from "./db.js";
 import { request, ApiError } from "./api.js";
 import * as outbox from "./outbox.js";
 import { uploadPending } from "./upload.js";
+import { refreshRegions } from "./regions.js";
 
 const PUSH_BATCH = 50;
 const PULL_LIMIT = 500;
@@ -209,6 +210,7 @@ async function runOnce() {
       await dropProvisional(last);
     }
     await ensureChecklists().catch((err) => console.warn("checklists", err));
+    await refreshRegions(session).catch((err) => console.warn("regions", err));
     await setMeta(`last_sync:${session.client_id}`, new Date().toISOString());
     failures = 0;
     emit({ online: true, loginRequired: false });
