@@ -18,6 +18,7 @@ from tests.e2e.phone import (
     login,
     query,
     served_checklist,
+    sign,
     sync_now,
     wait_controlled,
 )
@@ -161,4 +162,19 @@ def test_report_plan_fix_comment_and_site_edit_offline(live_server, new_phone, t
     assert page.locator("[data-test^=pending-]").count() == 0
     assert json.dumps(page.evaluate(OUTBOX)) == "[]"
     page.screenshot(path=str(artifacts / "loop-site-synced.png"), full_page=True)
+
+    # The household said it is fixed: the inspector re-checks it (复查) and it closes.
+    page.click(f"[data-hazard='{found}']")
+    page.wait_for_selector("[data-test=after-photo]", state="attached")
+    page.set_input_files("[data-test=after-photo]", camera_photo(tmp_path, "after.jpg", seed=43))
+    page.wait_for_selector(".compare > div:nth-child(2) .photos img")
+    page.click("[data-result=rectified]")
+    sign(page, "inspector")
+    page.click("[data-test=save-verification]")
+    page.wait_for_selector("[data-test=site-name]")
+    sync_now(page)
+    closed = api(server, f"/hazards/{found}", token)
+    assert closed["status"] == "closed"
+    assert [e["type"] for e in closed["events"]].index("fix_reported") < \
+        [e["type"] for e in closed["events"]].index("verified_rectified")
     uuid.UUID(report["id"])

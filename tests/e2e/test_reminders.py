@@ -93,6 +93,20 @@ def test_the_reminder_list_offline_with_its_badge(live_server, new_phone, artifa
     assert _visible_codes(page) == []
     assert _layout_problems(page) == []
     page.screenshot(path=str(artifacts / "loop-reminders.png"), full_page=True)
+    # English through the app's own language setting.
+    page.evaluate("() => localStorage.setItem('xuncha.lang', 'en')")
+    page.reload()
+    wait_ready(page)
+    page.wait_for_selector("[data-test=notification]")
+    english = page.inner_text("#view")
+    for words in ("Reminders", "Overdue hazard", "Due this week", "New task",
+                  "Inspection returned", "Follow-up visit"):
+        assert words in english, words
+    page.screenshot(path=str(artifacts / "loop-reminders-en.png"), full_page=True)
+    page.evaluate("() => localStorage.setItem('xuncha.lang', 'zh')")
+    page.reload()
+    wait_ready(page)
+    page.wait_for_selector("[data-test=notification]")
 
     # Opening the overdue one marks it read (and leads to its hazard).
     before = int(page.inner_text("[data-test=notif-badge]"))

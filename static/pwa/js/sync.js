@@ -6,6 +6,7 @@ import { request, ApiError } from "./api.js";
 import * as outbox from "./outbox.js";
 import { uploadPending } from "./upload.js";
 import { refreshRegions } from "./regions.js";
+import { settleRejected } from "./pending.js";
 
 const PUSH_BATCH = 50;
 const PULL_LIMIT = 500;
@@ -86,6 +87,8 @@ async function push(session) {
       continue;
     }
     await outbox.recordResults(session.client_id, answer.results, answer.epoch ?? null);
+    const rejected = new Set(answer.results.filter((r) => r.status === "rejected").map((r) => r.id));
+    await settleRejected(batch.filter((e) => rejected.has(e.id)).map((e) => ({ ...e, status: "rejected" })));
     await outbox.alignCounter(session.client_id, answer.last_mutation_id);
     if (!answer.results.length) return;
   }
