@@ -22,6 +22,7 @@ def register_api(app: Flask) -> None:
         labels,
         meta,
         notifications,
+        regions,
         sites,
         stats,
         sync,
@@ -29,7 +30,7 @@ def register_api(app: Flask) -> None:
 
     api = Blueprint("api_v1", __name__, url_prefix=API_PREFIX)
     for module in (meta, auth, sites, checklists, sync, hazards,
-                   inspections, notifications, stats, exports, blobs, labels):
+                   inspections, notifications, regions, stats, exports, blobs, labels):
         api.register_blueprint(module.bp)
     app.register_blueprint(api)
 

@@ -15,6 +15,13 @@ from server.models.region import LEVELS
 CSV_COLUMNS = ("code", "name", "level", "parent_code")
 
 
+def subtree(session, user) -> list[Region]:
+    """The user's region and every region under it, in tree order (the phone names its
+    villages with these)."""
+    return list(session.scalars(select(Region).where(
+        Region.path.startswith(user.region.path, autoescape=True)).order_by(Region.path)))
+
+
 @dataclass
 class RowError:
     line: int

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from server.models import Hazard, Inspection, Site, Task, User
+from server.models import Hazard, Inspection, Notification, Site, Task, User
 from server.register import lifecycle as lc
 from server.register.notifications import notify, people_over
 from server.register.settings import RegisterSettings
@@ -45,23 +45,39 @@ def _hazard_data(hazard: Hazard) -> dict:
             "severity": hazard.severity}
 
 
+def _missing(session, keys: set[str]) -> set[str]:
+    """The keys no reminder has yet, looked up in chunks (a run checks thousands at once
+    instead of one query per reminder)."""
+    have: set[str] = set()
+    ordered = sorted(keys)
+    for i in range(0, len(ordered), 500):
+        have.update(session.scalars(select(Notification.key).where(
+            Notification.key.in_(ordered[i:i + 500]))))
+    return keys - have
+
+
 def hazards_due(session, area: _Area, today: date) -> int:
     """Overdue hazards of the area, and those whose deadline falls this week."""
     week_end = today + timedelta(days=DUE_DAYS - 1)
     rows = session.scalars(select(Hazard).where(
         Hazard.status != lc.CLOSED, Hazard.deadline.isnot(None), Hazard.deadline <= week_end)
         .order_by(Hazard.deadline, Hazard.id)).all()
-    made = 0
+    wanted = []
     for hazard in rows:
         kind = "overdue" if hazard.overdue or hazard.deadline < today else "due_soon"
         for user in area.people(hazard.region_code):
             # The same key as the nightly job's reminder: one reminder per person.
-            made += notify(session, key=f"{kind}:{hazard.id}:{hazard.deadline}:{user.id}",
-                           recipient=user, kind=kind, hazard_id=hazard.id,
-                           title=f"{'隐患逾期未整改' if kind == 'overdue' else '隐患本周到期'}："
-                                 f"{hazard.site.name}",
-                           body=f"{hazard.description}（整改期限 {hazard.deadline}）",
-                           data=_hazard_data(hazard)) is not None
+            wanted.append((f"{kind}:{hazard.id}:{hazard.deadline}:{user.id}", kind, hazard, user))
+    missing = _missing(session, {key for key, *_ in wanted})
+    made = 0
+    for key, kind, hazard, user in wanted:
+        if key not in missing:
+            continue
+        made += notify(session, key=key, recipient=user, kind=kind, hazard_id=hazard.id,
+                       title=f"{'隐患逾期未整改' if kind == 'overdue' else '隐患本周到期'}："
+                             f"{hazard.site.name}",
+                       body=f"{hazard.description}（整改期限 {hazard.deadline}）",
+                       data=_hazard_data(hazard)) is not None
     return made
 
 

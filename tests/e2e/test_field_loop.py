@@ -18,6 +18,7 @@ from tests.e2e.phone import (
     login,
     query,
     served_checklist,
+    sign,
     sync_now,
     wait_controlled,
 )
@@ -161,4 +162,79 @@ def test_report_plan_fix_comment_and_site_edit_offline(live_server, new_phone, t
     assert page.locator("[data-test^=pending-]").count() == 0
     assert json.dumps(page.evaluate(OUTBOX)) == "[]"
     page.screenshot(path=str(artifacts / "loop-site-synced.png"), full_page=True)
+
+    # The household said it is fixed: the inspector re-checks it (复查) and it closes.
+    page.click(f"[data-hazard='{found}']")
+    page.wait_for_selector("[data-test=after-photo]", state="attached")
+    page.set_input_files("[data-test=after-photo]", camera_photo(tmp_path, "after.jpg", seed=43))
+    page.wait_for_selector(".compare > div:nth-child(2) .photos img")
+    page.click("[data-result=rectified]")
+    sign(page, "inspector")
+    page.click("[data-test=save-verification]")
+    page.wait_for_selector("[data-test=site-name]")
+    sync_now(page)
+    closed = api(server, f"/hazards/{found}", token)
+    assert closed["status"] == "closed"
+    assert [e["type"] for e in closed["events"]].index("fix_reported") < \
+        [e["type"] for e in closed["events"]].index("verified_rectified")
     uuid.UUID(report["id"])
+
+
+# A plan queued as the phone would (planHazard: the change shown at once, marked pending
+# with what it replaced), with a base version the server refuses (422, nothing changes).
+QUEUE_REFUSED_PLAN = """async (hazard) => {
+    const db = await new Promise((ok) => { const r = indexedDB.open('xuncha'); r.onsuccess = () => ok(r.result); });
+    const get = (store, key) => new Promise((ok) => {
+        const q = db.transaction(store).objectStore(store).get(key); q.onsuccess = () => ok(q.result); });
+    const session = await get('meta', 'session');
+    const counter = 'next_mutation_id:' + session.client_id;
+    const next = (await get('meta', counter)) || 1;
+    const record = await get('hazards', hazard);
+    await new Promise((ok, no) => {
+        const tx = db.transaction(['meta', 'outbox', 'hazards'], 'readwrite');
+        tx.objectStore('outbox').put({ client_id: session.client_id, id: next, name: 'hazard.update',
+            at: new Date().toISOString(), label: '', status: 'pending', user: session.user.username,
+            args: { id: hazard, base_version: record.version + 5, changes: { measures: '以为的措施' } } });
+        tx.objectStore('meta').put(next + 1, counter);
+        tx.objectStore('hazards').put({ ...record, measures: '以为的措施',
+            pending: [{ kind: 'plan', mutation_id: next, before: { measures: record.measures ?? null } }] });
+        tx.oncomplete = ok; tx.onerror = () => no(tx.error);
+    });
+    db.close();
+    return record.measures ?? null;
+}"""
+
+HAZARD_ROW = """async (id) => {
+    const db = await new Promise((ok) => { const r = indexedDB.open('xuncha'); r.onsuccess = () => ok(r.result); });
+    const row = await new Promise((ok) => { const q = db.transaction('hazards').objectStore('hazards').get(id);
+        q.onsuccess = () => ok(q.result); });
+    db.close();
+    return row;
+}"""
+
+
+def test_a_change_the_server_refuses_is_undone_on_the_phone(live_server, new_phone):
+    server = live_server
+    site = fresh_site(server, "restaurant", TOWNSHIP1)
+    definition = served_checklist("gas-restaurant")
+    item = next(i["code"] for i in definition["items"] if i["kind"] == "yes_no"
+                and i.get("photo_on_fail") and i["severity"] == "general"
+                and "equals" in i.get("fail", {}))
+    device = ApiDevice(server, "inspector1")
+    found = hazard_id(device.inspect(site, "gas-restaurant", [item]), item)
+    page = new_phone().new_page()
+    login(page, "inspector1")
+    before = page.evaluate(QUEUE_REFUSED_PLAN, found)
+    page.goto(f"/app/#/site/{site['id']}")
+    page.wait_for_selector(f"[data-hazard='{found}'] [data-test=pending-plan]")
+    version = api(server, f"/hazards/{found}", device.token)["version"]
+    sync_now(page)
+    # Refused (the server's hazard did not change): the phone shows the server's facts again.
+    row = page.evaluate(HAZARD_ROW, found)
+    assert row["measures"] == before and not row.get("pending")
+    assert api(server, f"/hazards/{found}", device.token)["version"] == version
+    page.goto(f"/app/#/site/{site['id']}")
+    page.wait_for_selector(f"[data-hazard='{found}']")
+    assert page.locator("[data-test^=pending-]").count() == 0
+    page.goto("/app/#/outbox")
+    page.wait_for_selector("[data-test=outbox-item] .error")

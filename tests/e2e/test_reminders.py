@@ -93,6 +93,20 @@ def test_the_reminder_list_offline_with_its_badge(live_server, new_phone, artifa
     assert _visible_codes(page) == []
     assert _layout_problems(page) == []
     page.screenshot(path=str(artifacts / "loop-reminders.png"), full_page=True)
+    # English through the app's own language setting.
+    page.evaluate("() => localStorage.setItem('xuncha.lang', 'en')")
+    page.reload()
+    wait_ready(page)
+    page.wait_for_selector("[data-test=notification]")
+    english = page.inner_text("#view")
+    for words in ("Reminders", "Overdue hazard", "Due this week", "New task",
+                  "Inspection returned", "Follow-up visit"):
+        assert words in english, words
+    page.screenshot(path=str(artifacts / "loop-reminders-en.png"), full_page=True)
+    page.evaluate("() => localStorage.setItem('xuncha.lang', 'zh')")
+    page.reload()
+    wait_ready(page)
+    page.wait_for_selector("[data-test=notification]")
 
     # Opening the overdue one marks it read (and leads to its hazard).
     before = int(page.inner_text("[data-test=notif-badge]"))
@@ -114,3 +128,49 @@ def test_the_reminder_list_offline_with_its_badge(live_server, new_phone, artifa
     page.wait_for_selector("[data-test=notification]")
     assert page.locator("[data-test=notification][data-unread='1']").count() == 0
     assert page.locator("[data-test=notif-badge]").is_hidden()
+
+
+def test_the_console_reminders_page_with_a_proposal_declined(live_server, browser, artifacts):
+    """County staff see the overdue major hazard and its listing proposal, decline it with a
+    reason, and the nav's unread count follows."""
+    from tests.e2e.test_console import DESKTOP
+
+    server = live_server
+    site = fresh_site(server, "restaurant", VILLAGE1)
+    definition = served_checklist("gas-restaurant")
+    major = next(i["code"] for i in definition["items"] if i["kind"] == "yes_no"
+                 and i["severity"] == "major" and "equals" in i.get("fail", {}))
+    device = ApiDevice(server, "inspector1")
+    hazard = hazard_id(device.inspect(site, "gas-restaurant", [major]), major)
+    _in_server(server, f"""
+        session.get(Hazard, uuid.UUID("{hazard}")).deadline = today - timedelta(days=3)
+    """)
+    server.xuncha("scheduler", "--once")
+
+    context = browser.new_context(base_url=server.url, **DESKTOP)
+    page = context.new_page()
+    try:
+        page.goto("/console/login")
+        page.fill("input[name=username]", "county1")
+        page.fill("input[name=password]", "xuncha-demo")
+        page.click("button[type=submit]")
+        page.wait_for_url("**/console/review")
+        unread = int(page.inner_text("[data-test=nav-unread]"))
+        assert unread >= 2
+        page.click("[data-test=nav-reminders]")
+        page.wait_for_selector("table.reminders")
+        row = page.locator("tr[data-kind=listing_proposed]", has_text=site["name"])
+        assert "建议挂牌督办：县级" in row.inner_text()
+        assert page.locator("tr[data-kind=overdue]", has_text=site["name"]).count() == 1
+        page.screenshot(path=str(artifacts / "console-reminders.png"), full_page=True)
+        row.locator("input[name=reason]").fill("已责令停业整改，期限内可完成")
+        row.locator("[data-test=decline]").click()
+        page.wait_for_selector("tr[data-kind=listing_proposed] [data-test=decision]")
+        decided = page.locator("tr[data-kind=listing_proposed]", has_text=site["name"])
+        assert "不予挂牌" in decided.inner_text() and "已责令停业整改" in decided.inner_text()
+        assert int(page.inner_text("[data-test=nav-unread]")) == unread - 1
+        events = api(server, f"/hazards/{hazard}", api_login(server, "county1"))["events"]
+        assert any(e["type"] == "comment" for e in events)
+        page.screenshot(path=str(artifacts / "console-reminders-declined.png"), full_page=True)
+    finally:
+        context.close()

@@ -7,6 +7,7 @@ import { db } from "./db.js";
 import * as outbox from "./outbox.js";
 import * as sync from "./sync.js";
 import { localDay } from "./ui.js";
+import { markPending } from "./pending.js";
 
 export const SOURCES = ["inspection", "self_check", "public_report"];
 export const PHONE_RE = /^[0-9+\-() ]{3,32}$/;
@@ -16,18 +17,6 @@ async function queued(name, args, label) {
   await sync.refreshCounts();
   sync.syncNow().catch(() => {});
   return entry;
-}
-
-/** Mark a pulled record as changed on the phone; the next pull replaces it whole. */
-async function markPending(store, id, kind, entryId, patch = {}) {
-  const database = await db();
-  const tx = database.transaction(store, "readwrite");
-  const record = await tx.store.get(id);
-  if (record) {
-    const pending = [...(record.pending || []), { kind, mutation_id: entryId }];
-    await tx.store.put({ ...record, ...patch, pending });
-  }
-  await tx.done;
 }
 
 /** `hazard.report`: a hazard found outside a checklist. Returns the provisional hazard. */

@@ -44,3 +44,18 @@ export async function returnedInspections() {
   const list = await (await db()).getAll("inspections");
   return list.filter((i) => i.review_state === "returned" && !i.superseded_by);
 }
+
+/** site id → when the latest inspection of today there finished (ms), pulled or from this phone. */
+export async function sitesInspectedToday() {
+  const today = localDay();
+  const database = await db();
+  const pulled = await database.getAll("inspections");
+  const mine = (await database.getAll("drafts")).filter((d) => d.state === "submitted");
+  const done = new Map();
+  for (const insp of pulled.concat(mine)) {
+    const when = Date.parse(insp.finished_at || insp.received_at || "");
+    if (!Number.isFinite(when) || localDay(new Date(when)) !== today || insp.review_state === "rejected") continue;
+    done.set(insp.site_id, Math.max(done.get(insp.site_id) || 0, when));
+  }
+  return done;
+}

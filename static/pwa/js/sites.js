@@ -5,6 +5,7 @@ import { db } from "./db.js";
 import * as outbox from "./outbox.js";
 import * as sync from "./sync.js";
 import { distanceM } from "./geo.js";
+import { regionNames } from "./regions.js";
 
 async function allSites() {
   return (await db()).getAll("sites");
@@ -45,8 +46,11 @@ export async function siteByCode(code) {
 export async function regionsForNewSite(current) {
   // The pulled sites tell which villages exist under the user's region.
   const byCode = new Map();
+  const names = await regionNames(current);
   for (const site of await allSites()) {
-    if (site.region_code && !byCode.has(site.region_code)) byCode.set(site.region_code, site.region?.name || site.region_code);
+    if (site.region_code && !byCode.has(site.region_code)) {
+      byCode.set(site.region_code, site.region?.name || names.get(site.region_code) || site.region_code);
+    }
   }
   const region = current.user.region;
   const out = [...byCode].map(([code, name]) => ({ code, name })).sort((a, b) => a.code.localeCompare(b.code));

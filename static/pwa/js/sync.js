@@ -5,6 +5,8 @@ import { db, getMeta, setMeta } from "./db.js";
 import { request, ApiError } from "./api.js";
 import * as outbox from "./outbox.js";
 import { uploadPending } from "./upload.js";
+import { refreshRegions } from "./regions.js";
+import { settleRejected } from "./pending.js";
 
 const PUSH_BATCH = 50;
 const PULL_LIMIT = 500;
@@ -85,6 +87,8 @@ async function push(session) {
       continue;
     }
     await outbox.recordResults(session.client_id, answer.results, answer.epoch ?? null);
+    const rejected = new Set(answer.results.filter((r) => r.status === "rejected").map((r) => r.id));
+    await settleRejected(batch.filter((e) => rejected.has(e.id)).map((e) => ({ ...e, status: "rejected" })));
     await outbox.alignCounter(session.client_id, answer.last_mutation_id);
     if (!answer.results.length) return;
   }
@@ -209,6 +213,7 @@ async function runOnce() {
       await dropProvisional(last);
     }
     await ensureChecklists().catch((err) => console.warn("checklists", err));
+    await refreshRegions(session).catch((err) => console.warn("regions", err));
     await setMeta(`last_sync:${session.client_id}`, new Date().toISOString());
     failures = 0;
     emit({ online: true, loginRequired: false });

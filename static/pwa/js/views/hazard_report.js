@@ -12,7 +12,8 @@ const SECTORS = ["gas", "fire", "construction", "fireworks", "forest", "rural"];
 /** A row of big choice buttons; returns {element, value()}. */
 export function choiceRow(name, label, options, initial) {
   let value = initial;
-  const buttons = options.map(([code, text]) => h("button", { type: "button",
+  // A third entry is the button's class ("fail": shown red when chosen).
+  const buttons = options.map(([code, text, cls]) => h("button", { type: "button", class: cls,
     "aria-pressed": String(code === value), "data-choice": `${name}:${code}` }, text));
   buttons.forEach((button, i) => button.addEventListener("click", () => {
     value = options[i][0];
@@ -32,7 +33,7 @@ export async function render(root, siteId) {
   const sectorOrder = own.concat(SECTORS.filter((s) => !own.includes(s)));
   const sector = h("select", { name: "sector", "aria-label": t("report.sector") },
     sectorOrder.map((s) => h("option", { value: s }, t(`sector.${s}`))));
-  const severity = choiceRow("severity", t("report.severity"), [["general", t("severity.general")], ["major", t("severity.major")]], "general");
+  const severity = choiceRow("severity", t("report.severity"), [["general", t("severity.general")], ["major", t("severity.major"), "fail"]], "general");
   const source = h("select", { name: "source", "aria-label": t("report.source") },
     SOURCES.map((s) => h("option", { value: s }, t(`source.${s}`))));
   const description = h("textarea", { name: "description", rows: 3, maxlength: 2000,

@@ -29,7 +29,7 @@ function lines(n, site, hazard) {
       return data.task_kind === "campaign"
         ? [t("notif.campaignSites", { c: data.campaign || t("task.campaign"), n: data.count || 1 }),
           t("notif.due", { d: fmtDate(data.due) })]
-        : [`${t(`task.${data.task_kind}`)}：${place}`, t("notif.due", { d: fmtDate(data.due) })];
+        : [t("notif.taskAt", { k: t(`task.${data.task_kind}`), s: place }), t("notif.due", { d: fmtDate(data.due) })];
     case "returned":
       return [place, t("notif.reviewer", { c: data.comment || "—" })];
     default:

@@ -5,6 +5,8 @@ import { getSite } from "../sites.js";
 import { hazardsOfSite, inspectionsOfSite } from "../register.js";
 import { checklistRef, draftsForSite, newDraft, takeScan } from "../drafts.js";
 import { pendingKinds } from "../field.js";
+import { currentSession } from "../session.js";
+import { regionNames } from "../regions.js";
 
 export function hazardTags(hazard) {
   return [
@@ -44,8 +46,9 @@ export async function render(root, siteId) {
     mount(root, h("p", { class: "error" }, t("site.notFound")), link(t("back"), "#/sites"));
     return;
   }
-  const [hazards, history, drafts] = await Promise.all([
+  const [hazards, history, drafts, names] = await Promise.all([
     hazardsOfSite(siteId), inspectionsOfSite(siteId), draftsForSite(siteId),
+    currentSession().then(regionNames),
   ]);
   const open = hazards.filter((z) => z.status !== "closed");
   mount(root,
@@ -55,7 +58,7 @@ export async function render(root, siteId) {
       h("dt", {}, t("site.code")), h("dd", {}, site.code || "—"),
       h("dt", {}, t("site.kind")), h("dd", {}, t(`kind.${site.kind}`)),
       h("dt", {}, t("site.address")), h("dd", {}, site.address || "—"),
-      h("dt", {}, t("site.region")), h("dd", {}, site.region?.name || site.region_code || "—"),
+      h("dt", {}, t("site.region")), h("dd", {}, site.region?.name || names.get(site.region_code) || "—"),
       h("dt", {}, t("site.contact")), h("dd", {}, [site.contact_name, site.contact_phone].filter(Boolean).join(" ") || "—")),
     drafts.map((draft) => h("div", { class: "notice" }, `${t("site.draft")} · ${fmtDateTime(draft.updated_at)} `,
       link(t("site.continue"), draft.hazard_id ? `#/verify/${draft.hazard_id}` : `#/inspect/${draft.id}`, "btn"))),
