@@ -92,8 +92,8 @@ def checklist_sheet(code, version):
     return _xlsx(sheets.to_xlsx(checklist), f"{code}.v{version}.xlsx")
 
 
-@bp.post("/checklists/preview")
-def checklist_preview():
+@bp.post("/checklists/check")
+def checklist_check():
     args = parse(PreviewForm(), request.form)
     upload = request.files.get("file")
     if upload is None or not upload.filename:

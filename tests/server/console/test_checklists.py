@@ -24,7 +24,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def upload(console, data: bytes, region=COUNTY1, filename="检查表.xlsx"):
-    return console.post("/console/checklists/preview", data={
+    return console.post("/console/checklists/check", data={
         "region": region, "file": (io.BytesIO(data), filename)},
         content_type="multipart/form-data")
 
@@ -201,7 +201,7 @@ def test_a_twenty_megabyte_file_is_refused(console, session):
     # The body built in memory (the test client would spool it to a file it never closes).
     boundary, body = encode_multipart({"region": CITY, "csrf_token": admin.csrf,
                                        "file": FileStorage(io.BytesIO(big), "big.xlsx")})
-    resp = admin.client.post("/console/checklists/preview", data=body,
+    resp = admin.client.post("/console/checklists/check", data=body,
                              content_type=f"multipart/form-data; boundary={boundary}")
     assert resp.status_code == 413 and "检查表文件不能超过 256 KB" in resp.get_data(as_text=True)
     assert session.query(PublishedChecklist).count() == 0
