@@ -92,16 +92,33 @@ def rows_in_scope(session, region: Region) -> list[PublishedChecklist]:
     return list(session.scalars(stmt))
 
 
-def served(session, user) -> list[forms.Checklist]:
-    """Every version a user's phone holds: the repository's published ones and those
-    published for the user's area."""
-    return forms.published() + [load(row) for row in rows_in_scope(session, user.region)]
+def rows_covering(session, region: Region) -> list[PublishedChecklist]:
+    """Published versions whose region contains all of `region` (what applies there).
+    A variant of a part of a user's area is not theirs: a phone picks the newest version
+    of a code for every site it holds."""
+    stmt = (select(PublishedChecklist).join(Region, Region.code == PublishedChecklist.region_code)
+            .where(literal(region.path).startswith(Region.path))
+            .order_by(PublishedChecklist.code, PublishedChecklist.version))
+    return list(session.scalars(stmt))
+
+
+def served(session, user) -> list[dict]:
+    """Every version a user's phone holds, as served: the repository's published ones and
+    those published for the user's whole area. A retired version says from when
+    (`retires_at`, an extension of the served form): the phone offers it no longer."""
+    out = [forms.served(c) for c in forms.published()]
+    for row in rows_covering(session, user.region):
+        doc = forms.served(load(row))
+        if row.retires_at is not None:
+            doc["retires_at"] = row.retires_at.isoformat()
+        out.append(doc)
+    return out
 
 
 def fingerprint(session, user, base: str) -> str:
     """`base` (the repository's served fingerprint) with the published versions of the
     user's area and their retirement: changes when what the phone is served changes."""
-    rows = rows_in_scope(session, user.region)
+    rows = rows_covering(session, user.region)
     if not rows:
         return base
     part = json.dumps([[r.code, r.version, r.fingerprint,
@@ -114,9 +131,7 @@ def latest(session, region: Region, *, at: datetime | None = None) -> list[forms
     longer counts), ordered by code."""
     at = at or utcnow()
     newest = {c.code: c for c in forms.latest()}
-    for row in rows_in_scope(session, region):
-        if not region.path.startswith(row.region.path):
-            continue  # a variant of a part of the area, not of all of it
+    for row in rows_covering(session, region):
         if row.retires_at is not None and at >= row.retires_at:
             continue
         if row.code not in newest or row.version > newest[row.code].version:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import uuid
+from datetime import date, timedelta
 
 import pytest
 from openpyxl import load_workbook
@@ -165,4 +166,24 @@ def test_admin_publishes_a_sheet_and_a_phone_inspects_with_it_offline(
     derived = query(server, "SELECT item, description FROM hazards WHERE id = ?",
                     uuid.UUID(hazard_id(inspection_id, NEW_ITEM)).hex)
     assert derived == [(NEW_ITEM, "后厨燃气管道无标识")]
+
+    # Retired (last day yesterday): the phone offers version 2 again for new inspections.
+    desk = browser.new_context(base_url=server.url, **DESKTOP).new_page()
+    _login(desk, "admin")
+    desk.goto("/console/checklists")
+    row = desk.locator("[data-checklist='gas-restaurant:3']")
+    row.locator("input[name=last_day]").fill(str(date.today() - timedelta(days=1)))
+    desk.on("dialog", lambda dialog: dialog.accept())
+    row.locator("button").click()
+    desk.wait_for_load_state()
+    assert desk.locator("[data-checklist='gas-restaurant:3'] input[name=last_day]").count() == 0
+    desk.context.close()
+    sync_now(page)
+    other = fresh_site(server, "restaurant", TOWNSHIP1)
+    page.goto(f"/app/#/site/{other['id']}")
+    wait_ready(page)
+    page.click("[data-test=start-inspection]")
+    page.click("[data-test=checklist-gas-restaurant]")
+    page.wait_for_selector("[data-item='GAS-R-01']")
+    assert page.locator(f"[data-item='{NEW_ITEM}']").count() == 0
     phone.close()

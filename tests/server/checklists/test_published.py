@@ -169,3 +169,28 @@ def test_an_unchanged_sheet_is_not_a_new_version(session, make_user):
     admin = make_user("city_admin", CITY)
     preview = publish.check(session, admin, save(book_of()), "x.xlsx", CITY)
     assert [p.message for p in preview.problems] == ["与现行的第2版内容相同，无需发布"]
+
+
+def test_a_variant_of_part_of_an_area_is_not_served_to_the_whole_area(session, client, auth,
+                                                                       make_user):
+    """A phone picks the newest version of a code for every site it holds, so a township's
+    variant goes to that township's phones, not to the county's."""
+    reviewer = make_user("county_reviewer", COUNTY1)
+    publish.publish(session, reviewer, local_variant(), "v.xlsx", TOWNSHIP1, "织里镇试点")
+    session.commit()
+    township, county = auth("township_inspector", TOWNSHIP1), auth("county_reviewer", COUNTY1)
+    assert "gas-restaurant:3" in {c["id"] for c in pull_all(client, township)[0]}
+    assert "gas-restaurant:3" not in {c["id"] for c in pull_all(client, county)[0]}
+
+
+def test_a_retired_version_is_served_with_its_retirement(variant, session, client, auth,
+                                                         make_user):
+    phone = auth("township_inspector", TOWNSHIP1)
+    _, cursor, _ = pull_all(client, phone)
+    at = datetime(2027, 1, 1, tzinfo=UTC)
+    publish.retire(session, make_user("city_admin", CITY), "gas-restaurant", 3, at)
+    session.commit()
+    changes, _, _ = pull_all(client, phone, cursor)
+    served = {c["id"]: c["data"] for c in changes if c["type"] == "checklist"}
+    assert datetime.fromisoformat(served["gas-restaurant:3"]["retires_at"]) == at
+    assert "retires_at" not in served["gas-restaurant:2"]
