@@ -148,3 +148,20 @@ def versions(session, code: str) -> list[int]:
 def every_version(session) -> list[forms.Checklist]:
     """The repository's versions and every published one (for the codes' meanings)."""
     return list(forms.load_all()) + [load(row) for row in session.scalars(select(PublishedChecklist))]
+
+
+def shadowed(session) -> list[PublishedChecklist]:
+    """Published versions whose number a repository file has taken since (with other
+    content): a lookup finds the file, so their inspections would be judged by it."""
+    from forms.fingerprints import fingerprint as content_hash
+
+    out = []
+    for row in session.scalars(select(PublishedChecklist).order_by(PublishedChecklist.code,
+                                                                   PublishedChecklist.version)):
+        try:
+            file = forms.get(row.code, row.version)
+        except forms.UnknownChecklist:
+            continue
+        if content_hash(file) != row.fingerprint:
+            out.append(row)
+    return out

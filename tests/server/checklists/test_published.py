@@ -194,3 +194,22 @@ def test_a_retired_version_is_served_with_its_retirement(variant, session, clien
     served = {c["id"]: c["data"] for c in changes if c["type"] == "checklist"}
     assert datetime.fromisoformat(served["gas-restaurant:3"]["retires_at"]) == at
     assert "retires_at" not in served["gas-restaurant:2"]
+
+
+def test_xuncha_check_names_a_repository_file_that_took_a_published_number(variant, app,
+                                                                           monkeypatch):
+    import dataclasses
+
+    from server.ops.check import FAIL, OK, check_published_checklists
+
+    assert check_published_checklists(app).status == OK
+    real = forms.get
+
+    def with_file(code, version):  # as if gas-restaurant.v3.toml were added to the repository
+        if (code, version) == ("gas-restaurant", 3):
+            return dataclasses.replace(real("gas-restaurant", 2), version=3)
+        return real(code, version)
+
+    monkeypatch.setattr(forms, "get", with_file)
+    result = check_published_checklists(app)
+    assert result.status == FAIL and "gas-restaurant v3" in result.message
