@@ -213,3 +213,14 @@ def test_xuncha_check_names_a_repository_file_that_took_a_published_number(varia
     monkeypatch.setattr(forms, "get", with_file)
     result = check_published_checklists(app)
     assert result.status == FAIL and "gas-restaurant v3" in result.message
+
+
+def test_a_published_row_never_changes_but_for_its_retirement(variant, session):
+    row = session.get(PublishedChecklist, variant.id)
+    row.reason = "改写理由"
+    with pytest.raises(ValueError, match="never changes"):
+        session.flush()
+    session.rollback()
+    row = session.get(PublishedChecklist, variant.id)
+    row.retires_at = datetime(2027, 1, 1, tzinfo=UTC)
+    session.flush()
