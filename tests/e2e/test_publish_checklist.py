@@ -115,8 +115,27 @@ def test_admin_publishes_a_sheet_and_a_phone_inspects_with_it_offline(
     desk.goto("/console/checklists")
     with desk.expect_download() as download:
         desk.click("[data-test=template]")
+    template = download.value.path().read_bytes()
+    # First a sheet with mistakes: every one listed by page, row and column, nothing published.
+    broken = load_workbook(io.BytesIO(fill_template(template)))
+    keys = [key for key, _ in L.ITEM_COLUMNS]
+    broken[L.ITEMS].cell(3, keys.index("severity") + 1).value = "特大"
+    broken[L.ITEMS].cell(4, keys.index("hint_zh") + 1).value = "=1+1"
+    wrong = tmp_path / "有错的检查表.xlsx"
+    broken.save(wrong)
+    desk.set_input_files("[data-test=upload] input[name=file]", str(wrong))
+    desk.select_option("[data-test=upload] select[name=region]", COUNTY1)
+    desk.click("[data-test=upload] button")
+    desk.wait_for_selector("[data-test=problems]")
+    listed = desk.inner_text("[data-test=problems] tbody")
+    assert "特大" in listed and "公式" in listed
+    assert desk.locator("[data-test=problems] tr[data-row='3'][data-column='隐患等级']").count() == 1
+    assert desk.locator("[data-test=publish]").count() == 0
+    desk.screenshot(path=str(artifacts / "publish-0-problems.png"), full_page=True)
+    desk.goto("/console/checklists")
+
     filled = tmp_path / "吴兴区燃气餐饮检查表.xlsx"
-    filled.write_bytes(fill_template(download.value.path().read_bytes()))
+    filled.write_bytes(fill_template(template))
     desk.set_input_files("[data-test=upload] input[name=file]", str(filled))
     desk.select_option("[data-test=upload] select[name=region]", COUNTY1)
     desk.click("[data-test=upload] button")

@@ -13,7 +13,7 @@ import forms
 from forms.fingerprints import fingerprint
 from server.checklists import catalogue, publish
 from server.errors import Invalid, NotAllowed, NotFound
-from server.models import Inspection, PublishedChecklist
+from server.models import AuditEntry, Inspection, PublishedChecklist
 from tests.conftest import CITY, COUNTY1, COUNTY2, TOWNSHIP1, TOWNSHIP3, VILLAGE1, VILLAGE4
 from tests.server.checklists.sheets import (
     book_of,
@@ -42,6 +42,9 @@ def test_publishing_makes_the_next_version_with_who_why_and_where(variant, sessi
     assert (row.code, row.version, row.region_code) == ("gas-restaurant", 3, COUNTY1)
     assert row.fingerprint == fingerprint(checklist)
     assert row.reason == "县里增加后厨管道标识检查" and row.publisher.role == "county_reviewer"
+    entry = session.query(AuditEntry).filter_by(action="checklist_published").one()
+    assert (entry.target_id, entry.actor_id, entry.details["reason"]) == \
+        ("gas-restaurant:3", row.published_by, row.reason)
     assert row.site_kinds == list(forms.get("gas-restaurant", 2).applies_to)
     assert checklist.item("GAS-R-04").fail.as_dict() == {"above": 50}
     # Item codes carry over: every code of v2 is still there, with the new one.
