@@ -165,3 +165,17 @@ def shadowed(session) -> list[PublishedChecklist]:
         if content_hash(file) != row.fingerprint:
             out.append(row)
     return out
+
+
+def statement(session, code: str) -> str | None:
+    """The hazard statement of an item code, from the newest version that has one (the
+    repository's, else a published one): how a page names an element, never by code."""
+    found = forms.load_all().statement(code)
+    if found is not None:
+        return found
+    rows = session.scalars(select(PublishedChecklist).order_by(PublishedChecklist.version.desc()))
+    for row in rows:
+        item = load(row).item(code)
+        if item is not None and item.hazard_text is not None:
+            return item.hazard_text.zh
+    return None

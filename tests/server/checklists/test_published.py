@@ -227,3 +227,9 @@ def test_a_published_row_never_changes_but_for_its_retirement(variant, session):
     row = session.get(PublishedChecklist, variant.id)
     row.retires_at = datetime(2027, 1, 1, tzinfo=UTC)
     session.flush()
+
+
+def test_an_item_only_a_published_version_has_is_named_by_its_statement(variant, session):
+    assert catalogue.statement(session, "GAS-R-20") == "后厨燃气管道无标识"
+    assert catalogue.statement(session, "GAS-R-01") == forms.get("gas-restaurant", 2).item("GAS-R-01").hazard_text.zh
+    assert catalogue.statement(session, "NOPE-01") is None
