@@ -129,9 +129,8 @@ def _last_mutation_id(session, client_id, safe: int) -> int:
 
 def _checklist_changes(session, actor: User) -> list[dict]:
     """The repository's versions and those published for the caller's area."""
-    return [{"type": "checklist", "id": f"{c.code}:{c.version}", "op": "put",
-             "version": c.version, "data": forms.served(c)}
-            for c in published.served(session, actor)]
+    return [{"type": "checklist", "id": f"{doc['code']}:{doc['version']}", "op": "put",
+             "version": doc["version"], "data": doc} for doc in published.served(session, actor)]
 
 
 def _serialize(session, rows) -> list[dict]:

@@ -92,16 +92,33 @@ def rows_in_scope(session, region: Region) -> list[PublishedChecklist]:
     return list(session.scalars(stmt))
 
 
-def served(session, user) -> list[forms.Checklist]:
-    """Every version a user's phone holds: the repository's published ones and those
-    published for the user's area."""
-    return forms.published() + [load(row) for row in rows_in_scope(session, user.region)]
+def rows_covering(session, region: Region) -> list[PublishedChecklist]:
+    """Published versions whose region contains all of `region` (what applies there).
+    A variant of a part of a user's area is not theirs: a phone picks the newest version
+    of a code for every site it holds."""
+    stmt = (select(PublishedChecklist).join(Region, Region.code == PublishedChecklist.region_code)
+            .where(literal(region.path).startswith(Region.path))
+            .order_by(PublishedChecklist.code, PublishedChecklist.version))
+    return list(session.scalars(stmt))
+
+
+def served(session, user) -> list[dict]:
+    """Every version a user's phone holds, as served: the repository's published ones and
+    those published for the user's whole area. A retired version says from when
+    (`retires_at`, an extension of the served form): the phone offers it no longer."""
+    out = [forms.served(c) for c in forms.published()]
+    for row in rows_covering(session, user.region):
+        doc = forms.served(load(row))
+        if row.retires_at is not None:
+            doc["retires_at"] = row.retires_at.isoformat()
+        out.append(doc)
+    return out
 
 
 def fingerprint(session, user, base: str) -> str:
     """`base` (the repository's served fingerprint) with the published versions of the
     user's area and their retirement: changes when what the phone is served changes."""
-    rows = rows_in_scope(session, user.region)
+    rows = rows_covering(session, user.region)
     if not rows:
         return base
     part = json.dumps([[r.code, r.version, r.fingerprint,
@@ -114,9 +131,7 @@ def latest(session, region: Region, *, at: datetime | None = None) -> list[forms
     longer counts), ordered by code."""
     at = at or utcnow()
     newest = {c.code: c for c in forms.latest()}
-    for row in rows_in_scope(session, region):
-        if not region.path.startswith(row.region.path):
-            continue  # a variant of a part of the area, not of all of it
+    for row in rows_covering(session, region):
         if row.retires_at is not None and at >= row.retires_at:
             continue
         if row.code not in newest or row.version > newest[row.code].version:
@@ -133,3 +148,34 @@ def versions(session, code: str) -> list[int]:
 def every_version(session) -> list[forms.Checklist]:
     """The repository's versions and every published one (for the codes' meanings)."""
     return list(forms.load_all()) + [load(row) for row in session.scalars(select(PublishedChecklist))]
+
+
+def shadowed(session) -> list[PublishedChecklist]:
+    """Published versions whose number a repository file has taken since (with other
+    content): a lookup finds the file, so their inspections would be judged by it."""
+    from forms.fingerprints import fingerprint as content_hash
+
+    out = []
+    for row in session.scalars(select(PublishedChecklist).order_by(PublishedChecklist.code,
+                                                                   PublishedChecklist.version)):
+        try:
+            file = forms.get(row.code, row.version)
+        except forms.UnknownChecklist:
+            continue
+        if content_hash(file) != row.fingerprint:
+            out.append(row)
+    return out
+
+
+def statement(session, code: str) -> str | None:
+    """The hazard statement of an item code, from the newest version that has one (the
+    repository's, else a published one): how a page names an element, never by code."""
+    found = forms.load_all().statement(code)
+    if found is not None:
+        return found
+    rows = session.scalars(select(PublishedChecklist).order_by(PublishedChecklist.version.desc()))
+    for row in rows:
+        item = load(row).item(code)
+        if item is not None and item.hazard_text is not None:
+            return item.hazard_text.zh
+    return None

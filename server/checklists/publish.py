@@ -23,6 +23,7 @@ from forms.changes import Changes, diff, meaning_changes
 from forms.fingerprints import fingerprint
 from forms.sheet import SheetError, SheetProblem, read_sheet
 from forms.sheet import labels as L
+from server import audit
 from server.checklists import catalogue
 from server.errors import Conflict, Invalid, NotAllowed, NotFound
 from server.models import PublishedChecklist, Region
@@ -108,6 +109,10 @@ def publish(session, actor, data: bytes, filename: str, region_code: str,
     except IntegrityError:
         raise Conflict("Another version was published at the same moment; upload again. "
                        "同时有另一版本发布，请重新上传。") from None
+    audit.record(session, "checklist_published", actor=actor, target_type="checklist",
+                 target_id=f"{row.code}:{row.version}",
+                 details={"fingerprint": row.fingerprint, "region": row.region_code,
+                          "site_kinds": row.site_kinds, "reason": row.reason})
     return row
 
 
@@ -121,6 +126,8 @@ def retire(session, actor, code: str, version: int, at: datetime) -> PublishedCh
         raise Conflict("This version is already retired. 该版本已设定停用。")
     row.retires_at, row.retired_by = at, actor.id
     session.flush()
+    audit.record(session, "checklist_retired", actor=actor, target_type="checklist",
+                 target_id=f"{row.code}:{row.version}", details={"retires_at": at.isoformat()})
     return row
 
 

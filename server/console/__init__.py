@@ -29,6 +29,7 @@ def register_console(app: Flask) -> None:
         auth,
         blobs,
         campaigns,
+        checklists,
         dashboard,
         errors,
         exports,

@@ -9,7 +9,6 @@ from __future__ import annotations
 from flask import current_app, redirect, render_template, request, url_for
 from marshmallow import Schema, fields, validate
 
-import forms
 from server.console.blueprint import bp
 from server.console.forms import parse
 from server.console.session import current_staff
@@ -75,9 +74,10 @@ def hazard(hazard_id):
     detail = queries.hazard_detail(db.session, current_staff(), hazard_id)
     if detail.id != hazard_id:  # a merged derived id: show the hazard under its own id
         return redirect(url_for("console.hazard", hazard_id=detail.id))
+    from server.checklists.catalogue import statement
     from server.register.conflicts import resolved_conflicts
 
-    elements = [forms.load_all().statement(code) or code for code in detail.elements or []]
+    elements = [statement(db.session, code) or code for code in detail.elements or []]
     return render_template("console/hazard.html", h=detail, levels=LISTING_LEVELS,
                            severities=SEVERITIES, resolved=resolved_conflicts(detail.events),
                            elements=elements, clue=clue_label(detail))

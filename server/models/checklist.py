@@ -12,8 +12,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, Uuid, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm.attributes import get_history
 
 from server.extensions import db
 from server.models.types import JSONDoc, UTCDateTime, utcnow
@@ -41,3 +42,16 @@ class PublishedChecklist(db.Model):
     publisher = relationship("User", foreign_keys=[published_by], lazy="joined")
 
     __table_args__ = (UniqueConstraint("code", "version", name="uq_published_checklists_code_version"),)
+
+
+# What may change on a published row: only its retirement.
+_RETIREMENT = frozenset({"retires_at", "retired_by"})
+
+
+@event.listens_for(PublishedChecklist, "before_update")
+def _published_rows_never_change(_mapper, _connection, row: PublishedChecklist) -> None:
+    changed = [attr.key for attr in PublishedChecklist.__mapper__.column_attrs
+               if attr.key not in _RETIREMENT and get_history(row, attr.key).has_changes()]
+    if changed:
+        raise ValueError(f"a published checklist version never changes ({', '.join(changed)}); "
+                         "publish the next version")

@@ -258,8 +258,23 @@ def check_backup_key(app: Flask) -> Result:
     return Result("backup_key", OK, f"backups carry the secret key, encrypted with {key.source}")
 
 
+def check_published_checklists(app: Flask) -> Result:
+    from server.checklists.catalogue import shadowed
+
+    try:
+        rows = shadowed(db.session)
+    except Exception as exc:  # no schema yet: the database check says so
+        return Result("checklists", WARN, f"cannot tell: {str(exc).splitlines()[0][:200]}")
+    if rows:
+        names = ", ".join(f"{r.code} v{r.version}" for r in rows)
+        return Result("checklists", FAIL,
+                      f"repository files take the numbers of versions published from the console "
+                      f"({names}): renumber the files above the highest published version")
+    return Result("checklists", OK, "published checklist versions and repository files agree")
+
+
 CHECKS = (check_database, check_connections, check_workers, check_secret, check_base_url, check_blob_dir,
-          check_scheduler, check_proxy, check_backup_tools)
+          check_scheduler, check_proxy, check_backup_tools, check_published_checklists)
 
 
 def run_checks(app: Flask) -> list[Result]:

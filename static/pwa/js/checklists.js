@@ -3,7 +3,10 @@
 import { db } from "./db.js";
 
 export async function allChecklists() {
-  const list = await (await db()).getAll("checklists");
+  const now = Date.now();
+  // A version retired by the county (retires_at passed) takes no new inspection.
+  const list = (await (await db()).getAll("checklists"))
+    .filter((c) => !c.retires_at || Date.parse(c.retires_at) > now);
   const newest = new Map();
   for (const c of list) if (!newest.has(c.code) || newest.get(c.code).version < c.version) newest.set(c.code, c);
   return [...newest.values()].sort((a, b) => a.code.localeCompare(b.code));

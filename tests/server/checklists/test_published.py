@@ -13,7 +13,7 @@ import forms
 from forms.fingerprints import fingerprint
 from server.checklists import catalogue, publish
 from server.errors import Invalid, NotAllowed, NotFound
-from server.models import Inspection, PublishedChecklist
+from server.models import AuditEntry, Inspection, PublishedChecklist
 from tests.conftest import CITY, COUNTY1, COUNTY2, TOWNSHIP1, TOWNSHIP3, VILLAGE1, VILLAGE4
 from tests.server.checklists.sheets import (
     book_of,
@@ -42,6 +42,9 @@ def test_publishing_makes_the_next_version_with_who_why_and_where(variant, sessi
     assert (row.code, row.version, row.region_code) == ("gas-restaurant", 3, COUNTY1)
     assert row.fingerprint == fingerprint(checklist)
     assert row.reason == "县里增加后厨管道标识检查" and row.publisher.role == "county_reviewer"
+    entry = session.query(AuditEntry).filter_by(action="checklist_published").one()
+    assert (entry.target_id, entry.actor_id, entry.details["reason"]) == \
+        ("gas-restaurant:3", row.published_by, row.reason)
     assert row.site_kinds == list(forms.get("gas-restaurant", 2).applies_to)
     assert checklist.item("GAS-R-04").fail.as_dict() == {"above": 50}
     # Item codes carry over: every code of v2 is still there, with the new one.
@@ -169,3 +172,64 @@ def test_an_unchanged_sheet_is_not_a_new_version(session, make_user):
     admin = make_user("city_admin", CITY)
     preview = publish.check(session, admin, save(book_of()), "x.xlsx", CITY)
     assert [p.message for p in preview.problems] == ["与现行的第2版内容相同，无需发布"]
+
+
+def test_a_variant_of_part_of_an_area_is_not_served_to_the_whole_area(session, client, auth,
+                                                                       make_user):
+    """A phone picks the newest version of a code for every site it holds, so a township's
+    variant goes to that township's phones, not to the county's."""
+    reviewer = make_user("county_reviewer", COUNTY1)
+    publish.publish(session, reviewer, local_variant(), "v.xlsx", TOWNSHIP1, "织里镇试点")
+    session.commit()
+    township, county = auth("township_inspector", TOWNSHIP1), auth("county_reviewer", COUNTY1)
+    assert "gas-restaurant:3" in {c["id"] for c in pull_all(client, township)[0]}
+    assert "gas-restaurant:3" not in {c["id"] for c in pull_all(client, county)[0]}
+
+
+def test_a_retired_version_is_served_with_its_retirement(variant, session, client, auth,
+                                                         make_user):
+    phone = auth("township_inspector", TOWNSHIP1)
+    _, cursor, _ = pull_all(client, phone)
+    at = datetime(2027, 1, 1, tzinfo=UTC)
+    publish.retire(session, make_user("city_admin", CITY), "gas-restaurant", 3, at)
+    session.commit()
+    changes, _, _ = pull_all(client, phone, cursor)
+    served = {c["id"]: c["data"] for c in changes if c["type"] == "checklist"}
+    assert datetime.fromisoformat(served["gas-restaurant:3"]["retires_at"]) == at
+    assert "retires_at" not in served["gas-restaurant:2"]
+
+
+def test_xuncha_check_names_a_repository_file_that_took_a_published_number(variant, app,
+                                                                           monkeypatch):
+    import dataclasses
+
+    from server.ops.check import FAIL, OK, check_published_checklists
+
+    assert check_published_checklists(app).status == OK
+    real = forms.get
+
+    def with_file(code, version):  # as if gas-restaurant.v3.toml were added to the repository
+        if (code, version) == ("gas-restaurant", 3):
+            return dataclasses.replace(real("gas-restaurant", 2), version=3)
+        return real(code, version)
+
+    monkeypatch.setattr(forms, "get", with_file)
+    result = check_published_checklists(app)
+    assert result.status == FAIL and "gas-restaurant v3" in result.message
+
+
+def test_a_published_row_never_changes_but_for_its_retirement(variant, session):
+    row = session.get(PublishedChecklist, variant.id)
+    row.reason = "改写理由"
+    with pytest.raises(ValueError, match="never changes"):
+        session.flush()
+    session.rollback()
+    row = session.get(PublishedChecklist, variant.id)
+    row.retires_at = datetime(2027, 1, 1, tzinfo=UTC)
+    session.flush()
+
+
+def test_an_item_only_a_published_version_has_is_named_by_its_statement(variant, session):
+    assert catalogue.statement(session, "GAS-R-20") == "后厨燃气管道无标识"
+    assert catalogue.statement(session, "GAS-R-01") == forms.get("gas-restaurant", 2).item("GAS-R-01").hazard_text.zh
+    assert catalogue.statement(session, "NOPE-01") is None
