@@ -48,7 +48,12 @@ $(STAMP): pyproject.toml $(RUN_STAMP)
 # ignores a bundle older than the modules).
 PWA_SOURCES := $(wildcard $(PWA)/js/*.js $(PWA)/js/views/*.js) $(PWA)/build.mjs
 
-pwa: $(PWA)/node_modules/.installed $(PWA)/dist/app.js
+pwa: $(PWA)/node_modules/.installed $(PWA)/js/vocabulary.js $(PWA)/dist/app.js
+
+# The phone's copy of the one vocabulary (server/vocabulary.py), committed and checked by
+# a test; made again here when the vocabulary changes.
+$(PWA)/js/vocabulary.js: server/vocabulary.py | $(RUN_STAMP)
+	$(PY) -m server.vocabulary > $@.tmp && mv $@.tmp $@
 
 $(PWA)/dist/app.js: $(PWA)/node_modules/.installed $(PWA_SOURCES)
 	cd $(PWA) && npm run build

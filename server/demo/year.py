@@ -40,7 +40,7 @@ from server.register.settings import RegisterSettings
 _NS = uuid.UUID("6c0e7f51-2b8a-4d3e-9a41-7d5b2f0c8e13")
 DAYS = 365
 RETURN_COMMENTS = ["照片不清晰，请补拍隐患部位照片", "未见负责人签字，请补签", "检查项漏填，请核对后重新提交"]
-REJECT_COMMENT = "检查地点与场所位置不符，不予采纳"
+REJECT_COMMENT = "检查地点与场所位置不符，不予采用"
 
 
 @dataclass(frozen=True)

@@ -188,6 +188,12 @@ def test_every_ui_string_is_in_chinese_and_english():
     key = re.compile(r'"([a-zA-Z][\w.]*)":\s*"')
     zh, en = set(key.findall(zh_part)), set(key.findall(en_part.split("\n};", 1)[0]))
     assert zh and zh == en, {"zh only": sorted(zh - en), "en only": sorted(en - zh)}
+    # The vocabulary's terms (server/vocabulary.py) and the phone's aliases of them.
+    from server.vocabulary import TERMS
+
+    zh |= {f"{kind}.{code}" for kind, codes in TERMS.items() for code in codes}
+    alias = source.split("const alias = {", 1)[1].split("};", 1)[0]
+    zh |= set(re.findall(r'"?([\w.]+)"?:\s*"', alias))
     used = set()
     for path in [*app_dir.glob("*.js"), *app_dir.glob("views/*.js")]:
         used.update(re.findall(r'\bt\("([\w.]+)"', path.read_text(encoding="utf-8")))
