@@ -40,8 +40,8 @@ EN = {
     "停产停业": "Stop-work", "发现时间": "Found",
     "排序": "Sort", "地区": "Region", "描述": "Description", "整改措施": "Measures",
     "责任人": "Responsible", "电话": "Phone", "时间线": "Timeline", "整改前": "Before",
-    "整改后": "After", "操作": "Actions", "制定整改计划": "Plan rectification",
-    "销号签批": "Sign off closure", "评论": "Comment", "确认": "Confirm",
+    "整改后": "After", "操作": "Actions",
+    "评论": "Comment", "确认": "Confirm",
     "级别": "Level",     "解除停产": "Lift stop-work", "文书编号": "Order number", "调整等级": "Set severity",
     "冲突": "Conflicts", "采用设备值": "Apply device value", "保留服务器值": "Keep server value",
     "重大": "Major", "一般": "General", "是": "Yes", "否": "No", "导出台账": "Export ledger",
@@ -60,7 +60,7 @@ EN = {
     "村": "Village", "后台登录会话": "Console sessions", "登录时间": "Logged in",
     "登录地址": "From address", "浏览器": "Browser", "有效": "Active", "已过期": "Expired",
     "吊销该登录会话吗？": "Revoke this console session?", "新密码": "New password",
-    "重置密码": "Set password", "：": ": ", "（": " (", "）": ")", "，同级中位数": ", peer median",
+    "重置密码": "Set password", "场所类型": "Site kind", "编码": "Code", "：": ": ", "（": " (", "）": ")", "，同级中位数": ", peer median",
     "重置密码后，该用户的后台登录会话全部失效。确定吗？":
         "Setting a password ends every console session of this user. Go on?", "发现": "Found", "定期通报": "Bulletins", "数据截至": "Figures as of", "实时数据": "Live figures", "中文": "中文", "每页": "Per page",
 }

@@ -4,7 +4,9 @@ shallow-inspection signals for one township. Built once for the module (about a 
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+from html import unescape
 
 import pytest
 from sqlalchemy import func, select
@@ -162,3 +164,86 @@ def test_the_photos_are_the_same_every_time():
     assert [photos.sha256(p) for p in first["before"]] == \
         [photos.sha256(p) for p in second["before"]]
     assert first["before"][0] != first["after"][0]
+
+
+# --- the crawl: every console page, both languages, on the living county ----------------
+
+CJK = "\u4e00-\u9fff"
+UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I)
+REGION_CODE = re.compile(r"(?<![\d.:-])(?:\d{12}|\d{9}|\d{6})(?![\d.:-])")
+# Next to Chinese on the Chinese pages; between Chinese words (a name) on the English ones.
+ASCII_PUNCT = {"zh": re.compile(rf"[{CJK}][,:;()]|[,:;()][{CJK}]"),
+               "en": re.compile(rf"[{CJK}][,:;()]\s*[{CJK}]")}
+SKIP = ("/console/blobs/", "/console/static/", "/console/logout", ".pdf", ".xlsx")
+PER_ENDPOINT = 4  # pages of one kind (filters, pages, details) worth reading
+
+
+def visible_text(html: str) -> str:
+    html = re.sub(r"(?is)<(script|style)\b.*?</\1>", " ", html)
+    attrs = re.findall(r'(?:title|placeholder|aria-label|alt)="([^"]*)"', html)
+    text = re.sub(r"(?s)<[^>]+>", " ", html)
+    return unescape(" ".join([text, *attrs]))
+
+
+def leaks(text: str, lang: str) -> list[str]:
+    import forms
+    from server.vocabulary import TERMS
+
+    found = [f"uuid {m}" for m in UUID.findall(text)]
+    found += [f"region code {m}" for m in REGION_CODE.findall(text)]
+    codes = {c.code for c in forms.load_all().latest(everywhere=True)}
+    found += [f"checklist code {c}" for c in codes if re.search(rf"(?<![\w-]){c}(?![\w-])", text)]
+    enums = {code for kind in TERMS.values() for code in kind
+             if re.fullmatch(r"[a-z]+(_[a-z]+)*", code) and ("_" in code or lang == "zh")}
+    for code in enums:
+        if re.search(rf"(?<![\w-]){code}(?![\w-])", text):
+            found.append(f"enum {code}")
+    found += [f"ascii punctuation {m!r}" for m in ASCII_PUNCT[lang].findall(text)]
+    return found
+
+
+def crawl(app, username: str, lang: str) -> dict[str, list[str]]:
+    from urllib.parse import urlsplit
+
+    from tests.server.console.conftest import Console
+
+    user = type("U", (), {"username": username})
+    c = Console(app.test_client(), user)
+    assert c.login("xuncha-demo").status_code == 302
+    c.post("/console/lang", data={"lang": lang})
+    queue, seen, per = ["/console/"], set(), {}
+    problems = {}
+    while queue:
+        url = queue.pop(0)
+        if url in seen:
+            continue
+        seen.add(url)
+        resp = c.get(url)
+        if resp.status_code in (301, 302):
+            queue.append(urlsplit(resp.headers["Location"]).path)
+            continue
+        assert resp.status_code == 200, (url, resp.status_code)
+        if resp.mimetype != "text/html":
+            continue
+        html = resp.get_data(as_text=True)
+        found = leaks(visible_text(html), lang)
+        if found:
+            problems[url] = sorted(set(found))[:8]
+        for href in re.findall(r'href="([^"#]+)"', html):
+            href = unescape(href)
+            if not href.startswith("/console/") or any(s in href for s in SKIP):
+                continue
+            kind = re.sub(r"[0-9a-f-]{36}", "<id>", urlsplit(href).path)
+            if per.get(kind, 0) < PER_ENDPOINT and href not in seen:
+                per[kind] = per.get(kind, 0) + 1
+                queue.append(href)
+    assert len(seen) > 15
+    return problems
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("username", ["county1", "admin"])
+def test_no_console_page_shows_a_code(county, username, lang):
+    app, _ = county
+    problems = crawl(app, username, lang)
+    assert not problems, "\n".join(f"{u}: {p}" for u, p in problems.items())

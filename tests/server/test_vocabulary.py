@@ -16,7 +16,7 @@ CJK = "\u4e00-\u9fff"
 ASCII_PUNCT_IN_CHINESE = re.compile(rf"[{CJK}]\s*[,:;()]|[,:;()]\s*[{CJK}]")
 # One thing, one name: these were second names of things the vocabulary names.
 RETIRED = ["待销号签批", "待销号审批", "不予采纳", "未采纳", "解除督办", "挂牌率", "交叉互检",
-           "农村住户"]
+           "销号签批", "制定整改计划", "农村住户"]
 
 
 def sources(*globs: str) -> list[Path]:
