@@ -30,3 +30,12 @@ def township_name(region: Region | None) -> str:
     if region.level == "village" and region.parent_code:
         return region_name(region.parent_code)
     return region.name
+
+
+def hazard_number(hazard) -> str:
+    """The hazard's number (隐患编号) in the app's time zone."""
+    from flask import current_app
+
+    from server.register.numbers import hazard_number as number
+
+    return number(db.session, hazard, current_app.config["TZ"])

@@ -84,5 +84,6 @@ def _template_helpers():
     return {"_": translate, "label": label, "lang": lang(), "csrf_token": csrf.csrf_token,
             "timeline_sentence": sentence, "checklist_title": names.checklist_title,
             "township_name": names.township_name, "region_name": names.region_name,
+            "hazard_number": names.hazard_number,
             "staff": g.get("staff"), "url_map_endpoints": current_app.view_functions,
             "tz": current_app.config["TZ"]}

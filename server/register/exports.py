@@ -23,6 +23,7 @@ from sqlalchemy import select
 from server.auth.scope import get_in_scope, scoped
 from server.models import Bulletin, Hazard, Region
 from server.register import cells, pdf, queries, stats
+from server.register.numbers import HazardNumbers, hazard_number
 from server.register.settings import RegisterSettings
 from server.vocabulary import TERMS
 
@@ -40,7 +41,7 @@ PLAN_FIELD_ZH = {"deadline": "整改期限", "measures": "整改措施", "respon
                  "responsible_phone": "联系电话"}
 
 LEDGER_COLUMNS = (
-    ("序号", 6), ("隐患编号", 38), ("场所名称", 24), ("场所编码", 10), ("所属区域", 14),
+    ("序号", 6), ("隐患编号", 38), ("场所名称", 24), ("场所编码", 10), ("乡镇（街道）", 12), ("所属区域", 14),
     ("行业领域", 10), ("检查项", 11), ("隐患描述", 40), ("隐患等级", 10), ("隐患来源", 10),
     ("发现时间", 17), ("整改期限", 11), ("整改措施", 30), ("整改责任人", 11), ("联系电话", 14),
     ("状态", 11), ("是否逾期", 9), (LISTED, 9), (STOP_WORK, 12), ("燃气供应单位", 20),
@@ -52,6 +53,17 @@ def _local(dt: datetime | None, tz) -> str:
     if dt is None:
         return ""
     return (dt.astimezone(tz) if tz else dt).strftime("%Y-%m-%d %H:%M")
+
+
+def _place(session, code: str) -> tuple[str, str]:
+    """(the township's name, the region's own name) of a hazard's region."""
+    region = session.get(Region, code)
+    if region is None:
+        return "", ""
+    if region.level == "village" and region.parent_code:
+        parent = session.get(Region, region.parent_code)
+        return (parent.name if parent else ""), region.name
+    return region.name, region.name
 
 
 def _region_names(session, codes) -> dict[str, str]:
@@ -75,12 +87,14 @@ def ledger_rows(session, actor, settings: RegisterSettings, **filters):
 
 
 def _ledger_rows(session, ids: list, tz):
-    names: dict[str, str] = {}
+    names: dict[str, tuple[str, str]] = {}
+    numbers = HazardNumbers(session, tz)
     for n, hazard in enumerate(_in_batches(session, ids), 1):
         if hazard.region_code not in names:
-            names.update(_region_names(session, [hazard.region_code]))
+            names[hazard.region_code] = _place(session, hazard.region_code)
+        township, place = names[hazard.region_code]
         yield (
-            n, str(hazard.id), hazard.site.name, hazard.site.code, names[hazard.region_code],
+            n, numbers.number(hazard), hazard.site.name, hazard.site.code, township, place,
             SECTOR_ZH.get(hazard.sector, hazard.sector), hazard.item or "",
             hazard.description, SEVERITY_ZH[hazard.severity] + ("；" + SEVERITY_ZH["major_supplier"]
                                                                 if hazard.supplier_major else ""),
@@ -174,7 +188,7 @@ def hazard_pdf(session, actor, settings: RegisterSettings, hazard_id,
     st = pdf.styles(font)
     region = _region_names(session, [hazard.region_code]).get(hazard.region_code, "")
     facts = [
-        ("隐患编号", str(hazard.id)), ("场所", f"{hazard.site.name}（{hazard.site.code}）"),
+        ("隐患编号", hazard_number(session, hazard, tz)), ("场所", f"{hazard.site.name}（{hazard.site.code}）"),
         ("地址", f"{region} {hazard.site.address}"),
         ("行业领域", SECTOR_ZH.get(hazard.sector, hazard.sector)),
         ("检查项", hazard.item or "—"), ("隐患描述", hazard.description),
