@@ -7,15 +7,18 @@ PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 PWA    := static/pwa
 STAMP  := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-run
 
 export XUNCHA_INSTANCE_PATH ?= $(CURDIR)/instance
 
-.PHONY: run test lint install system-deps pwa bench clean
+.PHONY: run test lint install install-run system-deps pwa bench clean
 
-run: install pwa
+# The demo county (Zhejiang) publishes the southern checklist variants (forms/README.md).
+run: install-run pwa
 	$(VENV)/bin/xuncha db-upgrade
-	$(VENV)/bin/xuncha demo --if-empty
-	$(VENV)/bin/xuncha run --host 127.0.0.1 --port 5000
+	XUNCHA_CHECKLIST_VARIANTS=$${XUNCHA_CHECKLIST_VARIANTS-south} $(VENV)/bin/xuncha demo --if-empty
+	XUNCHA_CHECKLIST_VARIANTS=$${XUNCHA_CHECKLIST_VARIANTS-south} \
+	  $(VENV)/bin/xuncha run --host 127.0.0.1 --port 5000
 
 test: install pwa system-deps
 	$(PY) -m playwright --version >/dev/null
@@ -25,12 +28,18 @@ test: install pwa system-deps
 lint: install
 	$(VENV)/bin/ruff check server sync forms tests bench
 
+# `make run` installs what running needs; `make test` (and lint, bench) the test extras too.
 install: $(STAMP)
+install-run: $(RUN_STAMP)
 
-$(STAMP): pyproject.toml
+$(RUN_STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON)"; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e .
+	touch $(RUN_STAMP)
+
+$(STAMP): pyproject.toml $(RUN_STAMP)
 	$(PIP) install -q -e '.[test]'
 	touch $(STAMP)
 
@@ -39,7 +48,12 @@ $(STAMP): pyproject.toml
 # ignores a bundle older than the modules).
 PWA_SOURCES := $(wildcard $(PWA)/js/*.js $(PWA)/js/views/*.js) $(PWA)/build.mjs
 
-pwa: $(PWA)/node_modules/.installed $(PWA)/dist/app.js
+pwa: $(PWA)/node_modules/.installed $(PWA)/js/vocabulary.js $(PWA)/dist/app.js
+
+# The phone's copy of the one vocabulary (server/vocabulary.py), committed and checked by
+# a test; made again here when the vocabulary changes.
+$(PWA)/js/vocabulary.js: server/vocabulary.py | $(RUN_STAMP)
+	$(PY) -m server.vocabulary > $@.tmp && mv $@.tmp $@
 
 $(PWA)/dist/app.js: $(PWA)/node_modules/.installed $(PWA_SOURCES)
 	cd $(PWA) && npm run build

@@ -132,13 +132,27 @@ def verify_audit_cmd():
 
 @cli.command("demo")
 @click.option("--if-empty", is_flag=True, help="Only when the database has no users.")
-def demo_cmd(if_empty):
-    """Load the demo city, users and sites (running it twice changes nothing)."""
-    from server.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
+@click.option("--empty", is_flag=True,
+              help="Only the city, users and sites: no year of work (what tests start from).")
+def demo_cmd(if_empty, empty):
+    """Load the demo county: its regions, people and sites, and (unless --empty) a year of
+    their work replayed through the register. Running it twice changes nothing."""
+    import time
 
+    from server.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
+    from server.demo.year import build_year, present
+    from server.extensions import blobstore
+    from server.register.settings import RegisterSettings
+
+    started = time.monotonic()
     created = load_demo(db.session, only_if_empty=if_empty)
     db.session.commit()
     click.echo("demo data loaded" if created else "demo data already present")
+    if not empty and (created or not if_empty) and not present(db.session):
+        made = build_year(db.session, RegisterSettings.from_config(current_app.config),
+                          blobstore, current_app.config["SECRET_KEY"])
+        click.echo(f"a year of work: {made['inspections']} inspections, "
+                   f"{made['hazards']} hazards ({time.monotonic() - started:.0f} s)")
     click.echo(f"demo logins (password {DEMO_PASSWORD}):")
     for username, _name, role, _region in DEMO_USERS:
         click.echo(f"  {username:<12} {role}")

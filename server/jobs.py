@@ -28,6 +28,7 @@ from server.register.notifications import notify, people_over
 from server.register.reminders import remind
 from server.register.settings import RegisterSettings
 from server.register.write import Needs, RegisterWrite
+from server.vocabulary import TERMS
 
 log = logging.getLogger("xuncha.jobs")
 
@@ -125,7 +126,7 @@ def _propose(uow: RegisterWrite, people: _People, hazard: Hazard, level: str,
     return created
 
 
-_LEVEL_ZH = {"county": "县级", "city": "市级", "province": "省级"}
+_LEVEL_ZH = {code: zh for code, (zh, _en) in TERMS["level"].items()}
 
 
 def escalate(session, settings: RegisterSettings, today: date) -> int:

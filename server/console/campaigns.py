@@ -9,7 +9,7 @@ from server.campaigns import service as campaigns
 from server.console import charts
 from server.console.blueprint import bp
 from server.console.forms import parse
-from server.console.i18n import translate
+from server.console.i18n import label, translate
 from server.console.service import assignable_regions
 from server.console.session import current_staff
 from server.extensions import db
@@ -53,7 +53,7 @@ def campaign(campaign_id):
     staff = current_staff()
     item = campaigns.get_campaign(db.session, staff, campaign_id)
     rows = campaigns.coverage(db.session, staff, item, current_app.config["TZ"])
-    chart = charts.bar_chart(translate("覆盖率"), [r.region.name for r in rows], [
+    chart = charts.bar_chart(label("rate", "coverage"), [r.region.name for r in rows], [
         (translate("应查"), [r.sites for r in rows]),
         (translate("已查"), [r.inspected for r in rows])]) if rows else None
     return render_template("console/campaign.html", c=item, rows=rows, chart=chart,

@@ -11,6 +11,11 @@ from markupsafe import Markup, escape
 PALETTE = ("#0b57d0", "#1b7f3b", "#b3261e", "#b26a00", "#6a1b9a")
 
 
+def _colon(label: str) -> str:
+    """A colon in the label's own script: full-width after Chinese."""
+    return "：" if label and "\u4e00" <= label[-1] <= "\u9fff" else ": "
+
+
 def _legend(names, x: float, y: float) -> str:
     parts = []
     for i, name in enumerate(names):
@@ -41,7 +46,7 @@ def bar_chart(title: str, labels: list[str], series: list[tuple[str, list[float]
             w = max(0.0, value * scale)
             by = y + 4 + i * 12
             out.append(f'<rect x="{left}" y="{by}" width="{w:.1f}" height="{bar_h}" '
-                       f'fill="{PALETTE[i]}"><title>{escape(label)}: {value:g}{unit}</title></rect>'
+                       f'fill="{PALETTE[i]}"><title>{escape(label)}{_colon(label)}{value:g}{unit}</title></rect>'
                        f'<text x="{left + w + 4:.1f}" y="{by + 9}" font-size="10">'
                        f'{value:g}{escape(unit)}</text>')
     out.append("</svg>")

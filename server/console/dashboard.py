@@ -40,7 +40,7 @@ def _campaign_chart():
 
 
 def _charts(b: figures.Dashboard) -> dict:
-    found, closed = translate("发现"), translate("已销号")
+    found, closed = translate("发现"), label("figure", "closed")
     towns = list(b.by_township)
     town_labels = [b.township_names.get(c, c) for c in towns]
     sectors = list(b.by_sector)
@@ -50,12 +50,13 @@ def _charts(b: figures.Dashboard) -> dict:
         "townships": charts.bar_chart(translate("按乡镇"), town_labels, [
             (found, [b.by_township[c].found for c in towns]),
             (closed, [b.by_township[c].closed for c in towns]),
-            (translate("重大隐患"), [b.by_township[c].major for c in towns])]),
+            (label("figure", "major"), [b.by_township[c].major for c in towns])]),
         "sectors": charts.bar_chart(translate("按行业"), [label("sector", s) for s in sectors], [
             (found, [b.by_sector[s].found for s in sectors]),
             (closed, [b.by_sector[s].closed for s in sectors])]),
-        "rates": charts.bar_chart(translate("整改率") + " / " + translate("挂牌率"), town_labels, [
-            (translate("整改率"), [round(100 * b.by_township[c].rectification_rate) for c in towns]),
-            (translate("挂牌率"), [round(100 * b.by_township[c].listed_rate) for c in towns])],
+        "rates": charts.bar_chart(label("rate", "rectification_rate") + " / "
+                                  + label("rate", "listed_rate"), town_labels, [
+            (label("rate", "rectification_rate"), [round(100 * b.by_township[c].rectification_rate) for c in towns]),
+            (label("rate", "listed_rate"), [round(100 * b.by_township[c].listed_rate) for c in towns])],
             unit="%"),
     }

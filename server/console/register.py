@@ -18,7 +18,7 @@ from server.models.site import SECTORS
 from server.register import actions, queries
 from server.register.settings import RegisterSettings
 from server.schemas.hazards import HazardQuerySchema
-from server.suppliers.clues import clue_label
+from server.suppliers.clues import clue_state
 
 PER_PAGE = (25, 50, 100, 200)
 
@@ -80,7 +80,7 @@ def hazard(hazard_id):
     elements = [statement(db.session, code) or code for code in detail.elements or []]
     return render_template("console/hazard.html", h=detail, levels=LISTING_LEVELS,
                            severities=SEVERITIES, resolved=resolved_conflicts(detail.events),
-                           elements=elements, clue=clue_label(detail))
+                           elements=elements, clue=clue_state(detail))
 
 
 @bp.post("/hazards/<uuid:hazard_id>/actions/<any(" + ",".join(ACTION_FORMS) + "):action>")

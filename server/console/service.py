@@ -142,7 +142,10 @@ def inspection_view(session, actor: User, inspection_id) -> InspectionView:
     answers = []
     for answer in inspection.answers or []:
         item = checklist.item(answer.get("item")) if checklist else None
+        choice = next((c.text for c in item.choices if c.key == answer.get("value")),
+                      None) if item else None
         answers.append({**answer, "text": item.text if item else None,
+                        "unit": item.unit if item else None, "choice": choice,
                         "failed": bool(item and forms.fails(item, answer.get("value")))})
     ids = [uuid.UUID(h) for h in inspection.hazard_ids or []]
     hazards = list(session.scalars(scoped(select(Hazard).where(Hazard.id.in_(ids)),

@@ -77,8 +77,13 @@ def current_staff() -> User:
 def _template_helpers():
     from flask import current_app
 
+    from server.console import names
     from server.console.i18n import label, lang, translate
+    from server.console.timeline import sentence
 
     return {"_": translate, "label": label, "lang": lang(), "csrf_token": csrf.csrf_token,
+            "timeline_sentence": sentence, "checklist_title": names.checklist_title,
+            "township_name": names.township_name, "region_name": names.region_name,
+            "hazard_number": names.hazard_number,
             "staff": g.get("staff"), "url_map_endpoints": current_app.view_functions,
             "tz": current_app.config["TZ"]}

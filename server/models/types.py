@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, date, datetime
 
 from sqlalchemy import JSON, DateTime
@@ -39,8 +41,26 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
 
+# The moment the services take as "now": the real clock, unless a caller runs them at a
+# chosen moment (`clock_at`; the demo replays a year of work through the same write path).
+_NOW: ContextVar[datetime | None] = ContextVar("xuncha_now", default=None)
+
+
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    now = _NOW.get()
+    return now if now is not None else datetime.now(UTC)
+
+
+@contextmanager
+def clock_at(moment: datetime):
+    """Run the block with `utcnow()` answering `moment` (an aware datetime)."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime; attach a time zone")
+    token = _NOW.set(moment.astimezone(UTC))
+    try:
+        yield
+    finally:
+        _NOW.reset(token)
 
 
 # Most leaves of a submission's answers are plain JSON already: testing for them first

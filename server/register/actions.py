@@ -67,7 +67,7 @@ def apply_action(uow: RegisterWrite, actor, hazard_id, action: str, args: dict, 
     if action == "sign_off" and record.listing_level and (
             LEVEL_RANK[record.listing_level] > ROLE_SIGN_OFF_LEVEL.get(actor.role, 0)):
         raise NotAllowed(f"A hazard listed at {record.listing_level} level is signed off "
-                         "at that level. 挂牌督办的隐患须由挂牌级别的审核人员销号签批。",
+                         "at that level. 挂牌督办的隐患须由挂牌级别的审核人员审核销号。",
                          details={"level": record.listing_level})
     if action == "plan" and args.get("deadline") is not None \
             and args["deadline"] < uow.settings.today():

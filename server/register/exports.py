@@ -23,34 +23,29 @@ from sqlalchemy import select
 from server.auth.scope import get_in_scope, scoped
 from server.models import Bulletin, Hazard, Region
 from server.register import cells, pdf, queries, stats
+from server.register.numbers import HazardNumbers, hazard_number
 from server.register.settings import RegisterSettings
-from server.suppliers.clues import clue_label
+from server.suppliers.clues import clue_state
+from server.vocabulary import TERMS
 
-SEVERITY_ZH = {"general": "一般隐患", "major": "重大隐患"}
-SOURCE_ZH = {"self_check": "企业自查", "inspection": "监管检查", "cross_check": "交叉互检",
-             "public_report": "群众举报"}
-STATUS_ZH = {"open": "待整改", "rectifying": "整改中", "pending_verification": "待复查",
-             "pending_closure": "待审核销号", "closed": "已销号"}
-SECTOR_ZH = {"gas": "燃气", "fire": "消防", "construction": "建筑施工", "fireworks": "烟花爆竹",
-             "forest": "森林防火", "rural": "农村用火用电"}
-LEVEL_ZH = {"county": "县级", "city": "市级", "province": "省级"}
-EVENT_ZH = {
-    "found": "发现隐患", "refound": "再次发现", "planned": "制定/调整整改方案",
-    "fix_reported": "报告整改完成", "verified_rectified": "复查:已整改",
-    "verified_not_rectified": "复查:未整改", "signed_off": "审核销号",
-    "severity_set": "确认/调整隐患等级", "listed": "挂牌督办", "delisted": "摘牌",
-    "stop_work_ordered": "责令停产停业整改", "stop_work_lifted": "解除停产停业",
-    "comment": "备注", "conflict": "离线修改冲突", "overdue_flagged": "逾期",
-    "listing_proposed": "建议挂牌督办",
-    "supplier_clue_confirmed": "认定燃气企业重大隐患",
-    "supplier_clue_dismissed": "不予认定燃气企业重大隐患",
-}
+
+def _zh(kind: str) -> dict[str, str]:
+    return {code: zh for code, (zh, _en) in TERMS[kind].items()}
+
+
+# The vocabulary's Chinese terms (server.vocabulary), by code.
+SEVERITY_ZH, SOURCE_ZH, STATUS_ZH = _zh("severity"), _zh("source"), _zh("status")
+SECTOR_ZH, LEVEL_ZH, EVENT_ZH = _zh("sector"), _zh("level"), _zh("event")
+LISTED, STOP_WORK = TERMS["state_flag"]["listed"][0], TERMS["state_flag"]["stop_work"][0]
+
+PLAN_FIELD_ZH = {"deadline": "整改期限", "measures": "整改措施", "responsible_name": "整改责任人",
+                 "responsible_phone": "联系电话"}
 
 LEDGER_COLUMNS = (
-    ("序号", 6), ("隐患编号", 38), ("场所名称", 24), ("场所编码", 10), ("所属区域", 14),
+    ("序号", 6), ("隐患编号", 38), ("场所名称", 24), ("场所编码", 10), (TERMS["region_level"]["township"][0], 12), ("所属区域", 14),
     ("行业领域", 10), ("检查项", 11), ("隐患描述", 40), ("隐患等级", 10), ("隐患来源", 10),
     ("发现时间", 17), ("整改期限", 11), ("整改措施", 30), ("整改责任人", 11), ("联系电话", 14),
-    ("状态", 11), ("是否逾期", 9), ("挂牌督办", 9), ("停产停业整改", 12), ("燃气供应单位", 20),
+    ("状态", 11), ("是否逾期", 9), (LISTED, 9), (STOP_WORK, 12), ("燃气供应单位", 20),
     ("销号时间", 17),
 )
 
@@ -59,6 +54,17 @@ def _local(dt: datetime | None, tz) -> str:
     if dt is None:
         return ""
     return (dt.astimezone(tz) if tz else dt).strftime("%Y-%m-%d %H:%M")
+
+
+def _place(session, code: str) -> tuple[str, str]:
+    """(the township's name, the region's own name) of a hazard's region."""
+    region = session.get(Region, code)
+    if region is None:
+        return "", ""
+    if region.level == "village" and region.parent_code:
+        parent = session.get(Region, region.parent_code)
+        return (parent.name if parent else ""), region.name
+    return region.name, region.name
 
 
 def _region_names(session, codes) -> dict[str, str]:
@@ -82,15 +88,17 @@ def ledger_rows(session, actor, settings: RegisterSettings, **filters):
 
 
 def _ledger_rows(session, ids: list, tz):
-    names: dict[str, str] = {}
+    names: dict[str, tuple[str, str]] = {}
+    numbers = HazardNumbers(session, tz)
     for n, hazard in enumerate(_in_batches(session, ids), 1):
         if hazard.region_code not in names:
-            names.update(_region_names(session, [hazard.region_code]))
+            names[hazard.region_code] = _place(session, hazard.region_code)
+        township, place = names[hazard.region_code]
         yield (
-            n, str(hazard.id), hazard.site.name, hazard.site.code, names[hazard.region_code],
+            n, numbers.number(hazard), hazard.site.name, hazard.site.code, township, place,
             SECTOR_ZH.get(hazard.sector, hazard.sector), hazard.item or "",
             hazard.description, SEVERITY_ZH[hazard.severity] + (
-                f"；{clue_label(hazard)}" if hazard.supplier_major else ""),
+                "；" + TERMS["supplier_clue"][clue_state(hazard)][0] if hazard.supplier_major else ""),
             SOURCE_ZH.get(hazard.source, hazard.source), _local(hazard.found_at, tz),
             hazard.deadline.isoformat() if hazard.deadline else "", hazard.measures or "",
             hazard.responsible_name or "", hazard.responsible_phone or "",
@@ -120,7 +128,7 @@ def ledger_xlsx(session, actor, settings: RegisterSettings, **filters) -> bytes:
         for i, (_title, width) in enumerate(LEDGER_COLUMNS, 1):
             ws.column_dimensions[get_column_letter(i)].width = width
         ws.freeze_panes = "A3"
-        cells.append(ws, [f"安全隐患排查治理台账({actor.region.name}) 导出时间 "
+        cells.append(ws, [f"安全隐患排查治理台账（{actor.region.name}） 导出时间 "
                    f"{_local(datetime.now(settings.tz), settings.tz)}"])
         cells.append(ws, [title for title, _ in LEDGER_COLUMNS])
         for row in rows:
@@ -181,7 +189,7 @@ def hazard_pdf(session, actor, settings: RegisterSettings, hazard_id,
     st = pdf.styles(font)
     region = _region_names(session, [hazard.region_code]).get(hazard.region_code, "")
     facts = [
-        ("隐患编号", str(hazard.id)), ("场所", f"{hazard.site.name}({hazard.site.code})"),
+        ("隐患编号", hazard_number(session, hazard, tz)), ("场所", f"{hazard.site.name}（{hazard.site.code}）"),
         ("地址", f"{region} {hazard.site.address}"),
         ("行业领域", SECTOR_ZH.get(hazard.sector, hazard.sector)),
         ("检查项", hazard.item or "—"), ("隐患描述", hazard.description),
@@ -191,31 +199,32 @@ def hazard_pdf(session, actor, settings: RegisterSettings, hazard_id,
         ("整改期限", hazard.deadline.isoformat() if hazard.deadline else "—"),
         ("整改措施", hazard.measures or "—"),
         ("整改责任人", f"{hazard.responsible_name or '—'} {hazard.responsible_phone or ''}"),
-        ("挂牌督办", f"{LEVEL_ZH[hazard.listing_level]} {_local(hazard.listed_at, tz)}"
+        (LISTED, f"{LEVEL_ZH[hazard.listing_level]} {_local(hazard.listed_at, tz)}"
          if hazard.listing_level else "否"),
-        ("停产停业整改", f"是 {hazard.stop_work_order_no or ''}" if hazard.stop_work else "否"),
+        (STOP_WORK, f"是 {hazard.stop_work_order_no or ''}" if hazard.stop_work else "否"),
         ("燃气供应单位", hazard.supplier or "—"),
         ("销号时间", _local(hazard.closed_at, tz) or "—"),
     ]
-    story = [pdf.para("安全隐患档案(一患一档)", st["title"]),
+    story = [pdf.para("安全隐患档案（一患一档）", st["title"]),
              pdf.grid([[pdf.para(k, st["body"]), pdf.para(v, st["body"])] for k, v in facts],
                    [32 * mm, 148 * mm], font, header=False),
-             pdf.para("处置过程 Timeline", st["h2"])]
+             pdf.para("处置过程", st["h2"])]
     timeline = [[pdf.para(h, st["body"]) for h in ("时间", "事项", "人员", "说明")]]
     for event in hazard.events:
         data = event.data or {}
         note = data.get("note") or data.get("text") or data.get("reason") or ""
         if event.type == "planned":
-            note = ";".join(f"{k}: {v}" for k, v in (data.get("fields") or {}).items())
+            note = "；".join(f"{PLAN_FIELD_ZH.get(k, k)}：{v}"
+                            for k, v in (data.get("fields") or {}).items())
         if event.refused:
-            note = f"(未生效:{event.error_code}){note}"
+            note = f"（未生效）{note}"
         who = event.actor.name if event.actor is not None else "系统"
         timeline.append([pdf.para(_local(event.at, tz), st["small"]),
                          pdf.para(EVENT_ZH.get(event.type, event.type), st["small"]),
                          pdf.para(who, st["small"]), pdf.para(note, st["small"])])
     story.append(pdf.grid(timeline, [30 * mm, 35 * mm, 30 * mm, 85 * mm], font))
-    for title, hashes in (("整改前照片 Before", hazard.before_photos),
-                          ("整改后照片 After", hazard.after_photos)):
+    for title, hashes in (("整改前照片", hazard.before_photos),
+                          ("整改后照片", hazard.after_photos)):
         story.append(pdf.para(title, st["h2"]))
         row = pdf.photo_row(read_photo, hashes or [], st["small"])
         if row:
@@ -252,11 +261,10 @@ def blob_reader(blob_dir: str):
 
 # --- weekly bulletin (定期通报) ---------------------------------------------------------
 
-FIGURE_COLUMNS = (
-    ("found", "发现隐患"), ("major", "重大隐患"), ("closed", "已整改"),
-    ("rectification_rate", "整改率"), ("overdue", "逾期"), ("major_listed", "挂牌督办"),
-    ("listed_rate", "重大隐患挂牌率"), ("median_days_to_close", "整改用时中位数(天)"),
-    ("inspections", "检查次数"), ("sites_covered", "检查场所"), ("sites", "登记场所"),
+FIGURE_COLUMNS = tuple(
+    (key, TERMS["rate" if key.endswith("_rate") else "figure"][key][0])
+    for key in ("found", "major", "closed", "rectification_rate", "overdue", "major_listed",
+                "listed_rate", "median_days_to_close", "inspections", "sites_covered", "sites")
 )
 
 
@@ -274,17 +282,17 @@ def bulletin_files(session, county: Region, start: date, end: date,
     p = stats.Period(start, end, settings.tz)
     summary = stats.summary_for(session, county, p)
     signals = stats.signals_for(session, county, p, settings)
-    title = f"{county.name}安全隐患排查治理情况通报({start}至{end})"
+    title = f"{county.name}安全隐患排查治理情况通报（{start}至{end}）"
     header = ["区域"] + [zh for _k, zh in FIGURE_COLUMNS]
     rows = [[r["region"]["name"]] + [_fmt(k, r[k]) for k, _zh in FIGURE_COLUMNS]
             for r in summary["rows"]]
     rows.append(["合计"] + [_fmt(k, summary["total"][k]) for k, _zh in FIGURE_COLUMNS])
     sector_rows = [[SECTOR_ZH.get(r["sector"], r["sector"])]
                    + [_fmt(k, r[k]) for k, _zh in FIGURE_COLUMNS] for r in summary["by_sector"]]
-    notes = [f"{s['region']['name']}:发现隐患{s['found']}处,但无一处重大隐患,请关注排查深度。"
+    notes = [f"{s['region']['name']}：发现隐患{s['found']}处，但无一处重大隐患，请关注排查深度。"
              for s in signals["many_found_no_major"]]
-    notes += [f"{s['region']['name']}:{SECTOR_ZH.get(s['sector'], s['sector'])}领域每次检查发现"
-              f"隐患{s['rate']:.2f}处,远低于同级平均{s['peer_median_rate']:.2f}处。"
+    notes += [f"{s['region']['name']}：{SECTOR_ZH.get(s['sector'], s['sector'])}领域每次检查发现"
+              f"隐患{s['rate']:.2f}处，远低于同级平均{s['peer_median_rate']:.2f}处。"
               for s in signals["low_finding_rate"]]
 
     wb = Workbook()

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, tzinfo
 
+from server.models.types import utcnow
+
 
 @dataclass(frozen=True)
 class RegisterSettings:
@@ -55,7 +57,7 @@ class RegisterSettings:
 
 
 def today_in(tz: tzinfo | None) -> date:
-    return datetime.now(tz or UTC).date()
+    return utcnow().astimezone(tz or UTC).date()
 
 
 def day_start(day: date, tz: tzinfo | None) -> datetime:

@@ -1,18 +1,16 @@
-"""What a person reads of a gas supplier's major-hazard clue (建城规〔2023〕4号 Art 9).
+"""A gas supplier's major-hazard clue (建城规〔2023〕4号 Art 9) as the county has judged it.
 
-The standard (Art 3) leaves the verdict to the county-level gas authority, so a clue
-reads 待认定 until a county reviewer confirms or dismisses it
-(`hazards.supplier_confirmed`: None, True, False).
+The standard (Art 3) leaves the verdict to the county-level gas authority, so a clue is
+`pending` (待认定) until a county reviewer confirms or dismisses it
+(`hazards.supplier_confirmed`: None, True, False). The words are the vocabulary's
+(`supplier_clue`).
 """
 
 from __future__ import annotations
 
-PENDING, CONFIRMED, DISMISSED = (
-    "燃气企业重大隐患线索（待认定）", "燃气企业重大隐患（已认定）", "燃气企业重大隐患线索（不予认定）")
 
-
-def clue_label(hazard) -> str:
-    """The words for a hazard that is a supplier clue (`supplier_major`)."""
+def clue_state(hazard) -> str:
+    """pending, confirmed or dismissed, for a hazard that is a supplier clue."""
     if hazard.supplier_confirmed is None:
-        return PENDING
-    return CONFIRMED if hazard.supplier_confirmed else DISMISSED
+        return "pending"
+    return "confirmed" if hazard.supplier_confirmed else "dismissed"

@@ -115,7 +115,7 @@ class LiveServer:
 
     def start(self) -> None:
         self.xuncha("db-upgrade")
-        self.xuncha("demo")
+        self.xuncha("demo", "--empty")
         self.serve()
 
     def serve(self) -> None:

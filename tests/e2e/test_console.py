@@ -164,7 +164,7 @@ def test_review_flow_approve_return_and_major_sign_off(desk, live_server, artifa
         {"hazard_id": hazard_id, "result": "rectified", "note": "已移出地下室",
          "photos": []}])
     page.reload()
-    assert "待销号签批" in page.inner_text("h1")
+    assert "待审核销号" in page.inner_text("h1")
     page.screenshot(path=str(artifacts / "console-4-before-sign-off.png"), full_page=True)
     with page.expect_navigation():
         page.click("form[data-action=sign_off] button")

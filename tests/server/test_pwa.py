@@ -193,6 +193,13 @@ def test_every_ui_string_is_in_chinese_and_english():
         zh |= part_zh
         en |= part_en
     assert zh and zh == en, {"zh only": sorted(zh - en), "en only": sorted(en - zh)}
+    # The vocabulary's terms (server/vocabulary.py) and the phone's aliases of them.
+    from server.vocabulary import TERMS
+
+    zh |= {f"{kind}.{code}" for kind, codes in TERMS.items() for code in codes}
+    source = (app_dir / "i18n.js").read_text(encoding="utf-8")
+    alias = source.split("const alias = {", 1)[1].split("};", 1)[0]
+    zh |= set(re.findall(r'"?([\w.]+)"?:\s*"', alias))
     used = set()
     for path in [*app_dir.glob("*.js"), *app_dir.glob("views/*.js")]:
         used.update(re.findall(r'\bt\("([\w.]+)"', path.read_text(encoding="utf-8")))

@@ -1,5 +1,8 @@
 // Every string the user reads goes through t(): Chinese first, English selectable.
-// Checklist texts come as {zh, en} pairs and go through tx().
+// Checklist texts come as {zh, en} pairs and go through tx(). The terms for the system's
+// codes (statuses, kinds, sectors, units, …) are the one vocabulary's (server/vocabulary.py,
+// generated into vocabulary.js), under "<kind>.<code>".
+import { TERMS } from "./vocabulary.js";
 import { LOOP_STRINGS } from "./strings_loop.js";
 
 const STRINGS = {
@@ -27,7 +30,7 @@ const STRINGS = {
     "sites.locating": "正在定位…", "sites.noGps": "无法定位:{why}", "sites.distance": "约 {d}",
     "site.title": "场所详情", "site.inspect": "开始检查", "site.openHazards": "未销号隐患",
     "site.history": "检查记录", "site.noHistory": "暂无检查记录", "site.noHazards": "没有未销号的隐患",
-    "site.deadline": "整改期限 {d}", "site.verify": "复查", "site.notFound": "本机没有这个场所(不在您的辖区,或尚未同步)",
+    "site.deadline": "整改期限 {d}", "site.notFound": "本机没有这个场所(不在您的辖区,或尚未同步)",
     "site.code": "编码", "site.address": "地址", "site.kind": "类型", "site.contact": "联系人",
     "site.region": "所属", "site.pending": "待上传", "site.draft": "未完成的草稿", "site.continue": "继续",
     "newsite.title": "新增场所", "newsite.name": "场所名称", "newsite.kind": "场所类型",
@@ -44,12 +47,11 @@ const STRINGS = {
     "insp.title": "检查", "insp.choose": "选择检查表", "insp.suggested": "推荐", "insp.others": "其他检查表",
     "insp.noChecklists": "本机还没有检查表,请联网同步一次", "insp.yes": "是", "insp.no": "否",
     "insp.note": "备注", "insp.photo": "拍照", "insp.needPhoto": "不合格项需要拍照",
-    "insp.major": "重大隐患", "insp.majorSupplier": "燃气企业重大隐患线索（待认定）", "insp.general": "一般隐患",
+    
     "insp.pass": "合格", "insp.fail": "不合格", "insp.composite": "综合判定要素",
     "insp.combined": "综合判定", "insp.combinedElements": "判定要素（{n} 项）：",
-    "insp.supplierClue": "燃气企业重大隐患线索（待认定）",
-    "unit.m": "米", "unit.mm": "毫米", "unit.kg": "千克", "unit.%": "%", "unit.pcs": "个", "unit.persons": "人",
-    "unit.storeys": "层", "unit.sets": "具", "unit.cylinders": "瓶",
+    
+    
     "insp.testOnSite": "须现场测试", "insp.optional": "选填", "insp.std": "依据：{name} {clause}",
     "insp.progress": "已答 {a}/{n}", "insp.review": "下一步:核对隐患", "insp.back": "返回修改",
     "insp.derived": "将登记的隐患({n})", "insp.noDerived": "未发现隐患",
@@ -69,7 +71,7 @@ const STRINGS = {
     "verify.needSig": "需要检查人员签字", "verify.onlyThis": "只记录本条隐患的复查,无需重走检查表",
     "verify.save": "保存复查(离线保存,联网上传)", "verify.saved": "复查已保存,等待上传", "verify.pending": "复查待上传",
     "verify.noBefore": "本机没有整改前照片", "photo.notHeld": "未下载到本机", "verify.notFound": "本机没有这条隐患",
-    "returned.title": "退回修改", "returned.none": "没有被退回的检查", "returned.fix": "更正并重新提交",
+    "returned.none": "没有被退回的检查", "returned.fix": "更正并重新提交",
     "outbox.title": "待上传", "outbox.empty": "没有待上传的内容", "outbox.photos": "照片",
     "outbox.mutations": "修改记录", "outbox.uploaded": "已上传", "outbox.waiting": "等待上传",
     "settings.title": "设置", "settings.lang": "语言 Language", "settings.storage": "本机存储",
@@ -79,18 +81,13 @@ const STRINGS = {
     "settings.logout": "退出登录", "settings.logoutWarn": "还有 {n} 项未上传!退出后这些数据仍保存在本机,该用户下次登录时继续上传。确定退出吗?",
     "settings.version": "版本", "settings.user": "当前用户", "settings.update": "有新版本",
     "settings.reload": "更新", "update.ready": "新版本已下载。", "update.apply": "立即更新",
-    "kind.household": "居民住户", "kind.restaurant": "餐饮场所", "kind.shop": "商店",
-    "kind.small_venue": "九小场所", "kind.self_built_commercial": "经营性自建房",
-    "kind.rental_housing": "群租房", "kind.construction_site": "建筑工地", "kind.enterprise": "企业",
-    "kind.fireworks_point": "烟花爆竹零售点", "kind.forest_area": "林区",
-    "kind.gas_point": "瓶装燃气供应点（含黑气点）",
-    "sector.gas": "燃气", "sector.fire": "消防", "sector.construction": "建筑施工",
-    "sector.fireworks": "烟花爆竹", "sector.forest": "森林防火", "sector.rural": "农村用火用电",
-    "status.open": "待整改", "status.rectifying": "整改中", "status.pending_verification": "待复查",
-    "status.pending_closure": "待销号审批", "status.closed": "已销号", "overdue": "已逾期",
-    "review.submitted": "待审核", "review.approved": "已通过", "review.returned": "已退回",
-    "review.rejected": "不予采用", "review.local": "待上传",
-    "task.due": "完成期限 {d}", "task.follow_up": "回头看", "task.campaign": "专项行动", "task.verification": "复查",
+    
+    
+    
+    
+    
+    "review.local": "待上传",
+    "task.due": "完成期限 {d}",
     "back": "返回", "save": "保存", "cancel": "取消", "loading": "加载中…", "yes": "是", "no": "否",
   },
   en: {
@@ -117,7 +114,7 @@ const STRINGS = {
     "sites.locating": "Locating…", "sites.noGps": "No location: {why}", "sites.distance": "about {d}",
     "site.title": "Site", "site.inspect": "Start inspection", "site.openHazards": "Open hazards",
     "site.history": "Inspections", "site.noHistory": "No inspections yet", "site.noHazards": "No open hazards",
-    "site.deadline": "Deadline {d}", "site.verify": "Verify", "site.notFound": "This site is not on the phone (outside your area, or not synced yet)",
+    "site.deadline": "Deadline {d}", "site.notFound": "This site is not on the phone (outside your area, or not synced yet)",
     "site.code": "Code", "site.address": "Address", "site.kind": "Kind", "site.contact": "Contact",
     "site.region": "Area", "site.pending": "waiting", "site.draft": "Unfinished draft", "site.continue": "Continue",
     "newsite.title": "New site", "newsite.name": "Name", "newsite.kind": "Kind",
@@ -134,12 +131,9 @@ const STRINGS = {
     "insp.title": "Inspection", "insp.choose": "Choose a checklist", "insp.suggested": "Suggested", "insp.others": "Other checklists",
     "insp.noChecklists": "No checklists on the phone yet; sync once online", "insp.yes": "Yes", "insp.no": "No",
     "insp.note": "Note", "insp.photo": "Photo", "insp.needPhoto": "A failed item needs a photo",
-    "insp.major": "Major hazard", "insp.majorSupplier": "Gas company major-hazard clue (to be confirmed)", "insp.general": "General hazard",
-    "insp.pass": "Pass", "insp.fail": "Fails", "insp.composite": "Composite element",
+        "insp.pass": "Pass", "insp.fail": "Fails", "insp.composite": "Composite element",
     "insp.combined": "Combined judgement", "insp.combinedElements": "Elements ({n}):",
-    "insp.supplierClue": "Gas company major-hazard clue (to be confirmed)",
-    "unit.m": "m", "unit.mm": "mm", "unit.kg": "kg", "unit.%": "%", "unit.pcs": "pcs", "unit.persons": "persons",
-    "unit.storeys": "storeys", "unit.sets": "pcs", "unit.cylinders": "cylinders",
+        
     "insp.testOnSite": "Test on site", "insp.optional": "optional", "insp.std": "Standard: {name} {clause}",
     "insp.progress": "Answered {a}/{n}", "insp.review": "Next: check hazards", "insp.back": "Back to items",
     "insp.derived": "Hazards to be registered ({n})", "insp.noDerived": "No hazards found",
@@ -159,7 +153,7 @@ const STRINGS = {
     "verify.needSig": "The inspector's signature is needed", "verify.onlyThis": "Records this hazard's re-check only; no need to walk the checklist",
     "verify.save": "Save verification (kept offline, uploaded later)", "verify.saved": "Verification saved; waiting to upload", "verify.pending": "Verification waiting to upload",
     "verify.noBefore": "No before-photos on this phone", "photo.notHeld": "Not on this phone", "verify.notFound": "This hazard is not on the phone",
-    "returned.title": "Returned", "returned.none": "No returned inspections", "returned.fix": "Correct and resubmit",
+    "returned.none": "No returned inspections", "returned.fix": "Correct and resubmit",
     "outbox.title": "Outbox", "outbox.empty": "Nothing waiting", "outbox.photos": "Photos",
     "outbox.mutations": "Changes", "outbox.uploaded": "uploaded", "outbox.waiting": "waiting",
     "settings.title": "Settings", "settings.lang": "语言 Language", "settings.storage": "Storage on this phone",
@@ -169,23 +163,31 @@ const STRINGS = {
     "settings.logout": "Log out", "settings.logoutWarn": "{n} items are not uploaded! They stay on this phone and upload when this user logs in again. Log out?",
     "settings.version": "Version", "settings.user": "User", "settings.update": "Update available",
     "settings.reload": "Update", "update.ready": "A new version is ready.", "update.apply": "Update now",
-    "kind.household": "Household", "kind.restaurant": "Restaurant", "kind.shop": "Shop",
-    "kind.small_venue": "Small venue", "kind.self_built_commercial": "Self-built commercial house",
-    "kind.rental_housing": "Shared rental", "kind.construction_site": "Construction site", "kind.enterprise": "Enterprise",
-    "kind.fireworks_point": "Fireworks stall", "kind.forest_area": "Forest area",
-    "kind.gas_point": "Bottled-gas outlet (incl. unlicensed)",
-    "sector.gas": "Gas", "sector.fire": "Fire", "sector.construction": "Construction",
-    "sector.fireworks": "Fireworks", "sector.forest": "Forest fire", "sector.rural": "Rural heating",
-    "status.open": "Open", "status.rectifying": "Rectifying", "status.pending_verification": "Awaiting verification",
-    "status.pending_closure": "Awaiting sign-off", "status.closed": "Closed", "overdue": "Overdue",
-    "review.submitted": "Submitted", "review.approved": "Approved", "review.returned": "Returned",
-    "review.rejected": "Rejected", "review.local": "Waiting to upload",
-    "task.due": "Due {d}", "task.follow_up": "Follow-up visit", "task.campaign": "Campaign", "task.verification": "Verification",
+    
+    
+    
+    
+    
+    "review.local": "Waiting to upload",
+    "task.due": "Due {d}",
     "back": "Back", "save": "Save", "cancel": "Cancel", "loading": "Loading…", "yes": "Yes", "no": "No",
   },
 };
 
 for (const code of ["zh", "en"]) Object.assign(STRINGS[code], LOOP_STRINGS[code]);
+// The vocabulary's terms, and the phone's older names for two of its kinds.
+for (const lang of ["zh", "en"]) {
+  for (const [key, text] of Object.entries(TERMS[lang])) {
+    STRINGS[lang][key] = text;
+    if (key.startsWith("site_kind.")) STRINGS[lang][`kind.${key.slice(10)}`] = text;
+  }
+  const alias = { overdue: "state_flag.overdue", "insp.major": "severity.major",
+    "insp.general": "severity.general", "insp.majorSupplier": "severity.major_supplier",
+    "insp.supplierClue": "severity.major_supplier", "site.verify": "inspection_kind.verification",
+    "returned.title": "decision.return",
+    "hazard.fixed": "event.fix_reported", "hazard.comment": "action.comment", "hazard.verify": "inspection_kind.verification", "plan.title": "action.plan", "fix.title": "event.fix_reported", "comment.title": "action.comment", "notif.kind.due_soon": "reminder.due_soon", "notif.kind.listing_proposed": "reminder.listing_proposed" };
+  for (const [key, source] of Object.entries(alias)) STRINGS[lang][key] = TERMS[lang][source];
+}
 
 const KEY = "xuncha.lang";
 let current = (() => {

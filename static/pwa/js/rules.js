@@ -13,6 +13,7 @@
 // - below / above compare finite numbers only, strictly.
 
 import { v5 as uuidv5, validate as isUuid } from "../vendor/uuid.js";
+import { TERMS } from "./vocabulary.js";
 
 export const HAZARD_NAMESPACE = "6f1c3c52-5a4e-4f4e-9a38-7d0c2b1e8a11";
 
@@ -61,8 +62,9 @@ function firstAnswers(definition, answers) {
 }
 
 // unit code → Chinese; counted units read "不少于", measured ones "不小于" (forms/describe.py).
-export const UNIT_ZH = { m: "米", mm: "毫米", kg: "千克", "%": "%", pcs: "个", persons: "人",
-  storeys: "层", sets: "具", cylinders: "瓶" };
+// The units' Chinese names are the vocabulary's (server/vocabulary.py).
+export const UNIT_ZH = Object.fromEntries(Object.entries(TERMS.zh)
+  .filter(([key]) => key.startsWith("unit.")).map(([key, zh]) => [key.slice(5), zh]));
 const COUNTED = new Set(["pcs", "persons", "storeys", "sets", "cylinders"]);
 
 function quantity(value, unit) {

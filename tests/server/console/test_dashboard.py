@@ -28,7 +28,7 @@ def test_signals_are_the_registers(app, console, world, make_site, make_user, su
     # The city's children are counties: 吴兴区 found 5 hazards, one of them major.
     assert 'data-signal="no_major"' not in html
     html = console().get("/console/dashboard").get_data(as_text=True)
-    signals = {(k, name.strip()) for k, name in re.findall(r'data-signal="(\w+)">([^:]+):', html)}
+    signals = {(k, name.strip()) for k, name in re.findall(r'data-signal="(\w+)">([^:：]+)[:：]', html)}
     # Within the county: 八里店镇 found 3 hazards, none major.
     assert ("no_major", "八里店镇") in signals
 

@@ -57,7 +57,7 @@ def test_hazard_page_shows_timeline_photos_and_actions(console, world):
     assert h.description in html
     assert 'data-type="found"' in html
     assert f"/console/blobs/{sha('before-GAS-R-03')}/thumb" in html  # the before photo
-    assert "制定整改计划" in html and "挂牌督办" in html
+    assert "制定整改方案" in html and "挂牌督办" in html
 
 
 def test_plan_list_stop_work_comment_each_audited(console, world):
@@ -118,7 +118,7 @@ def test_sign_off_closes_a_verified_major_hazard(console, world, submit):
     assert h.status == "pending_closure"
     c = console()
     html = c.get(f"/console/hazards/{h.id}").get_data(as_text=True)
-    assert "销号签批" in html and f"/console/blobs/{sha('after')}/thumb" in html
+    assert "审核销号" in html and f"/console/blobs/{sha('after')}/thumb" in html
     resp = c.post(f"/console/hazards/{h.id}/actions/sign_off", {"version": h.version})
     assert resp.status_code == 302
     assert _hazard(h.id).status == "closed"
@@ -248,6 +248,6 @@ def test_an_unannounced_inspection_and_a_missing_signature_read_as_words(console
     session.commit()
     c = console()
     html = c.get(f"/console/inspections/{args['id']}").get_data(as_text=True)
-    assert "暗查暗访" in html and "场所未签字" not in html
+    assert "暗查暗访" in html and "缺被检查方签字" not in html
     html = c.get(f"/console/inspections/{unsigned['id']}").get_data(as_text=True)
-    assert "日常检查" in html and "场所未签字" in html and ">no_site_signature<" not in html
+    assert "日常检查" in html and "缺被检查方签字" in html and ">no_site_signature<" not in html

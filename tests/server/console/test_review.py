@@ -52,7 +52,7 @@ def test_inspection_page_shows_answers_hazards_location_flags_signatures(console
     assert resp.status_code == 200
     assert "GAS-R-01" in html and "GAS-R-03" in html
     assert 'class="fail"' in html
-    assert "位置偏离" in html  # the gps_far flag
+    assert "定位距场所过远" in html  # the gps_far flag
     assert 'data-distance="0"' in html  # the fixture inspects at the registered spot
     assert html.count("/console/blobs/") >= 4  # two failed-item photos + two signatures
     assert "检查人签字" in html and "场所签字" in html
@@ -104,7 +104,7 @@ def test_reviewed_inspection_has_no_decision_buttons(console, world):
     i = world["inspection1"]
     c.post(f"/console/inspections/{i.id}/review", {"decision": "approve"})
     html = c.get(f"/console/inspections/{i.id}").get_data(as_text=True)
-    assert 'id="review-form"' not in html and "已通过" in html
+    assert 'id="review-form"' not in html and "审核通过" in html
 
 
 def test_other_county_inspection_is_404_to_read_and_to_decide(console, world):

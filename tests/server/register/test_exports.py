@@ -6,6 +6,7 @@ import gc
 import hashlib
 import io
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -86,7 +87,10 @@ def test_ledger_xlsx_has_chinese_headers_and_the_list_filters(client, auth, make
     ws = load_workbook(io.BytesIO(resp.data)).active
     rows = list(ws.iter_rows(values_only=True))
     assert ws.title == "隐患台账" and rows[1][:4] == ("序号", "隐患编号", "场所名称", "场所编码")
-    assert len(rows) == 3 and rows[2][2] == "王记饭店" and rows[2][8] == "重大隐患"
+    assert len(rows) == 3 and rows[2][2] == "王记饭店" and rows[2][9] == "重大隐患"
+    # A number a person can read out, and the township where the header says township.
+    assert rows[1][4] == "乡镇（街道）" and rows[2][4] and rows[2][4] != rows[2][5]
+    assert re.fullmatch(r".+-\d{4}-\d{6}", rows[2][1]) and not rows[2][1].endswith("-000000")
     everything = load_workbook(io.BytesIO(client.get("/api/v1/exports/hazards.xlsx",
                                                      headers=headers).data)).active
     assert everything.max_row == 4

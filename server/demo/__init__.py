@@ -50,7 +50,7 @@ _KIND_NAMES = {
     "restaurant": ("{s}记{t}", ["gas", "fire"]),
     "shop": ("{s}氏{u}", ["fire"]),
     "small_venue": ("{v}", ["fire"]),
-    "self_built_commercial": ("{s}家自建房({w})", ["fire"]),
+    "self_built_commercial": ("{s}家自建房（{w}）", ["fire"]),
     "rental_housing": ("{s}家出租房", ["fire", "gas"]),
     "construction_site": ("{x}工程项目", ["construction", "fire"]),
     "enterprise": ("湖州{y}有限公司", ["fire", "gas"]),
