@@ -7,6 +7,7 @@ import { checklistRef, draftsForSite, newDraft, takeScan } from "../drafts.js";
 import { pendingKinds } from "../field.js";
 import { currentSession } from "../session.js";
 import { regionNames } from "../regions.js";
+import { allChecklists } from "../checklists.js";
 
 export function hazardTags(hazard) {
   return [
@@ -46,10 +47,12 @@ export async function render(root, siteId) {
     mount(root, h("p", { class: "error" }, t("site.notFound")), link(t("back"), "#/sites"));
     return;
   }
-  const [hazards, history, drafts, names] = await Promise.all([
+  const [hazards, history, drafts, names, checklists] = await Promise.all([
     hazardsOfSite(siteId), inspectionsOfSite(siteId), draftsForSite(siteId),
-    currentSession().then(regionNames),
+    currentSession().then(regionNames), allChecklists(),
   ]);
+  // A person reads the checklist's title, never its code.
+  const titles = new Map(checklists.map((c) => [c.code, c.title]));
   const open = hazards.filter((z) => z.status !== "closed");
   mount(root,
     h("h1", { "data-test": "site-name" }, site.name,
@@ -75,7 +78,7 @@ export async function render(root, siteId) {
     h("h2", {}, t("site.history")),
     history.length ? h("ul", { class: "list" }, history.map((insp) => h("li", { class: "card" },
       h("div", { class: "title" }, insp.kind === "verification" ? t("verify.title")
-        : tx(insp.checklist_title) || checklistRef(insp)?.code || "",
+        : tx(insp.checklist_title) || tx(titles.get(checklistRef(insp)?.code)) || "",
         " ", h("span", { class: "tag" }, t(`review.${insp.review_state || "local"}`))),
       h("div", { class: "meta" }, fmtDateTime(insp.finished_at || insp.received_at)),
       insp.review_comment ? h("div", {}, t("insp.reviewerSays", { c: insp.review_comment })) : null)))
