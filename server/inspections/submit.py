@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import forms
-from server.errors import DomainError, Invalid
+from server.errors import Conflict, DomainError, Invalid
 from server.inspections.media import referenced_media
 from server.models.types import jsonable, utcnow
+from server.notices import numbers
 from server.register import field as register
 from server.register.write import Needs, RegisterWrite, SiteRef
 
@@ -93,8 +94,11 @@ def submit(uow: RegisterWrite, actor, args: dict, *, flags: list[str], client_id
                device_sent_at=device_sent_at)
     # Read before the site was known: every combined judgement; the site's own kind
     # decides which of them stand.
+    if args.get("notice"):
+        row["notice_no"] = notice_number(uow, client_id, args["notice"]["no"])
     findings = forms.for_site(read.checklist, read.findings, site.kind)
-    found = [_finding_data(read.checklist, read.answers, finding, inspection_id, args["kind"])
+    found = [dict(_finding_data(read.checklist, read.answers, finding, inspection_id,
+                                args["kind"]), notice_no=row["notice_no"])
              for finding in findings]
     outcome = Submitted(row)
     hazard_ids: list[str] = []
@@ -113,6 +117,24 @@ def submit(uow: RegisterWrite, actor, args: dict, *, flags: list[str], client_id
     row["hazard_ids"] = hazard_ids
     uow.add_inspection(row, referenced_media(args))
     return outcome
+
+
+def notice_number(uow: RegisterWrite, client_id, number: str) -> str:
+    """The notice number, if well-formed, of the submitting device's own prefix, and not
+    used before (then `conflict`): a number no other phone can also issue."""
+    parsed = numbers.parse(number)
+    if parsed is None:
+        raise Invalid("The notice number is not well-formed. 通知书编号格式不正确。",
+                      details={"notice": {"no": ["Expected <township>-<device>-<year>-<seq>."]}})
+    township, serial = uow.notice_serial(client_id)
+    if parsed.prefix != numbers.prefix(township, serial):
+        raise Invalid("The notice number is not of this device. 通知书编号不属于本设备。",
+                      details={"notice": {"no": [f"This device numbers notices "
+                                                 f"{numbers.prefix(township, serial)}-…"]}})
+    if uow.notice_taken(number):
+        raise Conflict(f"Notice number {number} is already used. 通知书编号已被使用。",
+                       details={"notice": {"no": number}})
+    return number
 
 
 def _accepted(args: dict, read: AnswersRead | None) -> AnswersRead:
@@ -162,7 +184,8 @@ def _row(uow, actor, args: dict, site: SiteRef, inspection_id, read: AnswersRead
         signatures=jsonable(dict(args.get("signatures") or {})), flags=all_flags,
         hazard_ids=[], review_state="submitted", review_comment=None, reviewer_id=None,
         reviewed_at=None, awaiting_media=bool(uow.missing(referenced_media(args))),
-        supersedes=None, superseded_by=None, received_at=now, updated_at=now, version=1,
+        supersedes=None, superseded_by=None, notice_no=None, received_at=now, updated_at=now,
+        version=1,
     )
 
 

@@ -41,6 +41,7 @@ EVENT_ZH = {
     "stop_work_ordered": "责令停产停业整改", "stop_work_lifted": "解除停产停业",
     "comment": "备注", "conflict": "离线修改冲突", "overdue_flagged": "逾期",
     "listing_proposed": "建议挂牌督办",
+    "reopened": "重新打开", "verification_voided": "复查作废（检查记录未采纳）",
 }
 
 LEDGER_COLUMNS = (
@@ -48,7 +49,7 @@ LEDGER_COLUMNS = (
     ("行业领域", 10), ("检查项", 11), ("隐患描述", 40), ("隐患等级", 10), ("隐患来源", 10),
     ("发现时间", 17), ("整改期限", 11), ("整改措施", 30), ("整改责任人", 11), ("联系电话", 14),
     ("状态", 11), ("是否逾期", 9), ("挂牌督办", 9), ("停产停业整改", 12), ("燃气供应单位", 20),
-    ("销号时间", 17),
+    ("销号时间", 17), ("整改通知书编号", 24),
 )
 
 
@@ -94,7 +95,7 @@ def _ledger_rows(session, ids: list, tz):
             STATUS_ZH[hazard.status], "是" if hazard.overdue else "否",
             LEVEL_ZH.get(hazard.listing_level, "") if hazard.listing_level else "否",
             ("是 " + (hazard.stop_work_order_no or "")).strip() if hazard.stop_work else "否",
-            hazard.supplier or "", _local(hazard.closed_at, tz),
+            hazard.supplier or "", _local(hazard.closed_at, tz), hazard.notice_no or "",
         )
 
 
@@ -193,6 +194,7 @@ def hazard_pdf(session, actor, settings: RegisterSettings, hazard_id,
         ("停产停业整改", f"是 {hazard.stop_work_order_no or ''}" if hazard.stop_work else "否"),
         ("燃气供应单位", hazard.supplier or "—"),
         ("销号时间", _local(hazard.closed_at, tz) or "—"),
+        ("整改通知书编号", hazard.notice_no or "—"),
     ]
     story = [pdf.para("安全隐患档案(一患一档)", st["title"]),
              pdf.grid([[pdf.para(k, st["body"]), pdf.para(v, st["body"])] for k, v in facts],

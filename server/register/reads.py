@@ -16,7 +16,16 @@ from sqlalchemy import String, and_, bindparam, cast, literal, null, or_, select
 
 from server.errors import Conflict, NotFound
 from server.evidence import provenance
-from server.models import Blob, Hazard, HazardAlias, HazardEvent, Inspection, Region, Site
+from server.models import (
+    Blob,
+    Device,
+    Hazard,
+    HazardAlias,
+    HazardEvent,
+    Inspection,
+    Region,
+    Site,
+)
 from server.models.blob import BlobUpload
 from server.register import lifecycle as lc
 from server.register.projection import STATE_FIELDS
@@ -62,6 +71,9 @@ _HISTORY = (select(_E.c.type, _E.c.at, _E.c.actor_id, _E.c.actor_role, _E.c.insp
 _VERIFIED_BY = (select(_E.c.hazard_id).distinct()
                 .where(_E.c.inspection_id == bindparam("id"),
                        _E.c.type == lc.VERIFIED_RECTIFIED, _E.c.refused.is_(False)))
+_DEVICE_NOTICE = select(Device.notice_township, Device.notice_serial).where(
+    Device.client_id == bindparam("id"))
+_NOTICE_TAKEN = select(Inspection.id).where(Inspection.notice_no == bindparam("no"))
 _EVENTS_SINCE = (select(_E.c.type, _E.c.data)
                  .where(_E.c.hazard_id == bindparam("id"), _E.c.version > bindparam("version"),
                         _E.c.refused.is_(False)).order_by(_E.c.seq))
@@ -328,6 +340,20 @@ class UnitReads:
     def closed_by(self, inspection_id) -> list[uuid.UUID]:
         """The hazards a stored inspection's verifications closed (or sent to sign-off)."""
         return [row[0] for row in self._rows(_VERIFIED_BY, id=uuid.UUID(str(inspection_id)))]
+
+
+    def notice_serial(self, client_id) -> tuple[str | None, int | None]:
+        """The township and serial of a device's notice numbers (None, None: none)."""
+        if client_id is None:
+            return None, None
+        row = next(iter(self._rows(_DEVICE_NOTICE, id=uuid.UUID(str(client_id)))), None)
+        return (None, None) if row is None else (row[0], row[1])
+
+    def notice_taken(self, number: str) -> bool:
+        """Whether an inspection (stored, or staged in this unit) has this notice number."""
+        if any(row.get("notice_no") == number for row in self._inspections.values()):
+            return True
+        return bool(self._rows(_NOTICE_TAKEN, no=number))
 
 
 def _same_rows(now: list, then: list) -> bool:

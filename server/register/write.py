@@ -207,6 +207,7 @@ class RegisterWrite(UnitReads):
             "supplier_id": supplier_id(site.region_path, data.get("supplier")),
             "elements": list(data.get("elements") or []),
             "photos": data.get("photos") or [], "note": data.get("note"),
+            "notice_no": data.get("notice_no"),
             "deadline": self.settings.today() + timedelta(days=int(days)),
         }
 
