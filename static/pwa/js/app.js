@@ -17,6 +17,7 @@ import * as verify from "./views/verify.js";
 import * as returned from "./views/returned.js";
 import * as outbox from "./views/outbox.js";
 import * as settings from "./views/settings.js";
+import * as notice from "./views/notice.js";
 
 const ROUTES = [
   [/^$/, home, "home"],
@@ -31,6 +32,7 @@ const ROUTES = [
   [/^returned$/, returned, "home"],
   [/^outbox$/, outbox, "outbox"],
   [/^settings$/, settings, null],
+  [/^notice\/([\w-]+)$/, notice, "sites"],
 ];
 
 let cleanup = null;
