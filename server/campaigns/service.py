@@ -14,6 +14,7 @@ from datetime import date
 
 from sqlalchemy import String, and_, cast, func, or_, select
 
+import forms
 from server import audit
 from server.auth.scope import region_in_scope, scoped
 from server.errors import Invalid, NotAllowed, NotFound
@@ -139,6 +140,18 @@ class Coverage:
         return self.inspected / self.sites if self.sites else 0.0
 
 
+def counted_inspections(campaign: Campaign) -> list:
+    """What makes an inspection count for a campaign's coverage: one of the checklists of
+    its sectors (any sector when it names none), and not refused in review (returned for
+    correction or rejected; a submitted one counts until a reviewer refuses it)."""
+    conditions = [Inspection.review_state.notin_(("returned", "rejected")),
+                  Inspection.kind != "verification"]
+    if campaign.sectors:
+        codes = sorted({c.code for c in forms.published() if c.sector in campaign.sectors})
+        conditions.append(Inspection.checklist_code.in_(codes))
+    return conditions
+
+
 def coverage(session, actor: User, campaign: Campaign, tz) -> list[Coverage]:
     """Per village: target sites, how many were inspected inside the window, assigned."""
     targets = target_sites(session, actor, campaign).subquery()
@@ -149,7 +162,8 @@ def coverage(session, actor: User, campaign: Campaign, tz) -> list[Coverage]:
     inspected = dict(session.execute(
         select(targets.c.region_code, func.count(func.distinct(targets.c.id)))
         .join(Inspection, and_(Inspection.site_id == targets.c.id,
-                               Inspection.received_at >= start, Inspection.received_at < end))
+                               Inspection.received_at >= start, Inspection.received_at < end,
+                               *counted_inspections(campaign)))
         .group_by(targets.c.region_code)).all())
     assigned = dict(session.execute(
         select(CampaignAssignment.region_code, func.count())

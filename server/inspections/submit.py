@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 import forms
 from server.errors import Conflict, DomainError, Invalid
+from server.inspections import tasks
 from server.inspections.media import referenced_media
 from server.models.types import jsonable, utcnow
 from server.notices import numbers
@@ -74,6 +75,7 @@ class Submitted:
     row: dict
     hazards: list[dict] = field(default_factory=list)
     verifications: list[dict] = field(default_factory=list)
+    tasks: list = field(default_factory=list)  # ids of the tasks the visit did
 
 
 def submit(uow: RegisterWrite, actor, args: dict, *, flags: list[str], client_id=None,
@@ -116,7 +118,22 @@ def submit(uow: RegisterWrite, actor, args: dict, *, flags: list[str], client_id
             hazard_ids.append(str(result["hazard_id"]))
     row["hazard_ids"] = hazard_ids
     uow.add_inspection(row, referenced_media(args))
+    outcome.tasks = _do_tasks(uow, actor, site, row, read.checklist.sector, len(found))
     return outcome
+
+
+def _do_tasks(uow: RegisterWrite, actor, site: SiteRef, row: dict, sector: str,
+              hazards: int) -> list:
+    """The site's open tasks this visit does (回头看, a campaign's visit), marked done."""
+    tz = uow.settings.tz if uow.settings is not None else UTC
+    day = row["finished_at"].astimezone(tz).date()
+    done = []
+    for task in uow.open_tasks(site.id):
+        if tasks.completes(task, kind=row["kind"], sector=sector, day=day):
+            uow.complete_task(task, tasks.result(row["id"], row["kind"], hazards, actor,
+                                                 row["received_at"]))
+            done.append(task["id"])
+    return done
 
 
 def notice_number(uow: RegisterWrite, client_id, number: str) -> str:

@@ -25,6 +25,7 @@ from server.models import (
     Inspection,
     Region,
     Site,
+    Task,
 )
 from server.models.blob import BlobUpload
 from server.register import lifecycle as lc
@@ -73,6 +74,9 @@ _VERIFIED_BY = (select(_E.c.hazard_id).distinct()
                        _E.c.type == lc.VERIFIED_RECTIFIED, _E.c.refused.is_(False)))
 _DEVICE_NOTICE = select(Device.notice_township, Device.notice_serial).where(
     Device.client_id == bindparam("id"))
+_OPEN_TASKS = (select(Task.id, Task.kind, Task.data, Task.region_code, Task.version)
+               .where(Task.site_id == bindparam("site"), Task.status == "open")
+               .order_by(Task.due_date, Task.id))
 _NOTICE_TAKEN = select(Inspection.id).where(Inspection.notice_no == bindparam("no"))
 _EVENTS_SINCE = (select(_E.c.type, _E.c.data)
                  .where(_E.c.hazard_id == bindparam("id"), _E.c.version > bindparam("version"),
@@ -341,6 +345,11 @@ class UnitReads:
         """The hazards a stored inspection's verifications closed (or sent to sign-off)."""
         return [row[0] for row in self._rows(_VERIFIED_BY, id=uuid.UUID(str(inspection_id)))]
 
+
+    def open_tasks(self, site_id) -> list[dict]:
+        """The site's open tasks ({"id", "kind", "data", "region_code", "version"})."""
+        rows = self._rows(_OPEN_TASKS, site=uuid.UUID(str(site_id)))
+        return [dict(row._mapping, data=row.data or {}) for row in rows]
 
     def notice_serial(self, client_id) -> tuple[str | None, int | None]:
         """The township and serial of a device's notice numbers (None, None: none)."""
