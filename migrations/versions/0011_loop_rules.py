@@ -9,6 +9,9 @@ A device gets a small serial within its township at login (`devices.notice_towns
 issues offline ("<township>-<serial>-<year>-<seq>"), so no two phones can issue the same
 number. `inspections.notice_no` (unique) is the notice an inspection ended with;
 `hazards.notice_no` the notice a hazard was first given in (set by its "found" event).
+
+`campaigns.mode`: `standard`, `cross_check` (交叉检查: inspectors assigned to sites of
+other townships, reaching them for the campaign's window only) or `unannounced` (暗查暗访).
 """
 import sqlalchemy as sa
 from alembic import op
@@ -30,9 +33,14 @@ def upgrade():
         batch.create_index('uq_inspections_notice_no', ['notice_no'], unique=True)
     with op.batch_alter_table('hazards') as batch:
         batch.add_column(sa.Column('notice_no', sa.String(length=40), nullable=True))
+    with op.batch_alter_table('campaigns') as batch:
+        batch.add_column(sa.Column('mode', sa.String(length=16), nullable=False,
+                                   server_default='standard'))
 
 
 def downgrade():
+    with op.batch_alter_table('campaigns') as batch:
+        batch.drop_column('mode')
     with op.batch_alter_table('hazards') as batch:
         batch.drop_column('notice_no')
     with op.batch_alter_table('inspections') as batch:

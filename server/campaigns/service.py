@@ -47,7 +47,7 @@ def get_campaign(session, actor: User, campaign_id) -> Campaign:
 
 def create_campaign(session, actor: User, *, name: str, starts_on: date, ends_on: date,
                     sectors: list[str], region_codes: list[str],
-                    site_kinds: list[str] | None = None) -> Campaign:
+                    site_kinds: list[str] | None = None, mode: str = "standard") -> Campaign:
     if ends_on < starts_on:
         raise Invalid(details={"ends_on": ["The campaign ends before it starts. 结束早于开始。"]})
     for code in region_codes:
@@ -55,7 +55,7 @@ def create_campaign(session, actor: User, *, name: str, starts_on: date, ends_on
     campaign = Campaign(name=name, starts_on=starts_on, ends_on=ends_on,
                         sectors=sorted(set(sectors)), region_codes=sorted(set(region_codes)),
                         site_kinds=sorted(set(site_kinds or [])), region_code=actor.region_code,
-                        created_by=actor.id)
+                        created_by=actor.id, mode=mode)
     session.add(campaign)
     session.flush()
     audit.record(session, "campaign_created", actor=actor, target_type="campaign",
@@ -91,7 +91,14 @@ def assign(session, actor: User, campaign_id, *, region_code: str, inspector_id)
         raise NotAllowed("Only active field staff take campaign sites. 只能指派给一线检查人员。")
     sites = session.scalars(target_sites(session, actor, campaign, region_code)).all()
     for site in sites:
-        if not site.region.path.startswith(inspector.region.path):
+        own = site.region.path.startswith(_township_path(inspector.region))
+        if campaign.mode == "cross_check" and own:
+            # 交叉检查: nobody cross-checks their own township.
+            raise Invalid(details={"inspector_id": [
+                f"{inspector.name} works in {site.region.name}'s township: a cross-check "
+                "needs an inspector from another. 交叉检查须指派其他乡镇的人员。"]})
+        if campaign.mode != "cross_check" and not site.region.path.startswith(
+                inspector.region.path):
             raise Invalid(details={"inspector_id": [
                 f"{inspector.name} cannot reach {site.region.name}. 该人员不负责此地区。"]})
     for site in sites:
@@ -104,12 +111,19 @@ def assign(session, actor: User, campaign_id, *, region_code: str, inspector_id)
     return len(sites)
 
 
+def _township_path(region: Region) -> str:
+    """The path of the township a region lies in (itself above the township)."""
+    parts = region.path.strip("/").split("/")
+    return "/" + "/".join(parts[:3]) + "/" if len(parts) > 3 else region.path
+
+
 def _assign_site(session, actor, campaign: Campaign, site: Site, inspector: User) -> None:
     key = f"campaign:{campaign.id}:{site.id}"
     task = session.scalar(select(Task).where(Task.key == key))
     data = {"campaign_id": str(campaign.id), "campaign": campaign.name,
             "assignee_id": str(inspector.id), "assignee": inspector.name,
-            "starts_on": campaign.starts_on.isoformat(), "sectors": campaign.sectors}
+            "starts_on": campaign.starts_on.isoformat(), "ends_on": campaign.ends_on.isoformat(),
+            "sectors": campaign.sectors, "mode": campaign.mode}
     if task is None:
         task = Task(id=uuid.uuid4(), key=key, kind="campaign", site_id=site.id,
                     region_code=site.region_code, due_date=campaign.ends_on,

@@ -68,7 +68,7 @@ EN = {
     "重置密码": "Set password",
     "重置密码后，该用户的后台登录会话全部失效。确定吗？":
         "Setting a password ends every console session of this user. Go on?", "发现": "Found", "定期通报": "Bulletins", "数据截至": "Figures as of", "实时数据": "Live figures", "已销号": "Closed", "中文": "中文", "每页": "Per page",
-    "按来源（近30天）": "By source (last 30 days)", "恢复为": "Back to",
+    "按来源（近30天）": "By source (last 30 days)", "恢复为": "Back to", "方式": "Mode",
     "不予采纳将撤销本次复查的销号，隐患恢复到复查前的状态。":
         "Rejecting voids this verification's closures: the hazards go back to how they were.", "重新打开": "Reopen", "检查类型": "Kind", "整改通知书": "Rectification notice",
 }
@@ -127,6 +127,9 @@ LABELS = {
               "listing_proposed": ("建议挂牌", "Listing proposed"),
               "reopened": ("重新打开", "Reopened"),
               "verification_voided": ("复查作废", "Verification voided")},
+    "campaign_mode": {"standard": ("常规检查", "Standard"),
+                      "cross_check": ("交叉检查", "Cross-check"),
+                      "unannounced": ("暗查暗访", "Unannounced")},
     "kind": {"routine": ("日常检查", "Routine"), "verification": ("复查", "Verification"),
              "cross_check": ("交叉检查", "Cross-check"), "follow_up": ("回头看", "Follow-up"),
              "unannounced": ("暗查暗访", "Unannounced")},

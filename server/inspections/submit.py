@@ -21,6 +21,7 @@ from server.inspections.media import referenced_media
 from server.models.types import jsonable, utcnow
 from server.notices import numbers
 from server.register import field as register
+from server.register.reads import in_scope
 from server.register.write import Needs, RegisterWrite, SiteRef
 
 # Flags (from sync.flags) that mean the QR tag was not scanned or did not verify.
@@ -89,6 +90,9 @@ def submit(uow: RegisterWrite, actor, args: dict, *, flags: list[str], client_id
     event and reported in `verifications`. The caller undoes the unit on a raise.
     """
     site = site or uow.site(actor, args["site_id"])
+    if args["kind"] in ("routine", "follow_up") and not in_scope(actor, site.region_path):
+        # A site lent by a cross-check campaign (交叉检查): the visit is a cross-check.
+        args = {**args, "kind": "cross_check"}
     inspection_id = uuid.UUID(str(args["id"]))
     uow.check_inspection_free(inspection_id)
     read = _accepted(args, read)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import String, and_, bindparam, cast, literal, null, or_, select, union_all
 
+from server.campaigns.grants import granted_sites
 from server.errors import Conflict, NotFound
 from server.evidence import provenance
 from server.models import (
@@ -28,8 +29,10 @@ from server.models import (
     Task,
 )
 from server.models.blob import BlobUpload
+from server.models.campaign import CampaignAssignment
 from server.register import lifecycle as lc
 from server.register.projection import STATE_FIELDS
+from server.register.settings import today_in
 
 _H = Hazard.__table__
 _HAZARD_COLUMNS = [_H.c[f] for f in STATE_FIELDS]
@@ -254,9 +257,19 @@ class UnitReads:
         if site_id not in self._sites:
             self._probe({site_id}, (), ())
         site = self._sites[site_id]
-        if site is None or not in_scope(actor, site.region_path):
+        if site is None or not (in_scope(actor, site.region_path) or self.lent(actor, site_id)):
             raise NotFound(f"No site {site_id}.")
         return site
+
+    def lent(self, actor, site_id) -> bool:
+        """Whether a cross-check campaign lends the site to the actor today."""
+        if actor is None:
+            return False
+        settings = getattr(self, "settings", None)
+        today = settings.today() if settings is not None else today_in(None)
+        stmt = granted_sites(actor.id, today).where(
+            CampaignAssignment.site_id == uuid.UUID(str(site_id)))
+        return bool(self._rows(stmt))
 
     def forget_sites(self) -> None:
         """Sites may have changed outside the unit (a site mutation): read them again."""
