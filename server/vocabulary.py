@@ -139,6 +139,12 @@ TERMS: dict[str, dict[str, tuple[str, str]]] = {
         "task": ("任务", "Tasks"),
         "returned": ("退回修改", "Returned inspections"),
     },
+    # How a campaign is run (专项行动的方式).
+    "campaign_mode": {
+        "standard": ("常规检查", "Standard"),
+        "cross_check": ("交叉检查", "Cross-check"),
+        "unannounced": ("暗查暗访", "Unannounced visits"),
+    },
     "task": {
         "follow_up": ("回头看", "Follow-up visit"),
         "campaign": ("专项行动", "Campaign"),

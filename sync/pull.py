@@ -19,11 +19,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import inspect, or_, select
+from sqlalchemy import and_, inspect, or_, select
 
 import forms
 from server import restore_epoch as epoch
-from server.auth.scope import scoped
+from server.auth.scope import region_codes_subquery
+from server.campaigns import grants
 from server.checklists import catalogue as published
 from server.errors import Conflict
 from server.models import ChangeLog, MutationResult, User
@@ -76,31 +77,52 @@ def reset(message: str) -> Conflict:
                     details={"reason": message})
 
 
-def _start(actor: User) -> cursors.Position:
-    return cursors.Position(user=str(actor.id), scope=actor.region.path, seq=0, checklists="")
+def _scope(actor: User, grant: str) -> str:
+    """The cursor's scope: the actor's area, and the sites a cross-check lends them."""
+    return f"{actor.region.path}#{grant}" if grant else actor.region.path
+
+
+def _start(actor: User, scope: str) -> cursors.Position:
+    return cursors.Position(user=str(actor.id), scope=scope, seq=0, checklists="")
+
+
+def _in_feed(actor: User, grant: str, today: date):
+    """Which feed entries the actor pulls: their area's; with a cross-check grant also
+    the lent sites, their hazards and tasks, and the actor's own inspections there."""
+    area = ChangeLog.region_code.in_(region_codes_subquery(actor))
+    if not grant:
+        return area
+    lent = [and_(ChangeLog.type == pull_type, ChangeLog.entity_id.in_(ids))
+            for pull_type, ids in grants.granted_things(actor.id, today).items()]
+    own = and_(ChangeLog.type == "inspection", ChangeLog.owner_id == actor.id)
+    return or_(area, own, *lent)
 
 
 def pull(session, actor: User, client_id, token: str | None, limit: int,
-         secret: str) -> PullPage:
+         secret: str, today: date | None = None) -> PullPage:
+    today = today or utcnow().date()
+    grant = grants.grant_key(session, actor.id, today)
+    scope = _scope(actor, grant)
     if token:
         try:
             pos = cursors.decode(secret, token)
         except cursors.CursorInvalid:
             raise reset("This cursor cannot be served; pull from the beginning.") from None
-        if pos.user != str(actor.id) or pos.scope != actor.region.path:
+        if pos.user != str(actor.id) or pos.scope != scope:
             raise reset("Your area has changed; pull from the beginning.")
         if epoch.stale_after_restore(session, pos.top):
             raise reset("The server was restored from a backup; pull from the beginning.")
     else:
-        pos = _start(actor)
+        pos = _start(actor, scope)
     safe = safe_point(session.connection())
     # Plain rows, not ChangeLog objects: a first pull reads thousands of entries.
     stmt = (select(ChangeLog.seq, ChangeLog.type, ChangeLog.entity_id, ChangeLog.op,
                    ChangeLog.version, ChangeLog.merged_into)
             .where(ChangeLog.seq > pos.seq, ChangeLog.seq <= safe,
                    or_(ChangeLog.owner_id.is_(None), ChangeLog.owner_id == actor.id))
+            .where(_in_feed(actor, grant, today))
             .order_by(ChangeLog.seq).limit(limit + 1))
-    rows = session.execute(scoped(stmt, ChangeLog.region_code, actor)).all()
+    rows = session.execute(stmt).all()
     has_more = len(rows) > limit
     rows = rows[:limit]
 

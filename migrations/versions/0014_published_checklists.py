@@ -1,7 +1,7 @@
 """published_checklists: checklist versions published from the console (issue 21)
 
 Revision ID: 0014
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-03
 
 One row per version published from a sheet: its definition (the loader's table), its
@@ -13,7 +13,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = '0014'
-down_revision = '0010'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

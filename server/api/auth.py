@@ -7,7 +7,8 @@ from flask import Blueprint, current_app, request
 from server.api.decorators import arguments, doc, response
 from server.auth import current_token, current_user, login_required, service
 from server.extensions import db
-from server.schemas.auth import DeviceSchema, LoginResultSchema, LoginSchema, UserSchema
+from server.notices import devices
+from server.schemas.auth import DeviceSchema, LoginResultSchema, LoginSchema, MeSchema
 
 bp = Blueprint("auth", __name__)
 
@@ -28,7 +29,8 @@ def login(args):
     except service.LoginFailed:
         db.session.commit()  # keep the counted failure although the answer is 401
         raise
-    return {"token": token, "client_id": device.client_id, "user": user}
+    return {"token": token, "client_id": device.client_id, "user": user,
+            "notice_prefix": devices.device_prefix(db.session, device.client_id)}
 
 
 @bp.post("/auth/logout")
@@ -42,9 +44,9 @@ def logout():
 @bp.get("/me")
 @doc(summary="The logged-in user", tags=["auth"])
 @login_required
-@response(UserSchema())
+@response(MeSchema())
 def me():
-    return current_user()
+    return devices.whoami(db.session, current_user(), current_token().client_id)
 
 
 @bp.post("/devices/<uuid:client_id>/revoke")

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, Response, current_app
 
 from server.api.decorators import arguments, doc, response
 from server.auth import current_user, login_required
-from server.extensions import db
+from server.extensions import db, register_settings
 from server.inspections import service
 from server.models.user import REVIEWER_ROLES
+from server.notices import document
+from server.register.exports import blob_reader
 from server.schemas.inspections import (
     InspectionPageSchema,
     InspectionQuerySchema,
@@ -47,3 +49,18 @@ def get_inspection(inspection_id):
 def review(args, inspection_id):
     return service.review(db.session, current_user(), inspection_id, args["decision"],
                           args["comment"])
+
+
+@bp.get("/inspections/<uuid:inspection_id>/notice.pdf")
+@doc(summary="The inspection's document as A4 PDF: the rectification notice (隐患整改通知书) "
+             "when it found hazards, the re-check opinion (整改复查意见书) when it verified "
+             "them (contract 1.1)", tags=["inspections"], errors=["not_found"])
+@login_required
+def notice_pdf(inspection_id):
+    reader = blob_reader(current_app.config["BLOB_DIR"])
+    content = document.notice_pdf(db.session, current_user(), register_settings(),
+                                  inspection_id, reader)
+    resp = Response(content, mimetype="application/pdf")
+    resp.headers["Content-Disposition"] = f'inline; filename="notice-{inspection_id}.pdf"'
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    return resp

@@ -10,7 +10,7 @@ from server.api.decorators import arguments, doc, response
 from server.auth import current_device, current_user, login_required
 from server.auth.guard import recheck_token
 from server.database import begin_write, one_writer_at_a_time, reads_first
-from server.extensions import db
+from server.extensions import db, register_settings
 from server.schemas.sync import (
     LostResponseSchema,
     LostSchema,
@@ -103,7 +103,7 @@ def pull(args):
     limit = args["limit"] or config["PULL_DEFAULT_LIMIT"]
     return pull_engine.pull(db.session, current_user(), current_device().client_id,
                             args["cursor"], min(limit, config["PULL_MAX_LIMIT"]),
-                            config["SECRET_KEY"])
+                            config["SECRET_KEY"], today=register_settings().today())
 
 
 @bp.post("/sync/lost")

@@ -16,6 +16,7 @@ from server.errors import Conflict, Invalid, NotAllowed, NotFound, Unauthorized
 from server.models import AuthToken, Device, LoginFailure, Region, User
 from server.models.types import utcnow
 from server.models.user import REVIEWER_ROLES, ROLE_RANK, ROLES
+from server.notices.devices import assign_serial
 
 # scrypt (werkzeug's default KDF), N=2^15, r=8, p=1.
 PASSWORD_METHOD = "scrypt"
@@ -66,6 +67,7 @@ def login(session, *, username: str, password: str, client_id: uuid.UUID,
     token = new_token()
     session.add(AuthToken(token_hash=token_hash(token), user_id=user.id, client_id=client_id))
     session.flush()
+    assign_serial(session, device, user)
     audit.record(session, "login", actor=user, target_type="device", target_id=client_id,
                  remote_addr=remote_addr, details={"device_name": device_name})
     return token, user, device

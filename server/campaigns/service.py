@@ -14,6 +14,7 @@ from datetime import date
 
 from sqlalchemy import String, and_, cast, func, or_, select
 
+import forms
 from server import audit
 from server.auth.scope import region_in_scope, scoped
 from server.errors import Invalid, NotAllowed, NotFound
@@ -46,7 +47,7 @@ def get_campaign(session, actor: User, campaign_id) -> Campaign:
 
 def create_campaign(session, actor: User, *, name: str, starts_on: date, ends_on: date,
                     sectors: list[str], region_codes: list[str],
-                    site_kinds: list[str] | None = None) -> Campaign:
+                    site_kinds: list[str] | None = None, mode: str = "standard") -> Campaign:
     if ends_on < starts_on:
         raise Invalid(details={"ends_on": ["The campaign ends before it starts. 结束早于开始。"]})
     for code in region_codes:
@@ -54,7 +55,7 @@ def create_campaign(session, actor: User, *, name: str, starts_on: date, ends_on
     campaign = Campaign(name=name, starts_on=starts_on, ends_on=ends_on,
                         sectors=sorted(set(sectors)), region_codes=sorted(set(region_codes)),
                         site_kinds=sorted(set(site_kinds or [])), region_code=actor.region_code,
-                        created_by=actor.id)
+                        created_by=actor.id, mode=mode)
     session.add(campaign)
     session.flush()
     audit.record(session, "campaign_created", actor=actor, target_type="campaign",
@@ -90,7 +91,14 @@ def assign(session, actor: User, campaign_id, *, region_code: str, inspector_id)
         raise NotAllowed("Only active field staff take campaign sites. 只能指派给一线检查人员。")
     sites = session.scalars(target_sites(session, actor, campaign, region_code)).all()
     for site in sites:
-        if not site.region.path.startswith(inspector.region.path):
+        own = site.region.path.startswith(_township_path(inspector.region))
+        if campaign.mode == "cross_check" and own:
+            # 交叉检查: nobody cross-checks their own township.
+            raise Invalid(details={"inspector_id": [
+                f"{inspector.name} works in {site.region.name}'s township: a cross-check "
+                "needs an inspector from another. 交叉检查须指派其他乡镇的人员。"]})
+        if campaign.mode != "cross_check" and not site.region.path.startswith(
+                inspector.region.path):
             raise Invalid(details={"inspector_id": [
                 f"{inspector.name} cannot reach {site.region.name}. 该人员不负责此地区。"]})
     for site in sites:
@@ -103,12 +111,19 @@ def assign(session, actor: User, campaign_id, *, region_code: str, inspector_id)
     return len(sites)
 
 
+def _township_path(region: Region) -> str:
+    """The path of the township a region lies in (itself above the township)."""
+    parts = region.path.strip("/").split("/")
+    return "/" + "/".join(parts[:3]) + "/" if len(parts) > 3 else region.path
+
+
 def _assign_site(session, actor, campaign: Campaign, site: Site, inspector: User) -> None:
     key = f"campaign:{campaign.id}:{site.id}"
     task = session.scalar(select(Task).where(Task.key == key))
     data = {"campaign_id": str(campaign.id), "campaign": campaign.name,
             "assignee_id": str(inspector.id), "assignee": inspector.name,
-            "starts_on": campaign.starts_on.isoformat(), "sectors": campaign.sectors}
+            "starts_on": campaign.starts_on.isoformat(), "ends_on": campaign.ends_on.isoformat(),
+            "sectors": campaign.sectors, "mode": campaign.mode}
     if task is None:
         task = Task(id=uuid.uuid4(), key=key, kind="campaign", site_id=site.id,
                     region_code=site.region_code, due_date=campaign.ends_on,
@@ -139,6 +154,18 @@ class Coverage:
         return self.inspected / self.sites if self.sites else 0.0
 
 
+def counted_inspections(campaign: Campaign) -> list:
+    """What makes an inspection count for a campaign's coverage: one of the checklists of
+    its sectors (any sector when it names none), and not refused in review (returned for
+    correction or rejected; a submitted one counts until a reviewer refuses it)."""
+    conditions = [Inspection.review_state.notin_(("returned", "rejected")),
+                  Inspection.kind != "verification"]
+    if campaign.sectors:
+        codes = sorted({c.code for c in forms.published() if c.sector in campaign.sectors})
+        conditions.append(Inspection.checklist_code.in_(codes))
+    return conditions
+
+
 def coverage(session, actor: User, campaign: Campaign, tz) -> list[Coverage]:
     """Per village: target sites, how many were inspected inside the window, assigned."""
     targets = target_sites(session, actor, campaign).subquery()
@@ -149,7 +176,8 @@ def coverage(session, actor: User, campaign: Campaign, tz) -> list[Coverage]:
     inspected = dict(session.execute(
         select(targets.c.region_code, func.count(func.distinct(targets.c.id)))
         .join(Inspection, and_(Inspection.site_id == targets.c.id,
-                               Inspection.received_at >= start, Inspection.received_at < end))
+                               Inspection.received_at >= start, Inspection.received_at < end,
+                               *counted_inspections(campaign)))
         .group_by(targets.c.region_code)).all())
     assigned = dict(session.execute(
         select(CampaignAssignment.region_code, func.count())

@@ -13,6 +13,7 @@ from server.console.i18n import label, translate
 from server.console.service import assignable_regions
 from server.console.session import current_staff
 from server.extensions import db
+from server.models.campaign import MODES
 from server.models.site import SECTORS, SITE_KINDS
 
 
@@ -25,6 +26,7 @@ class CampaignForm(Schema):
     region_codes = fields.List(fields.String(validate=validate.Length(max=20)), required=True,
                                validate=validate.Length(min=1, max=200))
     site_kinds = fields.List(fields.String(validate=validate.OneOf(SITE_KINDS)))
+    mode = fields.String(load_default="standard", validate=validate.OneOf(MODES))
 
 
 class AssignForm(Schema):

@@ -11,16 +11,29 @@ from server.console.i18n import label, translate
 from server.console.session import current_staff
 from server.extensions import db, register_settings
 from server.register import dashboard as figures
+from server.register import stats as register_stats
 from server.suppliers import service as suppliers
 
 
 @bp.get("/dashboard")
 def dashboard():
     board = figures.dashboard(db.session, current_staff(), register_settings())
-    return render_template("console/dashboard.html", b=board, svg=_charts(board),
+    svg = _charts(board)
+    svg["sources"] = _source_chart()
+    return render_template("console/dashboard.html", b=board, svg=svg,
                            signals=board.signals, campaigns=_campaign_chart(),
                            suppliers=[r for r in suppliers.per_supplier(db.session, current_staff())
                                       if r["clues"]][:5])
+
+
+def _source_chart():
+    """The last 30 days' findings by source: a company's self-check, government
+    inspection, cross-check (交叉检查, apart from a township's own), public report."""
+    rows = register_stats.by_source(db.session, current_staff(), register_settings())
+    return charts.bar_chart(translate("按来源（近30天）"), [label("source", r["source"]) for r in rows], [
+        (translate("发现"), [r["found"] for r in rows]),
+        (translate("已销号"), [r["closed"] for r in rows]),
+        (translate("重大隐患"), [r["major"] for r in rows])])
 
 
 def _campaign_chart():

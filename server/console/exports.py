@@ -44,6 +44,17 @@ def hazard_pdf(hazard_id):
                      download_name=f"hazard-{hazard_id}.pdf")
 
 
+@bp.get("/inspections/<uuid:inspection_id>/notice.pdf")
+def notice_pdf(inspection_id):
+    from server.notices import document
+    from server.register import exports
+
+    data = document.notice_pdf(db.session, current_staff(), register_settings(), inspection_id,
+                               exports.blob_reader(current_app.config["BLOB_DIR"]))
+    return send_file(io.BytesIO(data), mimetype="application/pdf",
+                     download_name=f"notice-{inspection_id}.pdf")
+
+
 @bp.get("/bulletins")
 def bulletins():
     from server.register import exports

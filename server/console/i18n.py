@@ -67,11 +67,14 @@ EN = {
     "重置密码": "Set password", "场所类型": "Site kind", "编码": "Code", "：": ": ", "，": ", ", "（": " (", "）": ")", "，同级中位数": ", peer median",
     "重置密码后，该用户的后台登录会话全部失效。确定吗？":
         "Setting a password ends every console session of this user. Go on?", "发现": "Found", "定期通报": "Bulletins", "数据截至": "Figures as of", "实时数据": "Live figures", "中文": "中文", "每页": "Per page",
-    "退回到": "Back to", "消息提醒": "Reminders", "未读": "Unread", "全部标为已读": "Mark all read",
+    "消息提醒": "Reminders", "未读": "Unread", "全部标为已读": "Mark all read",
     "标为已读": "Mark read", "类别": "Kind", "内容": "About", "时间": "When",
     "同意挂牌": "Accept: list it",
     "不予挂牌": "Decline", "不予挂牌的理由": "Why not list it", "已同意挂牌": "Listed on accept",
     "检查类型": "Kind", "整改通知书": "Rectification notice",
+    "按来源（近30天）": "By source (last 30 days)", "恢复为": "Back to", "方式": "Mode",
+    "不予采用将撤销本次复查的销号，隐患恢复到复查前的状态。":
+        "Rejecting voids this verification's closures: the hazards go back to how they were.",
 }
 
 

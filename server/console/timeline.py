@@ -50,8 +50,6 @@ def details(event) -> list[str]:
         out.append(data.get("text") or "")
     elif kind == "conflict":
         out.append(translate("冲突"))
-    elif kind == "verification_voided":
-        out.append(_pair("退回到", label("status", data.get("status_before"))))
     out.append(data.get("note") or "")
     return [part for part in out if part]
 

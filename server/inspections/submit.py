@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 import forms
 from server.checklists import catalogue
-from server.errors import DomainError, Invalid
+from server.errors import Conflict, DomainError, Invalid
+from server.inspections import tasks
 from server.inspections.media import referenced_media
 from server.models.types import jsonable, utcnow
+from server.notices import numbers
 from server.register import field as register
+from server.register.reads import in_scope
 from server.register.write import Needs, RegisterWrite, SiteRef
 
 # Flags (from sync.flags) that mean the QR tag was not scanned or did not verify.
@@ -75,6 +78,7 @@ class Submitted:
     row: dict
     hazards: list[dict] = field(default_factory=list)
     verifications: list[dict] = field(default_factory=list)
+    tasks: list = field(default_factory=list)  # ids of the tasks the visit did
 
 
 def submit(uow: RegisterWrite, actor, args: dict, *, flags: list[str], client_id=None,
@@ -88,6 +92,9 @@ def submit(uow: RegisterWrite, actor, args: dict, *, flags: list[str], client_id
     event and reported in `verifications`. The caller undoes the unit on a raise.
     """
     site = site or uow.site(actor, args["site_id"])
+    if args["kind"] in ("routine", "follow_up") and not in_scope(actor, site.region_path):
+        # A site lent by a cross-check campaign (交叉检查): the visit is a cross-check.
+        args = {**args, "kind": "cross_check"}
     inspection_id = uuid.UUID(str(args["id"]))
     uow.check_inspection_free(inspection_id)
     read = _accepted(args, read)
@@ -96,8 +103,11 @@ def submit(uow: RegisterWrite, actor, args: dict, *, flags: list[str], client_id
                device_sent_at=device_sent_at)
     # Read before the site was known: every combined judgement; the site's own kind
     # decides which of them stand.
+    if args.get("notice"):
+        row["notice_no"] = notice_number(uow, client_id, args["notice"]["no"])
     findings = forms.for_site(read.checklist, read.findings, site.kind)
-    found = [_finding_data(read.checklist, read.answers, finding, inspection_id, args["kind"])
+    found = [dict(_finding_data(read.checklist, read.answers, finding, inspection_id,
+                                args["kind"]), notice_no=row["notice_no"])
              for finding in findings]
     outcome = Submitted(row)
     hazard_ids: list[str] = []
@@ -115,7 +125,40 @@ def submit(uow: RegisterWrite, actor, args: dict, *, flags: list[str], client_id
             hazard_ids.append(str(result["hazard_id"]))
     row["hazard_ids"] = hazard_ids
     uow.add_inspection(row, referenced_media(args))
+    outcome.tasks = _do_tasks(uow, actor, site, row, read.checklist.sector, len(found))
     return outcome
+
+
+def _do_tasks(uow: RegisterWrite, actor, site: SiteRef, row: dict, sector: str,
+              hazards: int) -> list:
+    """The site's open tasks this visit does (回头看, a campaign's visit), marked done."""
+    tz = uow.settings.tz if uow.settings is not None else UTC
+    day = row["finished_at"].astimezone(tz).date()
+    done = []
+    for task in uow.open_tasks(site.id):
+        if tasks.completes(task, kind=row["kind"], sector=sector, day=day):
+            uow.complete_task(task, tasks.result(row["id"], row["kind"], hazards, actor,
+                                                 row["received_at"]))
+            done.append(task["id"])
+    return done
+
+
+def notice_number(uow: RegisterWrite, client_id, number: str) -> str:
+    """The notice number, if well-formed, of the submitting device's own prefix, and not
+    used before (then `conflict`): a number no other phone can also issue."""
+    parsed = numbers.parse(number)
+    if parsed is None:
+        raise Invalid("The notice number is not well-formed. 通知书编号格式不正确。",
+                      details={"notice": {"no": ["Expected <township>-<device>-<year>-<seq>."]}})
+    township, serial = uow.notice_serial(client_id)
+    if parsed.prefix != numbers.prefix(township, serial):
+        raise Invalid("The notice number is not of this device. 通知书编号不属于本设备。",
+                      details={"notice": {"no": [f"This device numbers notices "
+                                                 f"{numbers.prefix(township, serial)}-…"]}})
+    if uow.notice_taken(number):
+        raise Conflict(f"Notice number {number} is already used. 通知书编号已被使用。",
+                       details={"notice": {"no": number}})
+    return number
 
 
 def _accepted(args: dict, read: AnswersRead | None) -> AnswersRead:
@@ -182,7 +225,8 @@ def _row(uow, actor, args: dict, site: SiteRef, inspection_id, read: AnswersRead
         signatures=jsonable(dict(args.get("signatures") or {})), flags=all_flags,
         hazard_ids=[], review_state="submitted", review_comment=None, reviewer_id=None,
         reviewed_at=None, awaiting_media=bool(uow.missing(referenced_media(args))),
-        supersedes=None, superseded_by=None, received_at=now, updated_at=now, version=1,
+        supersedes=None, superseded_by=None, notice_no=None, received_at=now, updated_at=now,
+        version=1,
     )
 
 

@@ -12,6 +12,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from server.extensions import db
 from server.models.types import JSONDoc, UTCDateTime, utcnow
 
+MODES = ("standard", "cross_check", "unannounced")
+
 
 class Campaign(db.Model):
     __tablename__ = "campaigns"
@@ -25,6 +27,10 @@ class Campaign(db.Model):
     region_codes: Mapped[list] = mapped_column(JSONDoc, default=list)
     # Site kinds in scope of "every site inspected"; empty = every site of the sectors.
     site_kinds: Mapped[list] = mapped_column(JSONDoc, default=list)
+    # standard; cross_check (交叉检查: inspectors from other townships reach the assigned
+    # sites for the window only); unannounced (暗查暗访: no notice, no site signature).
+    mode: Mapped[str] = mapped_column(String(16), default="standard",
+                                      server_default="standard")
     # The organising body's region: who may see and manage the campaign.
     region_code: Mapped[str] = mapped_column(String(20), ForeignKey("regions.code"))
     created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))

@@ -68,6 +68,8 @@ class Hazard(db.Model):
     before_photos: Mapped[list] = mapped_column(JSONDoc, default=list)
     after_photos: Mapped[list] = mapped_column(JSONDoc, default=list)
     inspection_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    # The rectification notice it was first given in (contract 1.1).
+    notice_no: Mapped[str | None] = mapped_column(String(40))
     found_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     found_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

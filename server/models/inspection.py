@@ -50,6 +50,8 @@ class Inspection(db.Model):
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     awaiting_media: Mapped[bool] = mapped_column(default=False)
     supersedes: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    # The rectification notice (隐患整改通知书 / 整改复查意见书) the visit ended with.
+    notice_no: Mapped[str | None] = mapped_column(String(40))
     superseded_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -64,6 +66,7 @@ class Inspection(db.Model):
         Index("ix_inspections_review_state_received_at", "review_state", "received_at"),
         Index("ix_inspections_site_id", "site_id"),
         Index("ix_inspections_inspector_id", "inspector_id"),
+        Index("uq_inspections_notice_no", "notice_no", unique=True),
     )
 
     @property

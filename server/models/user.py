@@ -62,8 +62,15 @@ class Device(db.Model):
     # mutations up to here (a restore of that backup still has them).
     backed_up_mutation_id: Mapped[int] = mapped_column(default=0, server_default="0")
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The device's serial within its township: the prefix of the rectification notices
+    # (隐患整改通知书) it numbers offline, "<township>-<serial>" (server.notices).
+    notice_township: Mapped[str | None] = mapped_column(String(20))
+    notice_serial: Mapped[int | None]
 
     user: Mapped[User] = relationship()
+
+    __table_args__ = (Index("uq_devices_notice_serial", "notice_township", "notice_serial",
+                            unique=True),)
 
 
 class AuthToken(db.Model):

@@ -46,7 +46,7 @@ LEDGER_COLUMNS = (
     ("行业领域", 10), ("检查项", 11), ("隐患描述", 40), ("隐患等级", 10), ("隐患来源", 10),
     ("发现时间", 17), ("整改期限", 11), ("整改措施", 30), ("整改责任人", 11), ("联系电话", 14),
     ("状态", 11), ("是否逾期", 9), (LISTED, 9), (STOP_WORK, 12), ("燃气供应单位", 20),
-    ("销号时间", 17),
+    ("销号时间", 17), ("整改通知书编号", 24),
 )
 
 
@@ -105,7 +105,7 @@ def _ledger_rows(session, ids: list, tz):
             STATUS_ZH[hazard.status], "是" if hazard.overdue else "否",
             LEVEL_ZH.get(hazard.listing_level, "") if hazard.listing_level else "否",
             ("是 " + (hazard.stop_work_order_no or "")).strip() if hazard.stop_work else "否",
-            hazard.supplier or "", _local(hazard.closed_at, tz),
+            hazard.supplier or "", _local(hazard.closed_at, tz), hazard.notice_no or "",
         )
 
 
@@ -204,6 +204,7 @@ def hazard_pdf(session, actor, settings: RegisterSettings, hazard_id,
         (STOP_WORK, f"是 {hazard.stop_work_order_no or ''}" if hazard.stop_work else "否"),
         ("燃气供应单位", hazard.supplier or "—"),
         ("销号时间", _local(hazard.closed_at, tz) or "—"),
+        ("整改通知书编号", hazard.notice_no or "—"),
     ]
     story = [pdf.para("安全隐患档案（一患一档）", st["title"]),
              pdf.grid([[pdf.para(k, st["body"]), pdf.para(v, st["body"])] for k, v in facts],

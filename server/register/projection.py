@@ -21,8 +21,8 @@ STATE_FIELDS = (
     "id", "site_id", "region_code", "sector", "item", "description", "severity", "grade",
     "source", "standard", "status", "overdue", "deadline", "measures", "responsible_name",
     "responsible_phone", "listing_level", "listed_at", "stop_work", "stop_work_order_no",
-    "supplier", "supplier_id", "supplier_major", "supplier_confirmed", "elements", "before_photos", "after_photos", "inspection_id",
-    "found_by", "found_at", "closed_at", "version",
+    "supplier", "supplier_id", "supplier_major", "supplier_confirmed", "elements", "before_photos",
+    "after_photos", "inspection_id", "notice_no", "found_by", "found_at", "closed_at", "version",
 )
 PLAN_FIELDS = ("deadline", "measures", "responsible_name", "responsible_phone")
 
@@ -93,7 +93,8 @@ def _apply(s: dict, event: dict, status: str) -> dict:
             supplier=data.get("supplier"), supplier_major=bool(data.get("supplier_major")),
             supplier_id=_uuid(data.get("supplier_id")), elements=list(data.get("elements") or []),
             before_photos=_merge_photos([], data.get("photos")), after_photos=[],
-            inspection_id=event.get("inspection_id"), found_by=event.get("actor_id"),
+            inspection_id=event.get("inspection_id"), notice_no=data.get("notice_no"),
+            found_by=event.get("actor_id"),
             found_at=at, version=1)
     elif kind == lc.REFOUND:
         s["before_photos"] = _merge_photos(s["before_photos"], data.get("photos"))

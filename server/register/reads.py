@@ -14,12 +14,25 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import String, and_, bindparam, cast, literal, null, or_, select, union_all
 
+from server.campaigns.grants import granted_sites
 from server.errors import Conflict, NotFound
 from server.evidence import provenance
-from server.models import Blob, Hazard, HazardAlias, HazardEvent, Inspection, Region, Site
+from server.models import (
+    Blob,
+    Device,
+    Hazard,
+    HazardAlias,
+    HazardEvent,
+    Inspection,
+    Region,
+    Site,
+    Task,
+)
 from server.models.blob import BlobUpload
+from server.models.campaign import CampaignAssignment
 from server.register import lifecycle as lc
 from server.register.projection import STATE_FIELDS
+from server.register.settings import today_in
 
 _H = Hazard.__table__
 _HAZARD_COLUMNS = [_H.c[f] for f in STATE_FIELDS]
@@ -62,6 +75,12 @@ _HISTORY = (select(_E.c.type, _E.c.at, _E.c.actor_id, _E.c.actor_role, _E.c.insp
 _VERIFIED_BY = (select(_E.c.hazard_id).distinct()
                 .where(_E.c.inspection_id == bindparam("id"),
                        _E.c.type == lc.VERIFIED_RECTIFIED, _E.c.refused.is_(False)))
+_DEVICE_NOTICE = select(Device.notice_township, Device.notice_serial).where(
+    Device.client_id == bindparam("id"))
+_OPEN_TASKS = (select(Task.id, Task.kind, Task.data, Task.region_code, Task.version)
+               .where(Task.site_id == bindparam("site"), Task.status == "open")
+               .order_by(Task.due_date, Task.id))
+_NOTICE_TAKEN = select(Inspection.id).where(Inspection.notice_no == bindparam("no"))
 _EVENTS_SINCE = (select(_E.c.type, _E.c.data)
                  .where(_E.c.hazard_id == bindparam("id"), _E.c.version > bindparam("version"),
                         _E.c.refused.is_(False)).order_by(_E.c.seq))
@@ -238,9 +257,19 @@ class UnitReads:
         if site_id not in self._sites:
             self._probe({site_id}, (), ())
         site = self._sites[site_id]
-        if site is None or not in_scope(actor, site.region_path):
+        if site is None or not (in_scope(actor, site.region_path) or self.lent(actor, site_id)):
             raise NotFound(f"No site {site_id}.")
         return site
+
+    def lent(self, actor, site_id) -> bool:
+        """Whether a cross-check campaign lends the site to the actor today."""
+        if actor is None:
+            return False
+        settings = getattr(self, "settings", None)
+        today = settings.today() if settings is not None else today_in(None)
+        stmt = granted_sites(actor.id, today).where(
+            CampaignAssignment.site_id == uuid.UUID(str(site_id)))
+        return bool(self._rows(stmt))
 
     def forget_sites(self) -> None:
         """Sites may have changed outside the unit (a site mutation): read them again."""
@@ -328,6 +357,25 @@ class UnitReads:
     def closed_by(self, inspection_id) -> list[uuid.UUID]:
         """The hazards a stored inspection's verifications closed (or sent to sign-off)."""
         return [row[0] for row in self._rows(_VERIFIED_BY, id=uuid.UUID(str(inspection_id)))]
+
+
+    def open_tasks(self, site_id) -> list[dict]:
+        """The site's open tasks ({"id", "kind", "data", "region_code", "version"})."""
+        rows = self._rows(_OPEN_TASKS, site=uuid.UUID(str(site_id)))
+        return [dict(row._mapping, data=row.data or {}) for row in rows]
+
+    def notice_serial(self, client_id) -> tuple[str | None, int | None]:
+        """The township and serial of a device's notice numbers (None, None: none)."""
+        if client_id is None:
+            return None, None
+        row = next(iter(self._rows(_DEVICE_NOTICE, id=uuid.UUID(str(client_id)))), None)
+        return (None, None) if row is None else (row[0], row[1])
+
+    def notice_taken(self, number: str) -> bool:
+        """Whether an inspection (stored, or staged in this unit) has this notice number."""
+        if any(row.get("notice_no") == number for row in self._inspections.values()):
+            return True
+        return bool(self._rows(_NOTICE_TAKEN, no=number))
 
 
 def _same_rows(now: list, then: list) -> bool:

@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.util import identity_key
 
 from server.errors import Conflict
-from server.models import BlobRef, Hazard, HazardAlias, HazardEvent, Inspection
+from server.models import BlobRef, Hazard, HazardAlias, HazardEvent, Inspection, Task
 from server.models.types import utcnow
 from server.register.projection import STATE_FIELDS
 
@@ -56,6 +56,25 @@ def write_all(session, *, inspections, inspection_changes, new_hazards, changed_
     _expire(session, Hazard, [r.id for r in new_hazards + changed_hazards])
     _expire(session, Inspection, [row["id"] for row in changed])
     return changed
+
+
+def update_tasks(session, changes: dict) -> list[tuple]:
+    """Tasks done by the unit's visits: (id, new version, region) of each. A task changed
+    meanwhile by someone else is a collision: the caller's transaction is retried."""
+    if not changes:
+        return []
+    conn, now, out = session.connection(), utcnow(), []
+    table = Task.__table__
+    for ident, (version, region, status, data) in changes.items():
+        matched = conn.execute(update(table).where(table.c.id == ident,
+                                                   table.c.version == version)
+                               .values(status=status, data=data, version=version + 1,
+                                       updated_at=now)).rowcount
+        if matched != 1:
+            raise Conflict("The task was changed by someone else at the same time.")
+        out.append((ident, version + 1, region))
+    _expire(session, Task, list(changes))
+    return out
 
 
 def _update_hazards(conn, records, now) -> None:

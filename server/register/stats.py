@@ -19,6 +19,7 @@ from sqlalchemy import case, func, select
 import forms
 from server.auth.scope import region_in_scope
 from server.models import Hazard, Inspection, Region, Site, User
+from server.models.hazard import SOURCES
 from server.register.settings import RegisterSettings, day_start, today_in
 
 METRICS = ("found", "major", "closed", "rectification_rate", "overdue", "major_listed",
@@ -200,6 +201,7 @@ def summary_for(session, root: Region, p: Period, *, sector: str | None = None) 
         "region": {"code": root.code, "name": root.name, "level": root.level},
         "period": {"from": p.start, "to": p.end}, "sector": sector,
         "total": total.as_dict(), "rows": rows,
+        "by_source": source_counts(session, root, p, sector=sector),
         "by_sector": [{"sector": s, **f.as_dict()} for s, f in sorted(by_sector.items())],
     }
 
@@ -309,3 +311,29 @@ def signals_for(session, root: Region, p: Period, settings: RegisterSettings, *,
                                   "rate": round(rate, 4),
                                   "peer_median_rate": round(peer_median, 4)}
                                  for code, sector, f, rate, peer_median in low_rate]}
+
+
+def source_counts(session, root: Region, p: Period, *, sector: str | None = None) -> list[dict]:
+    """Hazards found in the period under `root`, split by source as the national figures
+    are (企业自查, 监管检查, 交叉互检, 群众举报): found, major, closed of each."""
+    lo, hi = p.bounds
+    stmt = (select(Hazard.source, func.count(),
+                   func.sum(case((Hazard.severity == "major", 1), else_=0)),
+                   func.sum(case((Hazard.status == "closed", 1), else_=0)))
+            .join(Region, Region.code == Hazard.region_code)
+            .where(Region.path.startswith(root.path, autoescape=True),
+                   Hazard.found_at >= lo, Hazard.found_at < hi))
+    if sector:
+        stmt = stmt.where(Hazard.sector == sector)
+    counts = {source: (found, int(major or 0), int(closed or 0)) for source, found, major, closed
+              in session.execute(stmt.group_by(Hazard.source))}
+    return [{"source": source, "found": counts.get(source, (0, 0, 0))[0],
+             "major": counts.get(source, (0, 0, 0))[1],
+             "closed": counts.get(source, (0, 0, 0))[2]} for source in SOURCES]
+
+
+def by_source(session, actor: User, settings: RegisterSettings, *, region: str | None = None,
+              date_from: date | None = None, date_to: date | None = None) -> list[dict]:
+    """`source_counts` in the actor's scope (the dashboard's split by source)."""
+    return source_counts(session, _root(session, actor, region),
+                         period(date_from, date_to, settings.tz))

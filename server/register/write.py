@@ -30,7 +30,7 @@ from server.models.types import jsonable, utcnow
 from server.register import lifecycle as lc
 from server.register.projection import STATE_FIELDS, step
 from server.register.reads import HazardRecord, Needs, SiteRef, UnitReads
-from server.register.rows import write_all
+from server.register.rows import update_tasks, write_all
 from server.register.settings import RegisterSettings
 from server.suppliers.identity import supplier_id
 
@@ -85,6 +85,7 @@ class RegisterWrite(UnitReads):
         self._aliases: list = []
         self._refs: list = []
         self._notes: list = []
+        self._task_changes: dict = {}  # task id → (read version, region, status, data)
 
     # --- undo ---------------------------------------------------------------------------
 
@@ -207,6 +208,7 @@ class RegisterWrite(UnitReads):
             "supplier_id": supplier_id(site.region_path, data.get("supplier")),
             "elements": list(data.get("elements") or []),
             "photos": data.get("photos") or [], "note": data.get("note"),
+            "notice_no": data.get("notice_no"),
             "deadline": self.settings.today() + timedelta(days=int(days)),
         }
 
@@ -225,6 +227,16 @@ class RegisterWrite(UnitReads):
         """Change columns of a stored inspection (its version moves on at `write`)."""
         changes = dict(self._inspection_changes.get(inspection_id) or {}, **values)
         self._set(self._inspection_changes, inspection_id, changes)
+
+    def open_tasks(self, site_id) -> list[dict]:
+        """The site's open tasks, less those this unit has already done."""
+        return [t for t in super().open_tasks(site_id) if t["id"] not in self._task_changes]
+
+    def complete_task(self, task: dict, result: dict) -> None:
+        """Mark a task done with the result of the visit that did it."""
+        data = dict(task["data"] or {}, result=result)
+        self._set(self._task_changes, task["id"],
+                  (task["version"], task["region_code"], "done", jsonable(data)))
 
     def note_removal(self, pull_type: str, entity_id, region_code: str, *,
                      merged_into=None) -> None:
@@ -246,7 +258,7 @@ class RegisterWrite(UnitReads):
         new = [r for r in self._hazards.values() if r.read_version is None]
         changed = [r for r in self._hazards.values() if r.read_version is not None and r.dirty]
         if not (new or changed or self._inspections or self._inspection_changes
-                or self._events or self._notes):
+                or self._events or self._notes or self._task_changes):
             return
         versions = write_all(self.session, inspections=list(self._inspections.values()),
                              inspection_changes=self._inspection_changes,
@@ -256,6 +268,10 @@ class RegisterWrite(UnitReads):
         notes += [_inspection_note(row, row["version"], fresh=True)
                   for row in self._inspections.values()]
         notes += [_inspection_note(v, v["version"]) for v in versions]
+        notes += [{"type": "task", "entity_id": ident, "op": "put", "version": version,
+                   "region_code": region, "owner_id": None, "merged_into": None}
+                  for ident, version, region in update_tasks(self.session,
+                                                             self._task_changes)]
         note_entries(self.session, notes + self._notes)
         for record in new + changed:
             record.read_version, record.dirty = record.version, False

@@ -24,10 +24,22 @@ class UserSchema(Schema):
     region = fields.Nested(RegionSchema, dump_only=True)
 
 
+_PREFIX_DOC = ("The prefix of the rectification notice numbers this device issues, "
+               "\"<township code>-<device serial>\" (an extension of contract 1.1, see "
+               "README: Contract additions); null for users above the township.")
+
+
+class MeSchema(UserSchema):
+    notice_prefix = fields.String(dump_only=True, allow_none=True,
+                                  metadata={"description": _PREFIX_DOC})
+
+
 class LoginResultSchema(Schema):
     token = fields.String(dump_only=True)
     client_id = fields.UUID(dump_only=True)
     user = fields.Nested(UserSchema, dump_only=True)
+    notice_prefix = fields.String(dump_only=True, allow_none=True,
+                                  metadata={"description": _PREFIX_DOC})
 
 
 class DeviceSchema(Schema):

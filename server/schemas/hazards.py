@@ -76,6 +76,8 @@ class HazardSchema(Schema):
     before_photos = fields.List(fields.String(), dump_only=True)
     after_photos = fields.List(fields.String(), dump_only=True)
     inspection_id = fields.UUID(dump_only=True, allow_none=True)
+    notice_no = fields.String(dump_only=True, allow_none=True, metadata={
+        "description": "Contract 1.1: the rectification notice it was first given in."})
     found_at = fields.DateTime(dump_only=True)
     closed_at = fields.DateTime(dump_only=True, allow_none=True)
     updated_at = fields.DateTime(dump_only=True)

@@ -46,6 +46,8 @@ class InspectionSchema(Schema):
     awaiting_media = fields.Boolean(dump_only=True)
     supersedes = fields.UUID(dump_only=True, allow_none=True)
     superseded_by = fields.UUID(dump_only=True, allow_none=True)
+    notice_no = fields.String(dump_only=True, allow_none=True, metadata={
+        "description": "Contract 1.1: the rectification notice the visit ended with."})
     received_at = fields.DateTime(dump_only=True)
     version = fields.Integer(dump_only=True)
 

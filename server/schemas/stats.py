@@ -48,6 +48,13 @@ class SectorFiguresSchema(FiguresSchema):
     sector = fields.String(dump_only=True)
 
 
+class SourceFiguresSchema(Schema):
+    source = fields.String(dump_only=True)
+    found = fields.Integer(dump_only=True)
+    major = fields.Integer(dump_only=True)
+    closed = fields.Integer(dump_only=True)
+
+
 class SummarySchema(Schema):
     region = fields.Nested(RegionRefSchema, dump_only=True)
     period = fields.Nested(PeriodSchema, dump_only=True)
@@ -55,6 +62,9 @@ class SummarySchema(Schema):
     total = fields.Nested(FiguresSchema, dump_only=True)
     rows = fields.List(fields.Nested(RegionFiguresSchema), dump_only=True)
     by_sector = fields.List(fields.Nested(SectorFiguresSchema), dump_only=True)
+    by_source = fields.List(fields.Nested(SourceFiguresSchema), dump_only=True, metadata={
+        "description": "Hazards found in the period by source (self_check, inspection, "
+                       "cross_check, public_report): found, major, closed (issue 17)."})
 
 
 class NoMajorSchema(Schema):

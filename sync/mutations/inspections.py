@@ -89,6 +89,12 @@ class Signatures(_Strict):
     refusal = fields.Nested(Refusal, load_default=None, allow_none=True)
 
 
+class Notice(_Strict):
+    """The rectification notice the visit ended with (an extension of contract 1.1)."""
+
+    no = fields.String(required=True, validate=validate.Length(min=1, max=40))
+
+
 class InspectionSubmitArgs(_Strict):
     id = fields.UUID(required=True)
     site_id = fields.UUID(required=True)
@@ -103,6 +109,7 @@ class InspectionSubmitArgs(_Strict):
                                 validate=validate.Length(max=100))
     signatures = fields.Nested(Signatures, required=True)
     supersedes = fields.UUID(load_default=None, allow_none=True)
+    notice = fields.Nested(Notice, load_default=None, allow_none=True)
 
     @validates_schema
     def _one_answer_per_item(self, data, **_kw):

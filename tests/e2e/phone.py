@@ -282,6 +282,15 @@ def finish_inspection(page):
     sign(page, "site")
     sign(page, "inspector")
     page.click("[data-test=submit]")
+    leave_notice(page)
+
+
+def leave_notice(page):
+    """After a submission: a visit that found or verified hazards shows its rectification
+    notice (issue 17) first; "done" leads on to the site."""
+    page.wait_for_selector("[data-test=site-name], [data-test=notice]")
+    if page.locator("[data-test=notice]").count():
+        page.click("[data-test=notice-done]")
     page.wait_for_selector("[data-test=site-name]")
 
 

@@ -11,6 +11,7 @@ import forms
 from tests.e2e.phone import (
     fresh_site,
     hazard_id,
+    leave_notice,
     login,
     query,
     served_checklist,
@@ -69,7 +70,7 @@ def test_combined_judgement_on_the_phone_before_signing_and_in_the_console(
     sign(page, "site")
     sign(page, "inspector")
     page.click("[data-test=submit]")
-    page.wait_for_selector("[data-test=site-name]")
+    leave_notice(page)
     phone.set_offline(False)
     sync_now(page)
     rows = query(server, "SELECT severity, item, elements FROM hazards WHERE id = ?",

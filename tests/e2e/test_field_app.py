@@ -14,6 +14,7 @@ from tests.e2e.phone import (
     api_login,
     camera_photo,
     hazard_id,
+    leave_notice,
     login,
     passing_value,
     pick_site,
@@ -131,7 +132,7 @@ def test_offline_inspection_with_photos_signatures_and_sync(live_server, new_pho
     sign(page, "inspector")
     page.screenshot(path=str(artifacts / "sign.png"))
     page.click("[data-test=submit]")
-    page.wait_for_selector("[data-test=site-name]")
+    leave_notice(page)
 
     # The outbox holds the work; the sync bar says so in plain words.
     page.goto("/app/#/outbox")

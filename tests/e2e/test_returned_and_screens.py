@@ -10,6 +10,7 @@ from tests.e2e.phone import (
     api_login,
     camera_photo,
     fresh_site,
+    leave_notice,
     login,
     query,
     sign,
@@ -54,7 +55,7 @@ def test_returned_inspection_shows_comment_and_is_resubmitted(live_server, new_p
     page.wait_for_selector(".notice .photos img")
     sign(page, "inspector")
     page.click("[data-test=submit]")
-    page.wait_for_selector("[data-test=site-name]")
+    leave_notice(page)
     sync_now(page)
     assert "全部已上传" in sync_text(page)
     rows = query(server, "SELECT id, supersedes FROM inspections WHERE site_id = ?",

@@ -13,6 +13,7 @@ from tests.e2e.phone import (
     camera_photo,
     fresh_site,
     hazard_id,
+    leave_notice,
     login,
     query,
     served_checklist,
@@ -154,7 +155,7 @@ def test_second_inspector_verifies_offline_and_both_phones_agree(
     page_b.screenshot(path=str(artifacts / "verify.png"), full_page=True)
     assert _layout_problems(page_b) == [] and _low_contrast(page_b) == []
     page_b.click("[data-test=save-verification]")
-    page_b.wait_for_selector("[data-test=site-name]")
+    leave_notice(page_b)
     page_b.wait_for_selector(f"[data-hazard='{target}'] .tag.warn")  # 复查待上传
     page_b.goto("/app/#/outbox")
     page_b.wait_for_selector("[data-test=outbox-item]")
@@ -234,7 +235,7 @@ def test_a_reported_hazard_without_an_item_is_verified_under_a_checklist_of_its_
                  ".length === 1")
     sign(page, "inspector")
     page.click("[data-test=save-verification]")
-    page.wait_for_selector("[data-test=site-name]")
+    leave_notice(page)
     assert [d["state"] for d in _drafts(page, reported)] == ["submitted"]
     sync_now(page)
     assert api(server, f"/hazards/{reported}", device.token)["status"] == "closed"

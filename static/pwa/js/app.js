@@ -22,6 +22,7 @@ import * as hazardActions from "./views/hazard_actions.js";
 import * as siteEdit from "./views/site_edit.js";
 import * as notifications from "./views/notifications.js";
 import { unreadCount, onChange as onRemindersChange } from "./notifications.js";
+import * as notice from "./views/notice.js";
 
 const ROUTES = [
   [/^$/, home, "home"],
@@ -40,6 +41,7 @@ const ROUTES = [
   [/^outbox$/, outbox, "outbox"],
   [/^notifications$/, notifications, null],
   [/^settings$/, settings, null],
+  [/^notice\/([\w-]+)$/, notice, "sites"],
 ];
 
 let cleanup = null;

@@ -41,8 +41,9 @@ export async function login(username, password) {
     await setMeta(`cursor:${answer.client_id}`, null);
   }
   await setMeta("copy_owner", answer.user.id);
+  // notice_prefix: this device's prefix for rectification notice numbers (js/notices.js).
   sessionCache = { token: answer.token, client_id: answer.client_id, user: answer.user,
-    logged_in_at: new Date().toISOString() };
+    notice_prefix: answer.notice_prefix ?? null, logged_in_at: new Date().toISOString() };
   await setMeta("session", sessionCache);
   return sessionCache;
 }

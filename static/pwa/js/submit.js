@@ -9,6 +9,9 @@ import { localDay } from "./ui.js";
 import { getSite } from "./sites.js";
 import { getHazard } from "./register.js";
 import { checklistItem, checklistsFor } from "./checklists.js";
+import { currentSession } from "./session.js";
+import { hazardsOfSite } from "./register.js";
+import { nextNoticeNo, noticeFor, saveNotice } from "./notices.js";
 
 /** Answers as the contract lists them: only answered items, in checklist order. */
 export function answersFor(definition, answers) {
@@ -43,6 +46,8 @@ export async function submitInspection(draft, definition) {
   if (draft.supersedes) args.supersedes = draft.supersedes;
   if (draft.verifications?.length) args.verifications = draft.verifications;
   const site = await getSite(draft.site_id);
+  const found = findings(definition, args.answers, draft.id, site?.kind ?? null);
+  const notice = await makeNotice(draft, args, site, found);
   const entry = await outbox.enqueue("inspection.submit", args, { label: site?.name || "" });
   const database = await db();
   const tx = database.transaction(["drafts", "hazards", "inspections"], "readwrite");
@@ -57,7 +62,7 @@ export async function submitInspection(draft, definition) {
     if (old) await tx.objectStore("inspections").put({ ...old, superseded_by: draft.id });
   }
   const hazards = tx.objectStore("hazards");
-  for (const f of findings(definition, args.answers, draft.id, site?.kind ?? null)) {
+  for (const f of found) {
     if (await hazards.get(f.hazard_id)) continue;
     await hazards.put({
       id: f.hazard_id, site_id: draft.site_id, sector: f.sector, item: f.item, elements: f.elements,
@@ -68,9 +73,30 @@ export async function submitInspection(draft, definition) {
     });
   }
   await tx.done;
+  if (notice) await saveNotice(notice);
   await sync.refreshCounts();
   sync.syncNow().catch(() => {});
   return entry;
+}
+
+/**
+ * The notice a visit ends with when it found or verified hazards (its number goes into
+ * `args.notice`), or null (nothing found; an unannounced visit leaves none; a device
+ * without a prefix numbers none).
+ */
+async function makeNotice(draft, args, site, found, verified = []) {
+  if ((!found.length && !verified.length) || args.kind === "unannounced") return null;
+  const session = await currentSession();
+  const no = await nextNoticeNo(session?.notice_prefix);
+  if (!no) return null;
+  args.notice = { no };
+  draft.notice_no = no;
+  const openBySiteItem = new Map();
+  for (const z of await hazardsOfSite(draft.site_id)) {
+    if (z.item && z.status !== "closed" && !found.some((f) => f.hazard_id === z.id)) openBySiteItem.set(z.item, z);
+  }
+  return noticeFor({ no, kind: args.kind, inspectionId: args.id, site, inspector: session?.user?.name,
+    findings: found, verifications: verified, openBySiteItem, signatures: args.signatures });
 }
 
 /**
@@ -101,6 +127,8 @@ export async function submitVerification(draft) {
   };
   if (draft.location) args.location = draft.location;
   if (draft.scan) args.scan = draft.scan;
+  const notice = await makeNotice(draft, args, site, [], [{ description: hazard.description,
+    result: draft.result, note: verification.note || "" }]);
   const entry = await outbox.enqueue("inspection.submit", args, { label: site?.name || "" });
   const database = await db();
   const tx = database.transaction(["drafts", "hazards"], "readwrite");
@@ -110,6 +138,7 @@ export async function submitVerification(draft) {
   // Shown at once; the server's state replaces it on the next pull.
   if (stored) await tx.objectStore("hazards").put({ ...stored, verification_pending: draft.result });
   await tx.done;
+  if (notice) await saveNotice(notice);
   await sync.refreshCounts();
   sync.syncNow().catch(() => {});
   return entry;

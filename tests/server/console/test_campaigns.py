@@ -92,4 +92,24 @@ def test_dashboard_shows_running_campaign_coverage(console, world):
     c = console()
     _create(c)
     html = c.get("/console/dashboard").get_data(as_text=True)
-    assert html.count("<svg") == 5 and "春节前燃气专项" in html
+    assert html.count("<svg") == 6 and "春节前燃气专项" in html  # 5 register charts + campaigns
+
+
+def test_a_cross_check_campaign_is_made_and_assigned_across_townships(console, world,
+                                                                      make_user):
+    c = console()
+    assert _create(c, mode="cross_check", region_codes=[TOWNSHIP1]).status_code == 302
+    campaign = db.session.query(Campaign).one()
+    assert campaign.mode == "cross_check"
+    html = c.get("/console/campaigns").get_data(as_text=True)
+    assert 'data-mode="cross_check"' in html and "交叉检查" in html
+    assert _create(c, mode="secret").status_code == 422
+    url = f"/console/campaigns/{campaign.id}/assign"
+    own = world["inspector1"]  # of the target township itself: refused
+    assert c.post(url, {"region_code": VILLAGE1, "inspector_id": str(own.id)}
+                  ).status_code == 422
+    other = make_user(region="330502102")  # 八里店镇 cross-checks 织里镇
+    assert c.post(url, {"region_code": VILLAGE1, "inspector_id": str(other.id)}
+                  ).status_code == 302
+    task = db.session.query(Task).filter(Task.key.like(f"campaign:{campaign.id}:%")).first()
+    assert task.data["mode"] == "cross_check" and task.data["assignee_id"] == str(other.id)

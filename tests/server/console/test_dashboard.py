@@ -13,7 +13,7 @@ def test_dashboard_counts_only_my_county(console, world):
     html = console().get("/console/dashboard").get_data(as_text=True)
     assert 'data-kpi="found">2<' in html
     assert 'data-kpi="major">1<' in html
-    assert html.count("<svg") == 4
+    assert html.count("<svg") == 5  # months, townships, sectors, sources, rates
     html = console("city_admin", CITY).get("/console/dashboard").get_data(as_text=True)
     assert 'data-kpi="found">3<' in html
 

@@ -286,7 +286,7 @@ export async function render(root, draftId) {
       flush();
       await submitInspection(draft, definition);
       toast(t("insp.submitted"));
-      location.hash = `#/site/${draft.site_id}`;
+      location.hash = draft.notice_no ? `#/notice/${draft.id}` : `#/site/${draft.site_id}`;
     } }, t("insp.submit"));
     const hint = h("p", { class: "small muted" });
     refreshSubmit = () => {

@@ -48,7 +48,7 @@ export async function render(root, hazardId) {
         return;
       }
       toast(t("verify.saved"));
-      location.hash = `#/site/${hazard.site_id}`;
+      location.hash = draft.notice_no ? `#/notice/${draft.id}` : `#/site/${hazard.site_id}`;
     } }, t("verify.save"));
   const refresh = () => {
     const missing = [];
