@@ -77,8 +77,10 @@ _VERIFIED_BY = (select(_E.c.hazard_id).distinct()
                        _E.c.type == lc.VERIFIED_RECTIFIED, _E.c.refused.is_(False)))
 _DEVICE_NOTICE = select(Device.notice_township, Device.notice_serial).where(
     Device.client_id == bindparam("id"))
-_OPEN_TASKS = (select(Task.id, Task.kind, Task.data, Task.region_code, Task.version)
-               .where(Task.site_id == bindparam("site"), Task.status == "open")
+_OPEN_TASKS = (select(Task.site_id, Task.id, Task.kind, Task.data, Task.region_code,
+                      Task.version)
+               .where(Task.site_id.in_(bindparam("sites", expanding=True)),
+                      Task.status == "open")
                .order_by(Task.due_date, Task.id))
 _NOTICE_TAKEN = select(Inspection.id).where(Inspection.notice_no == bindparam("no"))
 _EVENTS_SINCE = (select(_E.c.type, _E.c.data)
@@ -169,6 +171,7 @@ class UnitReads:
         self._stored: set = set()
         self._missing: set = set()
         self._uploaders: dict = {}  # stored photo → ids of the users who uploaded it
+        self._tasks: dict = {}  # site id → its open tasks
 
     # --- reads --------------------------------------------------------------------------
 
@@ -360,9 +363,17 @@ class UnitReads:
 
 
     def open_tasks(self, site_id) -> list[dict]:
-        """The site's open tasks ({"id", "kind", "data", "region_code", "version"})."""
-        rows = self._rows(_OPEN_TASKS, site=uuid.UUID(str(site_id)))
-        return [dict(row._mapping, data=row.data or {}) for row in rows]
+        """The site's open tasks ({"id", "kind", "data", "region_code", "version"}), read
+        with those of every other site the unit knows, in one query per unit."""
+        site_id = uuid.UUID(str(site_id))
+        if site_id not in self._tasks:
+            sites = {site_id} | {s for s in self._sites if s not in self._tasks}
+            for s in sites:
+                self._tasks[s] = []
+            for row in self._rows(_OPEN_TASKS, sites=sorted(sites, key=str)):
+                task = dict(row._mapping, data=row.data or {})
+                self._tasks[task.pop("site_id")].append(task)
+        return self._tasks[site_id]
 
     def notice_serial(self, client_id) -> tuple[str | None, int | None]:
         """The township and serial of a device's notice numbers (None, None: none)."""

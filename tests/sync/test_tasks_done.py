@@ -119,3 +119,35 @@ def test_coverage_counts_the_campaigns_checklists_not_refused(app, client, auth,
     rows = campaigns.coverage(session, reviewer, campaign, app.config["TZ"])
     assert sum(r.sites for r in rows) == 4
     assert sum(r.inspected for r in rows) == 1  # only 甲: 乙 returned, 丙 a fire checklist
+
+
+def test_a_push_reads_the_open_tasks_of_all_its_sites_in_one_query(
+        app, client, field_auth, session, make_site):
+    """A batch of follow-up visits to several sites: each site's task is done, and the
+    tasks are read once for the push, not once per inspection."""
+    from sqlalchemy import event
+
+    from server.extensions import db
+
+    headers = field_auth()
+    sites = [make_site() for _ in range(4)]
+    tasks = [_task(session, site, "follow_up") for site in sites]
+    body = [mutation(i + 1, "inspection.submit", inspection_args(site, kind="follow_up"))
+            for i, site in enumerate(sites)]
+    reads = []
+
+    def count(_conn, _cursor, statement, *_):
+        if statement.lstrip().upper().startswith("SELECT") and "FROM TASKS" in " ".join(
+                statement.upper().split()):
+            reads.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        resp = push(client, headers, body)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert [r["status"] for r in resp.get_json()["results"]] == ["applied"] * 4
+    assert all(_get(session, t).status == "done" for t in tasks)
+    # One read of the push's sites' tasks (SQLite plans a push of 4 in the write
+    # transaction; a planned push would read again to check its plan).
+    assert len(reads) == 1, reads
