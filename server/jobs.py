@@ -175,7 +175,7 @@ def follow_up(session, settings: RegisterSettings, today: date) -> int:
             continue
         task = Task(key=key, kind="follow_up", site_id=hazard.site_id,
                     region_code=hazard.region_code, hazard_id=hazard.id,
-                    due_date=today, title=f"回头看 Follow-up visit: {hazard.site.name}",
+                    due_date=today, title=f"回头看：{hazard.site.name}",
                     note=hazard.description, data={"closed_at": hazard.closed_at.isoformat()})
         try:
             with session.begin_nested():

@@ -55,7 +55,7 @@ def login_post():
         db.session.commit()  # keep the counted failure although the answer is 401
         return _login_error("用户名或密码错误", 401, args)
     except TooManyAttempts:
-        return _login_error("尝试次数过多,请稍后再试", 429, args)
+        return _login_error("尝试次数过多，请稍后再试", 429, args)
     except NotAllowed:
         return _login_error("本后台仅供县、市级审核人员使用", 403, args)
     staff_session.start(user)

@@ -61,7 +61,9 @@ def label_sheet(session, actor: User, settings: TagSettings, *, region: str | No
                       details={"max": MAX_LABELS})
     places = _place_names(session, {site.region_code for site in sites})
     labels = [Label(site_name=site.name, site_code=site.code,
-                    village=places.get(site.region_code, ""),
+                    # The address too: two 叶家 of one village differ by their doors.
+                    village=" ".join(filter(None, [places.get(site.region_code, ""),
+                                                   site.address])),
                     payload=payload_for(site, settings))
               for site in sites]
     return label_sheet_pdf(labels, font_path=settings.cjk_font)

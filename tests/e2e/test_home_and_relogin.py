@@ -70,7 +70,7 @@ def test_log_in_again_after_revocation_sends_the_kept_outbox(live_server, new_ph
     page.fill("input[name=name]", "重新登录前新增的商店")
     page.select_option("select[name=kind]", "shop")
     page.fill("input[name=address]", "晟舍村南路3号")
-    page.get_by_role("button", name="保存(离线可用)").click()
+    page.get_by_role("button", name="保存（离线可用）").click()
     page.wait_for_selector("[data-test=site-name]")
     [entry] = [e for e in _idb(page, "outbox") if e["status"] == "pending"]
     site_id = entry["args"]["id"]

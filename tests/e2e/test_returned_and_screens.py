@@ -182,7 +182,7 @@ def test_new_site_offline_and_logout_with_unsent_work_keeps_it(live_server, new_
     page.fill("input[name=address]", "晟舍村东路8号")
     page.get_by_role("button", name="记录位置").click()
     page.wait_for_selector("text=已定位")
-    page.get_by_role("button", name="保存(离线可用)").click()
+    page.get_by_role("button", name="保存（离线可用）").click()
     page.wait_for_selector("[data-test=site-name]")
     assert page.inner_text("[data-test=site-name]") == "离线新增的小吃店"
     pending = _outbox(page)

@@ -79,3 +79,17 @@ def test_no_retired_name_is_left():
                 if literal == name or (name != "农村住户" and name in literal):
                     found.append(f"{path.relative_to(ROOT)}: {literal}")
     assert not found, "\n".join(found)
+
+
+def test_the_phones_chinese_strings_use_chinese_punctuation():
+    source = (ROOT / "static/pwa/js/i18n.js").read_text(encoding="utf-8")
+    zh = source.split("\n  en: {", 1)[0]
+    bad = [v for v in re.findall(r':\s*"([^"]*)"', zh) if ASCII_PUNCT_IN_CHINESE.search(v)]
+    assert not bad, bad
+
+
+def test_the_consoles_chinese_texts_use_chinese_punctuation():
+    from server.console.i18n import EN
+
+    bad = [zh for zh in EN if ASCII_PUNCT_IN_CHINESE.search(zh)]
+    assert not bad, bad

@@ -7,6 +7,9 @@ import * as sync from "./sync.js";
 import { distanceM } from "./geo.js";
 import { regionNames } from "./regions.js";
 
+// Names in pinyin order (河西村 before 晟舍村: by sound, not by character code).
+export const PINYIN = new Intl.Collator("zh-Hans-CN-u-co-pinyin");
+
 async function allSites() {
   return (await db()).getAll("sites");
 }
@@ -16,7 +19,7 @@ export async function searchSites(query) {
   const q = String(query || "").trim().toLowerCase();
   const sites = await allSites();
   const hits = q ? sites.filter((s) => [s.name, s.code, s.address].some((v) => v && v.toLowerCase().includes(q))) : sites;
-  return hits.sort((a, b) => (a.name || "").localeCompare(b.name || "", "zh-CN"));
+  return hits.sort((a, b) => PINYIN.compare(a.name || "", b.name || ""));
 }
 
 export async function sitesNear(position, limit = 30) {
@@ -53,7 +56,7 @@ export async function regionsForNewSite(current) {
     }
   }
   const region = current.user.region;
-  const out = [...byCode].map(([code, name]) => ({ code, name })).sort((a, b) => a.code.localeCompare(b.code));
+  const out = [...byCode].map(([code, name]) => ({ code, name })).sort((a, b) => PINYIN.compare(a.name, b.name));
   if (region && !byCode.has(region.code)) out.unshift({ code: region.code, name: region.name });
   return out;
 }

@@ -78,6 +78,23 @@ def test_a_sheet_of_listed_sites(client, auth, make_site, tmp_path, pdftoppm, cj
     assert sorted(qr.parse_payload(text)[0] for text in decoded) == sorted(s.code for s in sites)
 
 
+def test_two_labels_of_one_name_differ_by_their_address(client, auth, make_site, tmp_path,
+                                                        cjk_font):
+    import shutil
+
+    pdftotext = shutil.which("pdftotext")
+    if not pdftotext:
+        pytest.skip("pdftotext (Debian poppler-utils) is not installed")
+    sites = [make_site(name="叶家", address=f"晟舍村中路{n}号") for n in (8, 18)]
+    ids = ",".join(str(site.id) for site in sites)
+    resp = client.get(f"/api/v1/labels.pdf?ids={ids}", headers=auth(region=TOWNSHIP1))
+    assert resp.status_code == 200
+    (tmp_path / "labels.pdf").write_bytes(resp.get_data())
+    text = subprocess.run([pdftotext, str(tmp_path / "labels.pdf"), "-"], capture_output=True,
+                          text=True, check=True).stdout.replace(" ", "").replace("\n", "")
+    assert "晟舍村中路8号" in text and "晟舍村中路18号" in text
+
+
 def test_label_sheets_keep_to_the_scope(client, auth, make_site, cjk_font):
     ours, theirs = make_site(), make_site(region=VILLAGE4)
     inspector = auth(region=TOWNSHIP1)
