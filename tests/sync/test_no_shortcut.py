@@ -7,7 +7,7 @@ in their village."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -217,9 +217,9 @@ def test_plan_refuses_a_deadline_before_today(client, session, field, days):
     assert _hazard(session, hazard_id).deadline != date.fromisoformat(past)
 
 
-def test_plan_takes_today_and_refuses_a_date_that_is_no_date(client, session, field):
+def test_plan_takes_today_and_refuses_a_date_that_is_no_date(app, client, session, field):
     hazard_id = field.find()
-    today = datetime.now(UTC).date()  # the test app's time zone is UTC
+    today = datetime.now(app.config["TZ"]).date()  # today where the register is (Asia/Shanghai)
     ok = _act(client, field.headers, hazard_id, action="plan", measures="立即整改",
               deadline=today.isoformat(), responsible_name="张")
     assert ok.status_code == 200 and ok.get_json()["deadline"] == today.isoformat()
