@@ -23,7 +23,7 @@ def dashboard():
     return render_template("console/dashboard.html", b=board, svg=svg,
                            signals=board.signals, campaigns=_campaign_chart(),
                            suppliers=[r for r in suppliers.per_supplier(db.session, current_staff())
-                                      if r["clues"]][:5])
+                                      if r["clues"] or r["confirmed"]][:5])
 
 
 def _source_chart():
@@ -32,8 +32,8 @@ def _source_chart():
     rows = register_stats.by_source(db.session, current_staff(), register_settings())
     return charts.bar_chart(translate("按来源（近30天）"), [label("source", r["source"]) for r in rows], [
         (translate("发现"), [r["found"] for r in rows]),
-        (translate("已销号"), [r["closed"] for r in rows]),
-        (translate("重大隐患"), [r["major"] for r in rows])])
+        (label("status", "closed"), [r["closed"] for r in rows]),
+        (label("severity", "major"), [r["major"] for r in rows])])
 
 
 def _campaign_chart():

@@ -12,6 +12,7 @@ from server.vocabulary import known, term
 LANGS = ("zh", "en")
 
 EN = {
+    "整改责任人": "Responsible person", "整改期限": "Deadline",
     "燃气企业重大隐患及线索": "Gas company major hazards and clues", "已认定": "confirmed",
     "待认定": "awaiting judgement",
                     "认定依据": "Grounds", "认定": "Confirm", "不予认定": "Not confirmed",

@@ -43,5 +43,5 @@ def test_statistics_and_the_dashboard_split_findings_by_source(app, client, auth
                  "not_found")
     page = console().get("/console/dashboard").get_data(as_text=True)
     chart = page.split('data-test="by-source"')[1].split("</div>")[0]
-    for word in ("企业自查", "监管检查", "交叉互检", "群众举报"):
+    for word in ("企业自查", "监管检查", "交叉检查", "群众举报"):
         assert word in chart
