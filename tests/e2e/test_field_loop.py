@@ -15,6 +15,7 @@ from tests.e2e.phone import (
     camera_photo,
     fresh_site,
     hazard_id,
+    leave_notice,
     login,
     query,
     served_checklist,
@@ -171,7 +172,7 @@ def test_report_plan_fix_comment_and_site_edit_offline(live_server, new_phone, t
     page.click("[data-result=rectified]")
     sign(page, "inspector")
     page.click("[data-test=save-verification]")
-    page.wait_for_selector("[data-test=site-name]")
+    leave_notice(page)  # the re-check's 整改复查意见书 first
     sync_now(page)
     closed = api(server, f"/hazards/{found}", token)
     assert closed["status"] == "closed"

@@ -289,17 +289,29 @@ export async function render(root, draftId) {
       location.hash = draft.notice_no ? `#/notice/${draft.id}` : `#/site/${draft.site_id}`;
     } }, t("insp.submit"));
     const hint = h("p", { class: "small muted" });
+    // 暗查暗访: the site is not told, so it neither signs nor is handed a notice.
+    const unannounced = draft.kind === "unannounced";
+    const mode = ["routine", "unannounced"].includes(draft.kind)
+      ? h("label", { class: "field", "data-test": "unannounced",
+        style: "display:flex;gap:10px;align-items:center" },
+        h("input", { type: "checkbox", checked: unannounced, style: "width:28px;min-height:28px", onchange: async (e) => {
+          draft.kind = e.target.checked ? "unannounced" : "routine";
+          if (e.target.checked) { delete draft.signatures.site; delete draft.signatures.refusal; }
+          await save(true); signStep();
+        } }), ` ${t("insp.unannounced")}`)
+      : null;
     refreshSubmit = () => {
       const s = draft.signatures;
       const r = s.refusal;
-      const siteOk = Boolean(s.site) || Boolean(r && r.reason.trim() && r.witness_name.trim() && r.photo);
+      const siteOk = unannounced || Boolean(s.site)
+        || Boolean(r && r.reason.trim() && r.witness_name.trim() && r.photo);
       const ok = Boolean(s.inspector) && siteOk;
       submit.disabled = !ok;
       mount(hint, ok ? "" : t("insp.needSigs"));
     };
-    mount(root, header(),
-      refusing ? refusal() : signatureBlock("site", t("insp.signSite")),
-      refusing ? null : h("button", { type: "button", class: "btn block", onclick: () => { delete draft.signatures.site; draft.signatures.refusal = { reason: "", witness_name: "", photo: null }; save(true); signStep(); } }, t("insp.refuse")),
+    mount(root, header(), mode,
+      unannounced ? null : refusing ? refusal() : signatureBlock("site", t("insp.signSite")),
+      refusing || unannounced ? null : h("button", { type: "button", class: "btn block", onclick: () => { delete draft.signatures.site; draft.signatures.refusal = { reason: "", witness_name: "", photo: null }; save(true); signStep(); } }, t("insp.refuse")),
       signatureBlock("inspector", t("insp.signInspector")),
       gps, hint, submit,
       h("button", { type: "button", class: "btn block", onclick: async () => { draft.step = "review"; await save(true); showStep(); } }, t("back")),

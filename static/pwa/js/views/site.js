@@ -2,7 +2,7 @@
 import { t, tx } from "../i18n.js";
 import { h, mount, fmtDate, fmtDateTime, link, button } from "../ui.js";
 import { getSite } from "../sites.js";
-import { hazardsOfSite, inspectionsOfSite } from "../register.js";
+import { hazardsOfSite, inspectionsOfSite, openTasks } from "../register.js";
 import { checklistRef, draftsForSite, newDraft, takeScan } from "../drafts.js";
 import { pendingKinds } from "../field.js";
 import { currentSession } from "../session.js";
@@ -53,6 +53,8 @@ export async function render(root, siteId) {
   ]);
   // A person reads the checklist's title, never its code.
   const titles = new Map(checklists.map((c) => [c.code, c.title]));
+  const followUp = (await openTasks()).find((task) => task.kind === "follow_up"
+    && String(task.site_id) === String(site.id));
   const open = hazards.filter((z) => z.status !== "closed");
   mount(root,
     h("h1", { "data-test": "site-name" }, site.name,
@@ -65,8 +67,10 @@ export async function render(root, siteId) {
       h("dt", {}, t("site.contact")), h("dd", {}, [site.contact_name, site.contact_phone].filter(Boolean).join(" ") || "—")),
     drafts.map((draft) => h("div", { class: "notice" }, `${t("site.draft")} · ${fmtDateTime(draft.updated_at)} `,
       link(t("site.continue"), draft.hazard_id ? `#/verify/${draft.hazard_id}` : `#/inspect/${draft.id}`, "btn"))),
-    button(t("site.inspect"), async () => {
-      const draft = await newDraft(site, { scan: takeScan(site.code) });
+    // An open 回头看 task of this site: the visit is that follow-up (it marks the task done).
+    button(followUp ? t("site.followUp") : t("site.inspect"), async () => {
+      const draft = await newDraft(site, { scan: takeScan(site.code),
+        kind: followUp ? "follow_up" : "routine" });
       location.hash = `#/inspect/${draft.id}`;
     }, "btn primary block", { "data-test": "start-inspection" }),
     h("div", { class: "row" },
