@@ -315,7 +315,7 @@ def signals_for(session, root: Region, p: Period, settings: RegisterSettings, *,
 
 def source_counts(session, root: Region, p: Period, *, sector: str | None = None) -> list[dict]:
     """Hazards found in the period under `root`, split by source as the national figures
-    are (企业自查, 监管检查, 交叉互检, 群众举报): found, major, closed of each."""
+    are (企业自查, 监管检查, 交叉检查, 群众举报): found, major, closed of each."""
     lo, hi = p.bounds
     stmt = (select(Hazard.source, func.count(),
                    func.sum(case((Hazard.severity == "major", 1), else_=0)),

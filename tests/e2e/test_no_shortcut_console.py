@@ -53,5 +53,5 @@ def test_a_rejected_verification_reopens_and_a_reviewer_reopens_with_a_reason(
     assert "群众举报报警器已拆除" in page.inner_text("li[data-type=reopened]")
     page.screenshot(path=str(artifacts / "console-reopened.png"), full_page=True)
     page.goto("/console/dashboard")
-    assert "交叉互检" in page.inner_text("[data-test=by-source]")
+    assert "交叉检查" in page.inner_text("[data-test=by-source]")
     page.screenshot(path=str(artifacts / "console-dashboard-sources.png"), full_page=True)
