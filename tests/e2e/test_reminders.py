@@ -117,6 +117,8 @@ def test_the_reminder_list_offline_with_its_badge(live_server, new_phone, artifa
     page.click("#menu-notif")
     page.click("[data-test=mark-all-read]")
     page.wait_for_selector("[data-test=notif-badge]", state="hidden")
+    # The list re-renders from the phone's store once the marks are written.
+    page.wait_for_selector("[data-test=notification][data-unread='1']", state="detached")
     assert page.locator("[data-test=notification][data-unread='1']").count() == 0
     page.screenshot(path=str(artifacts / "loop-reminders-read.png"), full_page=True)
 
