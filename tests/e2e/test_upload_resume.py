@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import random
 import urllib.error
 import urllib.request
 
 import pytest
+from PIL import Image
 
 from tests.e2e.phone import (
     api,
@@ -69,6 +71,14 @@ def test_upload_cut_off_mid_photo_resumes_without_duplicates(live_server, new_ph
     page.click("[data-test=start-inspection]")
     page.click("[data-test=checklist-gas-restaurant]")
     walk_checklist(page, definition, tmp_path, failing=(failing,))
+    # A second photo of the failed item, of pure noise: however the phone compresses, it
+    # stays far above two upload chunks (a smooth photo may not).
+    noisy = tmp_path / "noise.jpg"
+    Image.frombytes("RGB", (2400, 1800), random.Random(7).randbytes(2400 * 1800 * 3)).save(
+        noisy, "JPEG", quality=92)
+    page.locator(f"[data-test=photo-{failing}]").set_input_files(noisy)
+    page.wait_for_function("code => document.querySelectorAll(`[data-item='${code}'] .photos img`)"
+                           ".length >= 2", arg=failing)
     finish_inspection(page)
     photo = max((p for p in _local_photos(page) if p["type"] == "image/jpeg"),
                 key=lambda p: p["size"])
