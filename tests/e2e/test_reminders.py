@@ -138,11 +138,12 @@ def test_the_console_reminders_page_with_a_proposal_declined(live_server, browse
     from tests.e2e.test_console import DESKTOP
 
     server = live_server
-    site = fresh_site(server, "restaurant", VILLAGE1)
+    # 八里店镇 and its inspector: the browser tests of 织里镇 use up its uninspected restaurants.
+    site = fresh_site(server, "restaurant", "330502102")
     definition = served_checklist("gas-restaurant")
     major = next(i["code"] for i in definition["items"] if i["kind"] == "yes_no"
                  and i["severity"] == "major" and "equals" in i.get("fail", {}))
-    device = ApiDevice(server, "inspector1")
+    device = ApiDevice(server, "inspector2")
     hazard = hazard_id(device.inspect(site, "gas-restaurant", [major]), major)
     _in_server(server, f"""
         session.get(Hazard, uuid.UUID("{hazard}")).deadline = today - timedelta(days=3)
