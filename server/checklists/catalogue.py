@@ -24,6 +24,7 @@ from server.models import PublishedChecklist, Region
 from server.models.types import utcnow
 
 _T = PublishedChecklist.__table__
+_MAX_VERSION = 2**31 - 1  # the version column's range (a 4-byte integer)
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,8 @@ def lookup(code: str, version: int) -> tuple[forms.Checklist, Scope | None]:
         return forms.get(code, version), None
     except forms.UnknownChecklist:
         pass
+    if not 1 <= int(version) <= _MAX_VERSION:  # no such row; a database would overflow
+        raise forms.UnknownChecklist(f"no checklist {code!r} version {version!r}")
     with read_only(), db.engine.connect() as conn:
         row = conn.execute(
             select(_T.c.code, _T.c.version, _T.c.fingerprint, _T.c.definition,

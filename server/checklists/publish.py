@@ -118,7 +118,8 @@ def publish(session, actor, data: bytes, filename: str, region_code: str,
 
 def retire(session, actor, code: str, version: int, at: datetime) -> PublishedChecklist:
     """From `at` no new inspection may use this version; inspections made before stay valid."""
-    row = session.query(PublishedChecklist).filter_by(code=code, version=version).one_or_none()
+    row = (session.query(PublishedChecklist).filter_by(code=code, version=version).one_or_none()
+           if 1 <= version <= 2**31 - 1 else None)  # beyond the column's range: no such row
     if row is None or not actor.region.contains(row.region):
         raise NotFound("There is no such published checklist. 没有该检查表版本。")
     publish_region(session, actor, row.region_code)

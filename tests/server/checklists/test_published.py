@@ -233,3 +233,13 @@ def test_an_item_only_a_published_version_has_is_named_by_its_statement(variant,
     assert catalogue.statement(session, "GAS-R-20") == "后厨燃气管道无标识"
     assert catalogue.statement(session, "GAS-R-01") == forms.get("gas-restaurant", 2).item("GAS-R-01").hazard_text.zh
     assert catalogue.statement(session, "NOPE-01") is None
+
+
+def test_a_version_number_beyond_the_column_is_no_checklist(client, auth):
+    """A version no row can hold (the fuzzer found it: PostgreSQL's integer overflowed,
+    a 500) is simply not found."""
+    headers = auth()
+    for version in (2**31, 143784158217, 4577212947700097024):
+        resp = client.get(f"/api/v1/checklists/gas-restaurant/{version}", headers=headers)
+        assert resp.status_code == 404, resp.get_data(as_text=True)
+        assert resp.get_json()["error"]["code"] == "not_found"
