@@ -196,6 +196,10 @@ def test_second_inspector_verifies_offline_and_both_phones_agree(
     assert page_a.locator(f"[data-hazard='{hazards[1]}']").count() == 1
     # Home lists the one still open among the hazards due this week (7-day deadline).
     page_a.goto("/app/#/")
+    page_a.wait_for_selector(f"[data-hazard='{hazards[1]}']", state="attached")
+    # Each list shows its first few (the others' hazards may come first): unfold them.
+    while page_a.locator("[data-test=show-more]").count():
+        page_a.locator("[data-test=show-more]").first.click()
     page_a.wait_for_selector(f"[data-hazard='{hazards[1]}']")
     assert page_a.locator(f"[data-hazard='{target}']").count() == 0
 
