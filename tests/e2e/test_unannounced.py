@@ -17,6 +17,7 @@ from tests.e2e.phone import (
     wait_ready,
     walk_checklist,
 )
+from tests.e2e.test_notice import _failing
 
 TOWNSHIP1 = "330502101"  # 织里镇, inspector1's area
 
@@ -25,9 +26,7 @@ def test_an_unannounced_visit_needs_no_site_signature_and_leaves_no_notice(
         live_server, new_phone, artifacts, tmp_path):
     server = live_server
     definition = served_checklist("gas-restaurant")
-    failing = [i for i in definition["items"]
-               if i["kind"] == "yes_no" and i.get("photo_on_fail") and "equals" in i.get("fail", {})
-               and not i.get("composite")][:1]
+    failing = _failing(definition, 1)
     site = pick_site(server, "restaurant", TOWNSHIP1)  # leaves the uninspected ones to others
 
     phone = new_phone()
